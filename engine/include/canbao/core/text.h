@@ -1,0 +1,32 @@
+// Small text helpers shared by the adapters, the decoder and the outputs.
+// All functions are pure and thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace canbao {
+
+/// Strips ASCII whitespace (space, \t, \r, \n, \v, \f) from both ends.
+std::string_view trim_ascii(std::string_view text);
+
+/// Strips ASCII whitespace, U+3000 (ideographic space) and U+00A0 from both ends.
+std::string_view trim_space(std::string_view text);
+
+/// SPEC §2 name normalisation: trim, collapse runs of whitespace (ASCII, U+3000, U+00A0) to one
+/// ASCII space, and unify the middle dots `·・•．.` (U+00B7, U+30FB, U+2022, U+FF0E, '.') to U+00B7.
+/// Writes into `out` (cleared first).
+void normalize_name(std::string_view name, std::string& out);
+std::string normalize_name(std::string_view name);
+
+/// SPEC §6 `id_masked`: the raw ID trimmed, every character (UTF-8 code point) but the first 6 and
+/// the last 4 replaced by `*`; 10 characters or fewer become all `*`; empty input stays empty.
+std::string mask_id(std::string_view raw);
+
+/// Appends one CSV cell with RFC 4180 quoting (quoted when it holds `,` `"` CR or LF).
+void append_csv_cell(std::string& out, std::string_view cell);
+
+/// True when the bytes are well-formed UTF-8.
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace canbao

@@ -1,0 +1,187 @@
+#include "canbao/core/text.h"
+
+#include <cstdint>
+
+namespace canbao {
+
+namespace {
+
+bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+// Length of a Unicode space at the front of `text` (0 when none).
+size_t leading_space_len(std::string_view text) {
+  if (text.empty()) return 0;
+  if (is_ascii_space(text[0])) return 1;
+  if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xE3 &&
+      static_cast<unsigned char>(text[1]) == 0x80 && static_cast<unsigned char>(text[2]) == 0x80)
+    return 3;  // U+3000
+  if (text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0xC2 &&
+      static_cast<unsigned char>(text[1]) == 0xA0)
+    return 2;  // U+00A0
+  return 0;
+}
+
+size_t trailing_space_len(std::string_view text) {
+  if (text.empty()) return 0;
+  if (is_ascii_space(text.back())) return 1;
+  const size_t n = text.size();
+  if (n >= 3 && static_cast<unsigned char>(text[n - 3]) == 0xE3 &&
+      static_cast<unsigned char>(text[n - 2]) == 0x80 && static_cast<unsigned char>(text[n - 1]) == 0x80)
+    return 3;
+  if (n >= 2 && static_cast<unsigned char>(text[n - 2]) == 0xC2 &&
+      static_cast<unsigned char>(text[n - 1]) == 0xA0)
+    return 2;
+  return 0;
+}
+
+// Length of a middle-dot variant at the front of `text` (0 when none).
+size_t leading_dot_len(std::string_view text) {
+  if (text.empty()) return 0;
+  const auto b0 = static_cast<unsigned char>(text[0]);
+  if (b0 == '.') return 1;
+  if (text.size() >= 2 && b0 == 0xC2 && static_cast<unsigned char>(text[1]) == 0xB7) return 2;  // ·
+  if (text.size() >= 3) {
+    const auto b1 = static_cast<unsigned char>(text[1]);
+    const auto b2 = static_cast<unsigned char>(text[2]);
+    if (b0 == 0xE3 && b1 == 0x83 && b2 == 0xBB) return 3;  // ・ U+30FB
+    if (b0 == 0xE2 && b1 == 0x80 && b2 == 0xA2) return 3;  // • U+2022
+    if (b0 == 0xEF && b1 == 0xBC && b2 == 0x8E) return 3;  // ． U+FF0E
+  }
+  return 0;
+}
+
+size_t utf8_len(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
+
+}  // namespace
+
+std::string_view trim_ascii(std::string_view text) {
+  while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::string_view trim_space(std::string_view text) {
+  for (size_t len; (len = leading_space_len(text)) > 0;) text.remove_prefix(len);
+  for (size_t len; (len = trailing_space_len(text)) > 0;) text.remove_suffix(len);
+  return text;
+}
+
+void normalize_name(std::string_view name, std::string& out) {
+  out.clear();
+  name = trim_space(name);
+  bool pending_space = false;
+  while (!name.empty()) {
+    if (const size_t len = leading_space_len(name); len > 0) {
+      pending_space = true;
+      name.remove_prefix(len);
+      continue;
+    }
+    if (pending_space) {
+      out.push_back(' ');
+      pending_space = false;
+    }
+    if (const size_t len = leading_dot_len(name); len > 0) {
+      out.append("\xC2\xB7");
+      name.remove_prefix(len);
+      continue;
+    }
+    size_t len = utf8_len(static_cast<unsigned char>(name[0]));
+    if (len > name.size()) len = name.size();
+    out.append(name.substr(0, len));
+    name.remove_prefix(len);
+  }
+}
+
+std::string normalize_name(std::string_view name) {
+  std::string out;
+  normalize_name(name, out);
+  return out;
+}
+
+std::string mask_id(std::string_view raw) {
+  raw = trim_space(raw);
+  // Split into code points.
+  size_t count = 0;
+  for (size_t pos = 0; pos < raw.size(); ++count) {
+    size_t len = utf8_len(static_cast<unsigned char>(raw[pos]));
+    pos += len <= raw.size() - pos ? len : raw.size() - pos;
+  }
+  std::string out;
+  size_t idx = 0;
+  for (size_t pos = 0; pos < raw.size(); ++idx) {
+    size_t len = utf8_len(static_cast<unsigned char>(raw[pos]));
+    if (len > raw.size() - pos) len = raw.size() - pos;
+    if (count > 10 && (idx < 6 || idx >= count - 4))
+      out.append(raw.substr(pos, len));
+    else
+      out.push_back('*');
+    pos += len;
+  }
+  return out;
+}
+
+void append_csv_cell(std::string& out, std::string_view cell) {
+  bool quote = false;
+  for (char c : cell) {
+    if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+      quote = true;
+      break;
+    }
+  }
+  if (!quote) {
+    out.append(cell);
+    return;
+  }
+  out.push_back('"');
+  for (char c : cell) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+bool is_valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c >> 5) == 0x6) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c >> 4) == 0xE) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c >> 3) == 0x1E) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) < len) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    p += len;
+  }
+  return true;
+}
+
+}  // namespace canbao
