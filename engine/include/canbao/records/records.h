@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "canbao/core/date.h"
 #include "canbao/identity/citizen_id.h"
@@ -158,6 +159,30 @@ template <> struct PackedOf<Agency::kPublicSecurity> { using type = PublicSecuri
 template <> struct PackedOf<Agency::kEducation> { using type = EducationPacked; };
 template <> struct PackedOf<Agency::kDisability> { using type = DisabilityPacked; };
 template <> struct PackedOf<Agency::kCivilAffairs> { using type = CivilAffairsPacked; };
+
+/// Calls f(std::type_identity<Packed>{}) with the packed type of `agency`.
+template <typename F>
+decltype(auto) with_packed_type(Agency agency, F&& f) {
+  switch (agency) {
+    case Agency::kTax: return f(std::type_identity<TaxPacked>{});
+    case Agency::kHr: return f(std::type_identity<HrPacked>{});
+    case Agency::kPublicSecurity: return f(std::type_identity<PublicSecurityPacked>{});
+    case Agency::kEducation: return f(std::type_identity<EducationPacked>{});
+    case Agency::kDisability: return f(std::type_identity<DisabilityPacked>{});
+    case Agency::kCivilAffairs: return f(std::type_identity<CivilAffairsPacked>{});
+    case Agency::kEnrollment: break;
+  }
+  return f(std::type_identity<EnrollmentPacked>{});
+}
+
+/// Calls f(Str&) for every string field of a packed record (the head's name included).
+template <typename F> void for_each_str(EnrollmentPacked& r, F&& f) { f(r.head.name); f(r.record_id); f(r.unit); }
+template <typename F> void for_each_str(TaxPacked& r, F&& f) { f(r.head.name); f(r.payer); }
+template <typename F> void for_each_str(HrPacked& r, F&& f) { f(r.head.name); f(r.unit); }
+template <typename F> void for_each_str(PublicSecurityPacked& r, F&& f) { f(r.head.name); f(r.address); }
+template <typename F> void for_each_str(EducationPacked& r, F&& f) { f(r.head.name); f(r.school); }
+template <typename F> void for_each_str(DisabilityPacked& r, F&& f) { f(r.head.name); }
+template <typename F> void for_each_str(CivilAffairsPacked& r, F&& f) { f(r.head.name); }
 
 /// Size in bytes of an agency's packed record.
 size_t packed_size(Agency agency);

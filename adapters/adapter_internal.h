@@ -1,0 +1,203 @@
+// Helpers shared by the built-in adapters (ndjson_adapter.cpp, csv_adapter.cpp). Not installed.
+#pragma once
+
+#include <iconv.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "canbao/adapter_abi.h"
+
+namespace canbao::adapters {
+
+/// Copies `msg` into the ABI error buffer, truncated and NUL-terminated. `err` may be NULL.
+inline void write_err(char* err, size_t err_size, std::string_view msg) noexcept {
+  if (err == nullptr || err_size == 0) return;
+  size_t len = msg.size() < err_size - 1 ? msg.size() : err_size - 1;
+  std::memcpy(err, msg.data(), len);
+  err[len] = '\0';
+}
+
+enum class Encoding : uint8_t { kUtf8, kGbk };
+
+/// "utf-8"/"utf8"/NULL/"" -> kUtf8, "gbk"/"cp936" -> kGbk (any case); false otherwise.
+inline bool parse_encoding(const char* name, Encoding& out) noexcept {
+  if (name == nullptr || *name == '\0') {
+    out = Encoding::kUtf8;
+    return true;
+  }
+  std::string lower;
+  for (const char* ch = name; *ch != '\0'; ++ch)
+    lower.push_back(*ch >= 'A' && *ch <= 'Z' ? static_cast<char>(*ch - 'A' + 'a') : *ch);
+  if (lower == "utf-8" || lower == "utf8") {
+    out = Encoding::kUtf8;
+    return true;
+  }
+  if (lower == "gbk" || lower == "cp936") {
+    out = Encoding::kGbk;
+    return true;
+  }
+  return false;
+}
+
+inline bool has_utf8_bom(const char* data, size_t size) noexcept {
+  return size >= 3 && static_cast<unsigned char>(data[0]) == 0xEF &&
+         static_cast<unsigned char>(data[1]) == 0xBB && static_cast<unsigned char>(data[2]) == 0xBF;
+}
+
+/// True when every byte is < 0x80.
+inline bool is_ascii(const char* data, size_t size) noexcept {
+  uint64_t acc = 0;
+  size_t pos = 0;
+  for (; pos + 8 <= size; pos += 8) {
+    uint64_t word;
+    std::memcpy(&word, data + pos, 8);
+    acc |= word;
+  }
+  for (; pos < size; ++pos) acc |= static_cast<unsigned char>(data[pos]);
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+inline bool is_blank(const char* data, size_t size) noexcept {
+  for (size_t pos = 0; pos < size; ++pos) {
+    char ch = data[pos];
+    if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\v' && ch != '\f') return false;
+  }
+  return true;
+}
+
+/// Trims ASCII whitespace, U+3000 and U+FEFF (a stray BOM) from both ends of UTF-8 text.
+inline std::string_view trim_cell(std::string_view text) noexcept {
+  auto is_ws = [](char ch) {
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
+  };
+  constexpr std::string_view kIdeoSpace = "\xE3\x80\x80", kBom = "\xEF\xBB\xBF";
+  for (bool changed = true; changed && !text.empty();) {
+    changed = false;
+    if (is_ws(text.front())) {
+      text.remove_prefix(1);
+      changed = true;
+    } else if (text.starts_with(kIdeoSpace) || text.starts_with(kBom)) {
+      text.remove_prefix(3);
+      changed = true;
+    }
+    if (text.empty()) break;
+    if (is_ws(text.back())) {
+      text.remove_suffix(1);
+      changed = true;
+    } else if (text.ends_with(kIdeoSpace)) {
+      text.remove_suffix(3);
+      changed = true;
+    }
+  }
+  return text;
+}
+
+/// GBK -> UTF-8 with one iconv descriptor. Not thread-safe: one instance per parse() call.
+class GbkDecoder {
+ public:
+  GbkDecoder() = default;
+  GbkDecoder(const GbkDecoder&) = delete;
+  GbkDecoder& operator=(const GbkDecoder&) = delete;
+  ~GbkDecoder() {
+    if (cd_ != reinterpret_cast<iconv_t>(-1)) iconv_close(cd_);
+  }
+
+  /// Opens the descriptor; false when the C library has no GBK converter.
+  bool open() noexcept {
+    if (cd_ == reinterpret_cast<iconv_t>(-1)) cd_ = iconv_open("UTF-8", "GBK");
+    return cd_ != reinterpret_cast<iconv_t>(-1);
+  }
+
+  /// Decodes [data, data+size) into `buf`, setting `len` to the UTF-8 length; afterwards
+  /// buf.size() >= len + padding (the spare bytes are unspecified). False on an invalid or
+  /// truncated GBK sequence (iconv EILSEQ / EINVAL).
+  bool decode(const char* data, size_t size, std::string& buf, size_t& len, size_t padding = 0) {
+    size_t capacity = size + size / 2 + 16 + padding;
+    if (buf.size() < capacity) buf.resize(capacity);
+    iconv(cd_, nullptr, nullptr, nullptr, nullptr);  // reset the conversion state
+    char* in_ptr = const_cast<char*>(data);
+    size_t in_left = size;
+    size_t written = 0;
+    for (;;) {
+      char* out_ptr = buf.data() + written;
+      size_t out_left = buf.size() - padding - written;
+      size_t rc = iconv(cd_, &in_ptr, &in_left, &out_ptr, &out_left);
+      written = static_cast<size_t>(out_ptr - buf.data());
+      if (rc != static_cast<size_t>(-1)) break;
+      if (errno != E2BIG) return false;
+      buf.resize(buf.size() * 2);
+    }
+    len = written;
+    return true;
+  }
+
+ private:
+  iconv_t cd_ = reinterpret_cast<iconv_t>(-1);
+};
+
+/// Maps source key / column names to sets of fields (bit masks over canbao_field).
+/// Built once in open(); lookups are read-only and thread-safe.
+class KeyTable {
+ public:
+  static constexpr size_t kMaxBucketLen = 64;
+
+  /// Builds the table from `column_names` (may be NULL) and the SPEC names.
+  void build(const char* const* column_names);
+
+  /// The field's configured key (column_names entry or the SPEC name).
+  std::string_view key_of(int field) const { return keys_[field]; }
+  /// True when column_names gave this field a name explicitly.
+  bool explicit_key(int field) const { return explicit_[field]; }
+
+  /// Field mask for a key, 0 when no field uses it. At least 8 bytes must be readable from `key`
+  /// (the caller's buffers are padded); only `size` bytes are compared.
+  uint32_t lookup_padded(const char* key, size_t size) const noexcept {
+    if (size >= kMaxBucketLen) return lookup_slow(std::string_view(key, size));
+    uint64_t prefix;
+    std::memcpy(&prefix, key, 8);
+    if (size < 8) prefix &= (uint64_t{1} << (size * 8)) - 1;
+    for (uint16_t idx = bucket_begin_[size]; idx < bucket_begin_[size + 1]; ++idx) {
+      const Entry& entry = entries_[idx];
+      if (entry.prefix == prefix &&
+          (size <= 8 || std::memcmp(entry.name.data() + 8, key + 8, size - 8) == 0))
+        return entry.mask;
+    }
+    return 0;
+  }
+
+  /// Field mask for a key (no padding requirement).
+  uint32_t lookup(std::string_view key) const noexcept {
+    if (key.size() >= kMaxBucketLen) return lookup_slow(key);
+    char buf[kMaxBucketLen + 8] = {};
+    std::memcpy(buf, key.data(), key.size());
+    return lookup_padded(buf, key.size());
+  }
+
+ private:
+  struct Entry {
+    std::string name;
+    uint64_t prefix;
+    uint32_t mask;
+  };
+  uint32_t lookup_slow(std::string_view key) const noexcept {
+    for (const Entry& entry : entries_)
+      if (entry.name == key) return entry.mask;
+    return 0;
+  }
+
+  std::string keys_[CANBAO_F_COUNT];
+  bool explicit_[CANBAO_F_COUNT] = {};
+  std::vector<Entry> entries_;                // sorted by name length
+  uint16_t bucket_begin_[kMaxBucketLen + 2] = {};  // entries_ index range per name length
+};
+
+/// Writes "path:line: msg" into err.
+void write_line_err(char* err, size_t err_size, const char* path, uint64_t line,
+                    std::string_view msg) noexcept;
+
+}  // namespace canbao::adapters

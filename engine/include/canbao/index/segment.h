@@ -1,0 +1,118 @@
+// Index segments: one memory-mapped file per feed holding that feed's records packed and sorted
+// by person key, the records whose ID was rejected (kept for fallback linking), the quarantine
+// entries, and the string arena. Written to `<name>.tmp` and renamed into place, so a reader never
+// maps a half-written segment; the header is written last.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/interprocess/file_mapping.hpp>
+#include <boost/interprocess/mapped_region.hpp>
+
+#include "canbao/core/status.h"
+#include "canbao/identity/citizen_id.h"
+#include "canbao/records/records.h"
+
+namespace canbao {
+
+inline constexpr uint32_t kSegmentFormatVersion = 1;
+
+/// A record the adapter or decoder rejected (SPEC §2 "nothing is lost").
+struct QuarantineEntry {
+  uint32_t line;
+  uint32_t pad_;
+  Str reason;     // e.g. "bad_field:scheme", "bad_json"
+  Str masked_id;  // SPEC §6 id_masked
+};
+
+/// Why a pending record (ID rejected, fields fine or not) was held back.
+struct PendingInfo {
+  uint32_t line;
+  IdReject reject;
+  bool fields_ok;  // false: a field is bad too, so it can never be linked
+  uint8_t pad_[2];
+  PersonKey repair_key;  // bad_checksum: the 17-digit prefix, else kNoPerson
+  Str masked_id;
+};
+
+struct SegmentHeader {
+  char magic[8];
+  uint32_t format_version;
+  uint32_t agency;
+  uint64_t fingerprint;
+  uint64_t record_size;
+  uint64_t records_off, record_count;
+  uint64_t pending_off, pending_count;  // packed records with key = kNoPerson
+  uint64_t pending_info_off;            // PendingInfo[pending_count]
+  uint64_t quarantine_off, quarantine_count;
+  uint64_t arena_off, arena_size;
+  uint64_t lines;       // physical lines of the feed file
+  uint64_t read_count;  // records read = record_count + pending_count + quarantine_count
+  uint64_t file_size;   // total bytes, checked when mapping
+  uint64_t reserved[3];
+};
+
+/// In-memory contents of a segment being built (by ingestion).
+struct SegmentData {
+  Agency agency = Agency::kEnrollment;
+  uint64_t fingerprint = 0;
+  std::vector<char> records;  // packed records, sorted by (key, line) before writing
+  std::vector<char> pending;  // packed records, line order
+  std::vector<PendingInfo> pending_info;
+  std::vector<QuarantineEntry> quarantine;  // line order
+  std::string arena;
+  uint64_t lines = 0;
+
+  size_t record_count() const { return records.size() / packed_size(agency); }
+  size_t pending_count() const { return pending.size() / packed_size(agency); }
+};
+
+/// Sorts data.records by (person key, line), in parallel.
+void sort_segment_records(SegmentData& data);
+
+/// Writes `data` to `path` via `path.tmp` + rename. Errors name the path and errno text.
+Status write_segment(const SegmentData& data, const std::string& path);
+
+/// A mapped, read-only segment. Thread-safe for concurrent reads.
+class Segment {
+ public:
+  /// Maps and validates a segment file. A missing file, a wrong magic/version or a size that does
+  /// not match the header is an error (the caller rebuilds).
+  static Status Open(const std::string& path, std::unique_ptr<Segment>& out);
+
+  const SegmentHeader& header() const { return *header_; }
+  Agency agency() const { return static_cast<Agency>(header_->agency); }
+  size_t record_count() const { return header_->record_count; }
+  const char* record(size_t idx) const { return base_ + header_->records_off + idx * header_->record_size; }
+  template <typename T> const T* records() const { return reinterpret_cast<const T*>(base_ + header_->records_off); }
+  size_t pending_count() const { return header_->pending_count; }
+  const char* pending(size_t idx) const { return base_ + header_->pending_off + idx * header_->record_size; }
+  const PendingInfo* pending_info() const { return reinterpret_cast<const PendingInfo*>(base_ + header_->pending_info_off); }
+  size_t quarantine_count() const { return header_->quarantine_count; }
+  const QuarantineEntry* quarantine() const { return reinterpret_cast<const QuarantineEntry*>(base_ + header_->quarantine_off); }
+  std::string_view str(Str s) const { return std::string_view(arena_ + s.off, s.len); }
+  const char* arena() const { return arena_; }
+  /// Person key of record idx (every packed record starts with a RecordHead).
+  PersonKey key_at(size_t idx) const { return reinterpret_cast<const RecordHead*>(record(idx))->key; }
+  /// First record index with key >= key (binary search).
+  size_t lower_bound(PersonKey key) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  Segment() = default;
+  std::string path_;
+  boost::interprocess::file_mapping file_;
+  boost::interprocess::mapped_region region_;
+  const char* base_ = nullptr;
+  const SegmentHeader* header_ = nullptr;
+  const char* arena_ = nullptr;
+};
+
+/// Reads only the header of a segment file (for reuse checks). False when unreadable or invalid.
+bool read_segment_header(const std::string& path, SegmentHeader& out);
+
+}  // namespace canbao

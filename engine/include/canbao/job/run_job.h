@@ -1,0 +1,58 @@
+// A whole run (`canbao run`): manifest → ingest (or reuse) segments → fallback linking →
+// cross-match and rules → outputs of SPEC §6 written to a temporary directory and renamed into
+// place, so a reader never sees a partial set.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "canbao/core/status.h"
+#include "canbao/manifest/manifest.h"
+#include "canbao/match/matcher.h"
+
+namespace canbao {
+
+struct RunOptions {
+  std::string manifest_path;
+  std::string out_dir;
+  std::string index_dir;  // default: <out_dir>.index
+  int threads = 0;        // 0 = all cores (the caller sets the TBB limit)
+  bool force_rebuild = false;
+  bool progress = false;  // progress bar on stderr
+  size_t chunk_bytes = size_t{4} << 20;
+};
+
+struct FeedCounts {
+  std::string path;
+  std::string agency;
+  uint64_t read = 0, accepted = 0, linked = 0, quarantined = 0;
+  uint64_t bytes = 0, lines = 0;
+  bool reused = false;
+  double seconds = 0;
+};
+
+struct RunReport {
+  Manifest manifest;
+  std::string out_dir, index_dir;
+  int threads = 0;
+  std::vector<FeedCounts> feeds;
+  std::map<std::string, uint64_t> links;              // by method
+  std::map<std::string, uint64_t> quarantine_reasons;  // by reason
+  uint64_t quarantine_rows = 0;
+  MatchStats match;
+  std::vector<std::pair<std::string, double>> timings;  // stage -> seconds
+};
+
+/// Runs the whole job. On error nothing in out_dir is replaced.
+Status run_job(const RunOptions& options, RunReport& report);
+
+/// Only ingests (or reuses) the manifest's feeds into the index (`canbao ingest`).
+Status run_ingest(const RunOptions& options, RunReport& report);
+
+/// The headline numbers of a finished run, for the terminal.
+std::string format_run_summary(const RunReport& report);
+
+}  // namespace canbao

@@ -1,0 +1,47 @@
+// The run manifest (SPEC §1): city, as_of, settings and the feeds.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "canbao/adapter_abi.h"
+#include "canbao/core/status.h"
+#include "canbao/records/records.h"
+#include "canbao/rules/person_view.h"
+
+namespace canbao {
+
+struct FeedSpec {
+  Agency agency = Agency::kEnrollment;
+  std::string path;           // as written in the manifest (used in quarantine.csv)
+  std::string resolved_path;  // relative to the manifest's directory
+  std::string format;         // "ndjson" or "csv" ("" when a plugin reads it)
+  std::string encoding = "utf-8";
+  /// Source column/key name per canbao_field; empty = the SPEC name.
+  std::vector<std::string> columns = std::vector<std::string>(CANBAO_F_COUNT);
+  std::vector<bool> column_given = std::vector<bool>(CANBAO_F_COUNT, false);
+  std::string plugin;           // as written
+  std::string resolved_plugin;  // absolute or relative to the manifest's directory
+};
+
+struct Manifest {
+  std::string path;  // the manifest file
+  std::string dir;   // its directory
+  std::string city_text;
+  std::string as_of_text;
+  RunSettings settings;
+  std::vector<FeedSpec> feeds;
+};
+
+/// Reads and validates a manifest. `today` is used when as_of is absent. Errors name the file and
+/// the offending member: "manifest.json: feeds[2]: unknown agency 'foo'".
+Status load_manifest(const std::string& path, Day today, Manifest& out);
+
+/// Parses manifest JSON text (for tests and fuzzing); `path` is used for messages and for
+/// resolving relative feed paths.
+Status parse_manifest(const std::string& text, const std::string& path, Day today, Manifest& out);
+
+/// Today's date in local time.
+Day today_local();
+
+}  // namespace canbao

@@ -1,0 +1,162 @@
+#include "canbao/index/segment.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <oneapi/tbb/parallel_sort.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace canbao {
+
+namespace {
+
+constexpr char kMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
+constexpr uint64_t kAlign = 64;
+
+uint64_t align_up(uint64_t value) { return (value + kAlign - 1) / kAlign * kAlign; }
+
+Status errno_error(const std::string& what, const std::string& path) {
+  return Status::Error(path + ": " + what + ": " + std::strerror(errno));
+}
+
+// Writes all of buf at offset, retrying short writes.
+bool pwrite_all(int fd, const void* buf, size_t size, uint64_t offset) {
+  const char* bytes = static_cast<const char*>(buf);
+  while (size > 0) {
+    const ssize_t written = ::pwrite(fd, bytes, size, static_cast<off_t>(offset));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes += written;
+    size -= static_cast<size_t>(written);
+    offset += static_cast<uint64_t>(written);
+  }
+  return true;
+}
+
+}  // namespace
+
+void sort_segment_records(SegmentData& data) {
+  with_packed_type(data.agency, [&](auto type) {
+    using T = typename decltype(type)::type;
+    T* begin = reinterpret_cast<T*>(data.records.data());
+    T* end = begin + data.record_count();
+    tbb::parallel_sort(begin, end, [](const T& a, const T& b) {
+      return a.head.key != b.head.key ? a.head.key < b.head.key : a.head.origin.line < b.head.origin.line;
+    });
+  });
+}
+
+Status write_segment(const SegmentData& data, const std::string& path) {
+  SegmentHeader header{};
+  std::memcpy(header.magic, kMagic, sizeof(kMagic));
+  header.format_version = kSegmentFormatVersion;
+  header.agency = static_cast<uint32_t>(data.agency);
+  header.fingerprint = data.fingerprint;
+  header.record_size = packed_size(data.agency);
+  header.record_count = data.record_count();
+  header.pending_count = data.pending_count();
+  header.quarantine_count = data.quarantine.size();
+  header.lines = data.lines;
+  header.read_count = header.record_count + header.pending_count + header.quarantine_count;
+  uint64_t offset = align_up(sizeof(SegmentHeader));
+  header.records_off = offset;
+  offset = align_up(offset + data.records.size());
+  header.pending_off = offset;
+  offset = align_up(offset + data.pending.size());
+  header.pending_info_off = offset;
+  offset = align_up(offset + data.pending_info.size() * sizeof(PendingInfo));
+  header.quarantine_off = offset;
+  offset = align_up(offset + data.quarantine.size() * sizeof(QuarantineEntry));
+  header.arena_off = offset;
+  header.arena_size = data.arena.size();
+  offset += data.arena.size();
+  header.file_size = offset;
+
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_error("cannot create index segment", tmp);
+  bool ok = ::ftruncate(fd, static_cast<off_t>(header.file_size)) == 0;
+  ok = ok && pwrite_all(fd, data.records.data(), data.records.size(), header.records_off);
+  ok = ok && pwrite_all(fd, data.pending.data(), data.pending.size(), header.pending_off);
+  ok = ok && pwrite_all(fd, data.pending_info.data(), data.pending_info.size() * sizeof(PendingInfo),
+                        header.pending_info_off);
+  ok = ok && pwrite_all(fd, data.quarantine.data(), data.quarantine.size() * sizeof(QuarantineEntry),
+                        header.quarantine_off);
+  ok = ok && pwrite_all(fd, data.arena.data(), data.arena.size(), header.arena_off);
+  // The header goes last: a file cut short never carries a valid header.
+  ok = ok && pwrite_all(fd, &header, sizeof(header), 0);
+  if (!ok) {
+    const Status status = errno_error("cannot write index segment", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  if (::close(fd) != 0) {
+    const Status status = errno_error("cannot write index segment", tmp);
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const Status status = errno_error("cannot rename index segment into place", tmp);
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  return Status::OK();
+}
+
+bool read_segment_header(const std::string& path, SegmentHeader& out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  const bool ok = ::fstat(fd, &st) == 0 && ::pread(fd, &out, sizeof(out), 0) == static_cast<ssize_t>(sizeof(out));
+  ::close(fd);
+  return ok && std::memcmp(out.magic, kMagic, sizeof(kMagic)) == 0 &&
+         out.format_version == kSegmentFormatVersion && out.file_size == static_cast<uint64_t>(st.st_size);
+}
+
+Status Segment::Open(const std::string& path, std::unique_ptr<Segment>& out) {
+  SegmentHeader probe{};
+  if (!read_segment_header(path, probe)) return Status::Error(path + ": not a valid index segment");
+  std::unique_ptr<Segment> segment(new Segment());
+  segment->path_ = path;
+  try {
+    segment->file_ = boost::interprocess::file_mapping(path.c_str(), boost::interprocess::read_only);
+    segment->region_ = boost::interprocess::mapped_region(segment->file_, boost::interprocess::read_only);
+  } catch (const std::exception& error) {
+    return Status::Error(path + ": cannot map index segment: " + error.what());
+  }
+  segment->base_ = static_cast<const char*>(segment->region_.get_address());
+  segment->header_ = reinterpret_cast<const SegmentHeader*>(segment->base_);
+  const SegmentHeader& h = *segment->header_;
+  const uint64_t size = segment->region_.get_size();
+  const bool fits = h.file_size == size && h.arena_off + h.arena_size <= size &&
+                    h.records_off + h.record_count * h.record_size <= size &&
+                    h.pending_off + h.pending_count * h.record_size <= size &&
+                    h.pending_info_off + h.pending_count * sizeof(PendingInfo) <= size &&
+                    h.quarantine_off + h.quarantine_count * sizeof(QuarantineEntry) <= size &&
+                    h.agency < static_cast<uint32_t>(kAgencyCount) &&
+                    h.record_size == packed_size(static_cast<Agency>(h.agency));
+  if (!fits) return Status::Error(path + ": index segment is inconsistent");
+  segment->arena_ = segment->base_ + h.arena_off;
+  out = std::move(segment);
+  return Status::OK();
+}
+
+size_t Segment::lower_bound(PersonKey key) const {
+  size_t lo = 0, hi = record_count();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (key_at(mid) < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+}  // namespace canbao

@@ -1,0 +1,414 @@
+#include "canbao/ingest/decoder.h"
+
+#include <cstring>
+#include <initializer_list>
+#include <utility>
+
+#include "canbao/core/text.h"
+
+namespace canbao {
+
+void FieldTexts::assign(const canbao_kv* fields, size_t count) {
+  std::memset(state, kAbsent, sizeof(state));
+  for (size_t idx = 0; idx < count; ++idx) {
+    const canbao_kv& kv = fields[idx];
+    if (kv.field >= CANBAO_F_COUNT) continue;
+    if (kv.kind == CANBAO_VALUE_INVALID) {
+      state[kv.field] = kInvalid;
+      value[kv.field] = {};
+      continue;
+    }
+    const std::string_view text = trim_space(std::string_view(kv.data ? kv.data : "", kv.data ? kv.size : 0));
+    state[kv.field] = text.empty() ? kAbsent : kText;
+    value[kv.field] = text;
+  }
+}
+
+Str Arena::add(std::string_view text) {
+  if (text.size() > kMaxStrLen) text = text.substr(0, kMaxStrLen);
+  Str str{bytes.size(), text.size()};
+  bytes.append(text);
+  return str;
+}
+
+namespace {
+
+template <typename E>
+using Labels = std::initializer_list<std::pair<std::string_view, E>>;
+
+// Case-insensitive for ASCII labels; exact for Chinese ones.
+bool equals_label(std::string_view text, std::string_view label) {
+  if (text.size() != label.size()) return false;
+  for (size_t idx = 0; idx < text.size(); ++idx) {
+    char a = text[idx], b = label[idx];
+    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+    if (a != b) return false;
+  }
+  return true;
+}
+
+template <typename E>
+bool parse_label(std::string_view text, Labels<E> labels, E& out) {
+  for (const auto& [label, value] : labels) {
+    if (equals_label(text, label)) {
+      out = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool parse_uint(std::string_view text, int64_t max, int64_t& out) {
+  if (text.empty() || text.size() > 18) return false;
+  int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value > max) return false;
+  out = value;
+  return true;
+}
+
+}  // namespace
+
+bool parse_region(std::string_view text, Region& out) {
+  int64_t value = 0;
+  if (text.size() != 6 || !parse_uint(text, 999999, value) || value < 100000) return false;
+  out = static_cast<Region>(value);
+  return true;
+}
+
+bool parse_bool(std::string_view text, bool& out) {
+  return parse_label<bool>(text, {{"true", true}, {"false", false}, {"1", true}, {"0", false},
+                                  {"是", true}, {"否", false}, {"y", true}, {"n", false},
+                                  {"yes", true}, {"no", false}},
+                           out);
+}
+
+bool parse_amount_fen(std::string_view text, int64_t& out) {
+  // Decimal yuan: digits, optional '.' and up to 2 more significant digits (extra zero digits ok).
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  int64_t yuan = 0;
+  if (!parse_uint(whole, int64_t{1} << 50, yuan)) return false;
+  int64_t fen = 0;
+  if (dot != std::string_view::npos) {
+    const std::string_view frac = text.substr(dot + 1);
+    if (frac.empty()) return false;
+    for (size_t idx = 0; idx < frac.size(); ++idx) {
+      const char c = frac[idx];
+      if (c < '0' || c > '9') return false;
+      if (idx < 2) {
+        fen = fen * 10 + (c - '0');
+      } else if (c != '0') {
+        return false;  // a fraction of a fen is not a real amount
+      }
+    }
+    if (frac.size() == 1) fen *= 10;
+  }
+  out = yuan * 100 + fen;
+  return true;
+}
+
+bool parse_scheme(std::string_view text, Scheme& out) {
+  return parse_label<Scheme>(text, {{"employee", Scheme::kEmployee}, {"职工", Scheme::kEmployee},
+                                    {"职工医保", Scheme::kEmployee}, {"职工基本医疗保险", Scheme::kEmployee},
+                                    {"resident", Scheme::kResident}, {"居民", Scheme::kResident},
+                                    {"居民医保", Scheme::kResident}, {"城乡居民", Scheme::kResident},
+                                    {"城乡居民基本医疗保险", Scheme::kResident}},
+                             out);
+}
+
+bool parse_enroll_status(std::string_view text, EnrollStatus& out) {
+  return parse_label<EnrollStatus>(
+      text, {{"active", EnrollStatus::kActive}, {"正常", EnrollStatus::kActive}, {"参保", EnrollStatus::kActive},
+             {"参保缴费", EnrollStatus::kActive}, {"suspended", EnrollStatus::kSuspended},
+             {"暂停", EnrollStatus::kSuspended}, {"暂停参保", EnrollStatus::kSuspended},
+             {"terminated", EnrollStatus::kTerminated}, {"终止", EnrollStatus::kTerminated},
+             {"终止参保", EnrollStatus::kTerminated}, {"停保", EnrollStatus::kTerminated}},
+      out);
+}
+
+bool parse_category(std::string_view text, Category& out) {
+  return parse_label<Category>(
+      text, {{"in_service", Category::kInService}, {"在职", Category::kInService},
+             {"flexible", Category::kFlexible}, {"灵活就业", Category::kFlexible},
+             {"retired", Category::kRetired}, {"退休", Category::kRetired},
+             {"student", Category::kStudent}, {"学生", Category::kStudent}, {"大学生", Category::kStudent},
+             {"child", Category::kChild}, {"儿童", Category::kChild}, {"少儿", Category::kChild},
+             {"adult", Category::kAdult}, {"成年", Category::kAdult}, {"成年居民", Category::kAdult}},
+      out);
+}
+
+bool parse_funded(std::string_view text, Funded& out) {
+  return parse_label<Funded>(
+      text, {{"tekun", Funded::kTekun}, {"特困", Funded::kTekun}, {"特困人员", Funded::kTekun},
+             {"dibao", Funded::kDibao}, {"低保", Funded::kDibao}, {"低保对象", Funded::kDibao},
+             {"low_income", Funded::kLowIncome}, {"低收入", Funded::kLowIncome},
+             {"disability", Funded::kDisability}, {"残疾", Funded::kDisability}, {"重度残疾", Funded::kDisability},
+             {"other", Funded::kOther}, {"其他", Funded::kOther}},
+      out);
+}
+
+bool parse_hr_type(std::string_view text, HrType& out) {
+  return parse_label<HrType>(text, {{"employment", HrType::kEmployment}, {"就业", HrType::kEmployment},
+                                    {"pension", HrType::kPension}, {"养老", HrType::kPension},
+                                    {"养老金", HrType::kPension}, {"退休", HrType::kPension}},
+                             out);
+}
+
+bool parse_pension_status(std::string_view text, PensionStatus& out) {
+  return parse_label<PensionStatus>(
+      text, {{"receiving", PensionStatus::kReceiving}, {"领取", PensionStatus::kReceiving},
+             {"正常", PensionStatus::kReceiving}, {"正常领取", PensionStatus::kReceiving},
+             {"suspended", PensionStatus::kSuspended}, {"暂停", PensionStatus::kSuspended},
+             {"terminated", PensionStatus::kTerminated}, {"终止", PensionStatus::kTerminated}},
+      out);
+}
+
+bool parse_sex(std::string_view text, Sex& out) {
+  return parse_label<Sex>(text, {{"m", Sex::kMale}, {"男", Sex::kMale}, {"male", Sex::kMale},
+                                 {"f", Sex::kFemale}, {"女", Sex::kFemale}, {"female", Sex::kFemale}},
+                          out);
+}
+
+bool parse_ps_status(std::string_view text, PsStatus& out) {
+  return parse_label<PsStatus>(text, {{"normal", PsStatus::kNormal}, {"正常", PsStatus::kNormal},
+                                      {"dead", PsStatus::kDead}, {"死亡", PsStatus::kDead},
+                                      {"cancelled", PsStatus::kCancelled}, {"canceled", PsStatus::kCancelled},
+                                      {"注销", PsStatus::kCancelled}},
+                               out);
+}
+
+bool parse_edu_level(std::string_view text, EduLevel& out) {
+  return parse_label<EduLevel>(
+      text, {{"preschool", EduLevel::kPreschool}, {"学前", EduLevel::kPreschool}, {"幼儿园", EduLevel::kPreschool},
+             {"primary", EduLevel::kPrimary}, {"小学", EduLevel::kPrimary},
+             {"secondary", EduLevel::kSecondary}, {"中学", EduLevel::kSecondary}, {"初中", EduLevel::kSecondary},
+             {"高中", EduLevel::kSecondary}, {"vocational", EduLevel::kVocational}, {"中职", EduLevel::kVocational},
+             {"职业", EduLevel::kVocational}, {"university", EduLevel::kUniversity}, {"大学", EduLevel::kUniversity},
+             {"本科", EduLevel::kUniversity}, {"专科", EduLevel::kUniversity}, {"graduate", EduLevel::kGraduate},
+             {"研究生", EduLevel::kGraduate}},
+      out);
+}
+
+bool parse_edu_status(std::string_view text, EduStatus& out) {
+  return parse_label<EduStatus>(text, {{"enrolled", EduStatus::kEnrolled}, {"在读", EduStatus::kEnrolled},
+                                       {"在校", EduStatus::kEnrolled}, {"在籍", EduStatus::kEnrolled},
+                                       {"graduated", EduStatus::kGraduated}, {"毕业", EduStatus::kGraduated},
+                                       {"已毕业", EduStatus::kGraduated}, {"left", EduStatus::kLeft},
+                                       {"离校", EduStatus::kLeft}, {"退学", EduStatus::kLeft}},
+                                out);
+}
+
+bool parse_assist_category(std::string_view text, AssistCategory& out) {
+  return parse_label<AssistCategory>(
+      text, {{"tekun", AssistCategory::kTekun}, {"特困", AssistCategory::kTekun}, {"特困人员", AssistCategory::kTekun},
+             {"dibao", AssistCategory::kDibao}, {"低保", AssistCategory::kDibao}, {"低保对象", AssistCategory::kDibao},
+             {"low_income", AssistCategory::kLowIncome}, {"低收入", AssistCategory::kLowIncome},
+             {"orphan", AssistCategory::kOrphan}, {"孤儿", AssistCategory::kOrphan}},
+      out);
+}
+
+bool parse_disability_level(std::string_view text, uint8_t& out) {
+  return parse_label<uint8_t>(text, {{"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}, {"一级", 1}, {"二级", 2},
+                                     {"三级", 3}, {"四级", 4}, {"1级", 1}, {"2级", 2}, {"3级", 3}, {"4级", 4},
+                                     {"一", 1}, {"二", 2}, {"三", 3}, {"四", 4}},
+                              out);
+}
+
+namespace {
+
+// Reads fields in canbao_field order and remembers the first problem.
+class FieldReader {
+ public:
+  FieldReader(const FieldTexts& texts, Arena& arena) : texts_(texts), arena_(arena) {}
+
+  int bad_field() const { return bad_field_; }
+
+  Str str(int field) { return texts_.state[field] == FieldTexts::kText ? arena_.add(texts_.value[field]) : Str{0, 0}; }
+
+  // Calls parse(text, out) for a present field. Missing required or unparsable → bad.
+  template <typename T, typename Parse>
+  void read(int field, bool required, T& out, Parse parse) {
+    const uint8_t state = texts_.state[field];
+    if (state == FieldTexts::kAbsent) {
+      if (required) mark(field);
+      return;
+    }
+    if (state == FieldTexts::kInvalid || !parse(texts_.value[field], out)) mark(field);
+  }
+
+  void require_text(int field) {
+    if (texts_.state[field] != FieldTexts::kText) mark(field);
+  }
+
+  void day(int field, bool required, Day& out) {
+    read(field, required, out, [](std::string_view text, Day& value) {
+      const auto parsed = parse_date(text);
+      if (parsed) value = *parsed;
+      return parsed.has_value();
+    });
+  }
+
+  void month(int field, bool required, Month& out) {
+    read(field, required, out, [](std::string_view text, Month& value) {
+      const auto parsed = parse_month(text);
+      if (parsed) value = *parsed;
+      return parsed.has_value();
+    });
+  }
+
+  void region(int field, bool required, Region& out) { read(field, required, out, parse_region); }
+
+ private:
+  void mark(int field) {
+    if (bad_field_ < 0 || field < bad_field_) bad_field_ = field;
+  }
+
+  const FieldTexts& texts_;
+  Arena& arena_;
+  int bad_field_ = -1;
+};
+
+void read_head(FieldReader& reader, RecordHead& head) {
+  head.key = kNoPerson;
+  head.origin = Origin{};
+  head.name = reader.str(CANBAO_F_NAME);
+  head.birth = kNoDay;
+  head.sex = Sex::kNone;
+  head.link = LinkMethod::kDirect;
+  head.pad_[0] = head.pad_[1] = 0;
+  reader.day(CANBAO_F_BIRTH, false, head.birth);
+  reader.read(CANBAO_F_SEX, false, head.sex, parse_sex);
+}
+
+void decode_fields(Agency agency, FieldReader& reader, void* out) {
+  switch (agency) {
+    case Agency::kEnrollment: {
+      auto& rec = *static_cast<EnrollmentPacked*>(out);
+      rec = EnrollmentPacked{};
+      read_head(reader, rec.head);
+      reader.require_text(CANBAO_F_RECORD_ID);
+      rec.record_id = reader.str(CANBAO_F_RECORD_ID);
+      rec.unit = reader.str(CANBAO_F_UNIT);
+      rec.start = rec.end = kNoDay;
+      reader.read(CANBAO_F_SCHEME, true, rec.scheme, parse_scheme);
+      reader.region(CANBAO_F_REGION, true, rec.region);
+      reader.read(CANBAO_F_STATUS, true, rec.status, parse_enroll_status);
+      reader.day(CANBAO_F_START, true, rec.start);
+      reader.day(CANBAO_F_END, false, rec.end);
+      reader.read(CANBAO_F_CATEGORY, false, rec.category, parse_category);
+      reader.read(CANBAO_F_FUNDED, false, rec.funded, parse_funded);
+      return;
+    }
+    case Agency::kTax: {
+      auto& rec = *static_cast<TaxPacked*>(out);
+      rec = TaxPacked{};
+      read_head(reader, rec.head);
+      rec.payer = reader.str(CANBAO_F_PAYER);
+      rec.from = rec.to = kNoMonth;
+      rec.paid_on = kNoDay;
+      rec.amount_fen = INT64_MIN;
+      reader.read(CANBAO_F_SCHEME, true, rec.scheme, parse_scheme);
+      reader.region(CANBAO_F_REGION, true, rec.region);
+      reader.month(CANBAO_F_FROM, true, rec.from);
+      reader.month(CANBAO_F_TO, true, rec.to);
+      reader.day(CANBAO_F_PAID_ON, true, rec.paid_on);
+      reader.read(CANBAO_F_BACK_PAY, false, rec.back_pay, parse_bool);
+      reader.read(CANBAO_F_AMOUNT, false, rec.amount_fen, parse_amount_fen);
+      return;
+    }
+    case Agency::kHr: {
+      auto& rec = *static_cast<HrPacked*>(out);
+      rec = HrPacked{};
+      read_head(reader, rec.head);
+      rec.unit = reader.str(CANBAO_F_UNIT);
+      rec.start = rec.end = kNoDay;
+      reader.region(CANBAO_F_REGION, true, rec.region);
+      reader.day(CANBAO_F_START, false, rec.start);
+      reader.day(CANBAO_F_END, false, rec.end);
+      reader.read(CANBAO_F_TYPE, true, rec.type, parse_hr_type);
+      reader.read(CANBAO_F_PENSION_STATUS, false, rec.pension_status, parse_pension_status);
+      return;
+    }
+    case Agency::kPublicSecurity: {
+      auto& rec = *static_cast<PublicSecurityPacked*>(out);
+      rec = PublicSecurityPacked{};
+      read_head(reader, rec.head);
+      rec.address = reader.str(CANBAO_F_ADDRESS);
+      rec.permit_expiry = rec.death_date = kNoDay;
+      rec.status = PsStatus::kNormal;  // SPEC §1: absent status means normal
+      reader.region(CANBAO_F_HUKOU_REGION, false, rec.hukou_region);
+      reader.region(CANBAO_F_RESIDENCE_REGION, false, rec.residence_region);
+      reader.region(CANBAO_F_PERMIT_REGION, false, rec.permit_region);
+      reader.day(CANBAO_F_PERMIT_EXPIRY, false, rec.permit_expiry);
+      reader.read(CANBAO_F_STATUS, false, rec.status, parse_ps_status);
+      reader.day(CANBAO_F_DEATH_DATE, false, rec.death_date);
+      return;
+    }
+    case Agency::kEducation: {
+      auto& rec = *static_cast<EducationPacked*>(out);
+      rec = EducationPacked{};
+      read_head(reader, rec.head);
+      reader.require_text(CANBAO_F_SCHOOL);
+      rec.school = reader.str(CANBAO_F_SCHOOL);
+      rec.status = EduStatus::kEnrolled;  // SPEC §1: absent status means enrolled
+      reader.region(CANBAO_F_REGION, true, rec.region);
+      reader.read(CANBAO_F_STATUS, false, rec.status, parse_edu_status);
+      reader.read(CANBAO_F_LEVEL, false, rec.level, parse_edu_level);
+      reader.read(CANBAO_F_ENTRY_YEAR, false, rec.entry_year, [](std::string_view text, int32_t& value) {
+        int64_t year = 0;
+        if (!parse_uint(text, 9999, year) || year < 1900) return false;
+        value = static_cast<int32_t>(year);
+        return true;
+      });
+      return;
+    }
+    case Agency::kDisability: {
+      auto& rec = *static_cast<DisabilityPacked*>(out);
+      rec = DisabilityPacked{};
+      read_head(reader, rec.head);
+      rec.certified_on = kNoDay;
+      reader.region(CANBAO_F_REGION, false, rec.region);
+      reader.read(CANBAO_F_LEVEL, true, rec.level, parse_disability_level);
+      reader.day(CANBAO_F_CERTIFIED_ON, false, rec.certified_on);
+      return;
+    }
+    case Agency::kCivilAffairs: {
+      auto& rec = *static_cast<CivilAffairsPacked*>(out);
+      rec = CivilAffairsPacked{};
+      read_head(reader, rec.head);
+      rec.from = rec.to = kNoDay;
+      reader.read(CANBAO_F_CATEGORY, true, rec.category, parse_assist_category);
+      reader.region(CANBAO_F_REGION, false, rec.region);
+      reader.day(CANBAO_F_FROM, false, rec.from);
+      reader.day(CANBAO_F_TO, false, rec.to);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Arena& arena, void* out) {
+  DecodeResult result;
+  const std::string_view raw_id = texts.state[CANBAO_F_ID] == FieldTexts::kText ? texts.value[CANBAO_F_ID] : "";
+  result.id = parse_citizen_id(raw_id, as_of);
+  FieldReader reader(texts, arena);
+  decode_fields(agency, reader, out);
+  result.bad_field = reader.bad_field();
+  auto* head = static_cast<RecordHead*>(out);  // every packed record starts with its head
+  if (!result.id.ok()) {
+    result.status = DecodeStatus::kBadId;
+  } else if (!result.fields_ok()) {
+    result.status = DecodeStatus::kBadField;
+  } else {
+    result.status = DecodeStatus::kOk;
+    head->key = result.id.key;
+  }
+  return result;
+}
+
+}  // namespace canbao

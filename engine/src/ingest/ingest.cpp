@@ -1,0 +1,319 @@
+#include "canbao/ingest/ingest.h"
+
+#include <sys/stat.h>
+
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <boost/interprocess/file_mapping.hpp>
+#include <boost/interprocess/mapped_region.hpp>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include "canbao/core/text.h"
+#include "canbao/ingest/decoder.h"
+#include "canbao/records/fields.h"
+
+namespace canbao {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// What one chunk produced; line numbers relative to the chunk until the writer rebases them.
+struct ChunkWork {
+  size_t begin = 0;
+  size_t end = 0;
+  int64_t lines = 0;
+  std::vector<char> records;
+  std::vector<char> pending;
+  std::vector<PendingInfo> pending_info;
+  std::vector<QuarantineEntry> quarantine;
+  Arena arena;
+  std::string error;
+};
+
+struct SinkContext {
+  ChunkWork* work;
+  Agency agency;
+  size_t record_size;
+  Day as_of;
+  FieldTexts texts;
+  alignas(16) char record[256];
+};
+
+int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_count) {
+  auto& ctx = *static_cast<SinkContext*>(user);
+  ChunkWork& work = *ctx.work;
+  ctx.texts.assign(fields, field_count);
+  const DecodeResult result = decode_record(ctx.agency, ctx.texts, ctx.as_of, work.arena, ctx.record);
+  auto* head = reinterpret_cast<RecordHead*>(ctx.record);
+  head->origin.line = static_cast<uint32_t>(line);
+  const auto append = [&](std::vector<char>& to) { to.insert(to.end(), ctx.record, ctx.record + ctx.record_size); };
+  const std::string_view raw_id =
+      ctx.texts.state[CANBAO_F_ID] == FieldTexts::kText ? ctx.texts.value[CANBAO_F_ID] : std::string_view{};
+  switch (result.status) {
+    case DecodeStatus::kOk:
+      append(work.records);
+      break;
+    case DecodeStatus::kBadId: {
+      append(work.pending);
+      PendingInfo info{};
+      info.line = static_cast<uint32_t>(line);
+      info.reject = result.id.reject;
+      info.fields_ok = result.fields_ok();
+      info.repair_key = result.id.repair_key;
+      info.masked_id = work.arena.add(mask_id(raw_id));
+      work.pending_info.push_back(info);
+      break;
+    }
+    case DecodeStatus::kBadField: {
+      QuarantineEntry entry{};
+      entry.line = static_cast<uint32_t>(line);
+      std::string reason = "bad_field:";
+      reason += field_name(result.bad_field);
+      entry.reason = work.arena.add(reason);
+      entry.masked_id = work.arena.add(mask_id(raw_id));
+      work.quarantine.push_back(entry);
+      break;
+    }
+  }
+  return 0;
+}
+
+int sink_reject(void* user, uint64_t line, const char* reason, const char* raw_id, size_t raw_id_size) {
+  auto& ctx = *static_cast<SinkContext*>(user);
+  QuarantineEntry entry{};
+  entry.line = static_cast<uint32_t>(line);
+  entry.reason = ctx.work->arena.add(reason ? std::string_view(reason) : std::string_view("unreadable"));
+  entry.masked_id = ctx.work->arena.add(raw_id ? mask_id(std::string_view(raw_id, raw_id_size)) : std::string());
+  ctx.work->quarantine.push_back(entry);
+  return 0;
+}
+
+void rebase_str(Str& str, uint64_t delta) { str.off += delta; }
+
+// Appends a chunk's output to the segment, turning chunk-relative lines into file lines.
+void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, SegmentData& out) {
+  const uint64_t delta = out.arena.size();
+  with_packed_type(out.agency, [&](auto type) {
+    using T = typename decltype(type)::type;
+    const auto rebase_all = [&](std::vector<char>& bytes) {
+      T* begin = reinterpret_cast<T*>(bytes.data());
+      T* end = begin + bytes.size() / sizeof(T);
+      for (T* rec = begin; rec != end; ++rec) {
+        for_each_str(*rec, [&](Str& str) { rebase_str(str, delta); });
+        rec->head.origin.feed = feed_index;
+        rec->head.origin.line = static_cast<uint32_t>(first_line + rec->head.origin.line);
+      }
+    };
+    rebase_all(work.records);
+    rebase_all(work.pending);
+  });
+  out.records.insert(out.records.end(), work.records.begin(), work.records.end());
+  out.pending.insert(out.pending.end(), work.pending.begin(), work.pending.end());
+  for (PendingInfo info : work.pending_info) {
+    info.line = static_cast<uint32_t>(first_line + info.line);
+    rebase_str(info.masked_id, delta);
+    out.pending_info.push_back(info);
+  }
+  for (QuarantineEntry entry : work.quarantine) {
+    entry.line = static_cast<uint32_t>(first_line + entry.line);
+    rebase_str(entry.reason, delta);
+    rebase_str(entry.masked_id, delta);
+    out.quarantine.push_back(entry);
+  }
+  out.arena.append(work.arena.bytes);
+}
+
+uint64_t fnv1a(uint64_t hash, const void* data, size_t size) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (size_t idx = 0; idx < size; ++idx) {
+    hash ^= bytes[idx];
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+uint64_t fnv1a(uint64_t hash, std::string_view text) {
+  hash = fnv1a(hash, text.data(), text.size());
+  return fnv1a(hash, "\0", 1);
+}
+
+uint64_t fnv1a_file(uint64_t hash, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return fnv1a(hash, "missing");
+  const int64_t facts[] = {static_cast<int64_t>(st.st_size), static_cast<int64_t>(st.st_ino),
+                           static_cast<int64_t>(st.st_mtim.tv_sec), static_cast<int64_t>(st.st_mtim.tv_nsec)};
+  return fnv1a(hash, facts, sizeof(facts));
+}
+
+}  // namespace
+
+uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index, Day as_of) {
+  uint64_t hash = 14695981039346656037ULL;
+  const uint32_t version = kSegmentFormatVersion;
+  hash = fnv1a(hash, &version, sizeof(version));
+  hash = fnv1a(hash, &feed_index, sizeof(feed_index));
+  hash = fnv1a(hash, &as_of, sizeof(as_of));
+  hash = fnv1a(hash, agency_name(feed.agency));
+  std::error_code ec;
+  hash = fnv1a(hash, fs::absolute(feed.resolved_path, ec).string());
+  hash = fnv1a(hash, feed.format);
+  hash = fnv1a(hash, feed.encoding);
+  for (int field = 0; field < CANBAO_F_COUNT; ++field) hash = fnv1a(hash, feed.columns[field]);
+  hash = fnv1a_file(hash, feed.resolved_path);
+  if (!feed.resolved_plugin.empty()) {
+    hash = fnv1a(hash, fs::absolute(feed.resolved_plugin, ec).string());
+    hash = fnv1a_file(hash, feed.resolved_plugin);
+  }
+  return hash;
+}
+
+Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_t feed_index, Day as_of,
+                    const char* data, size_t size, size_t chunk_bytes, SegmentData& out) {
+  out = SegmentData{};
+  out.agency = feed.agency;
+  std::vector<const char*> column_names(CANBAO_F_COUNT, nullptr);
+  for (int field = 0; field < CANBAO_F_COUNT; ++field)
+    if (!feed.columns[field].empty()) column_names[field] = feed.columns[field].c_str();
+  const std::string agency(agency_name(feed.agency));
+  canbao_feed_options options{};
+  options.path = feed.path.c_str();
+  options.agency = agency.c_str();
+  options.encoding = feed.encoding.c_str();
+  options.column_names = column_names.data();
+
+  char err[512] = {0};
+  void* ctx = adapter->open(&options, data, size, err, sizeof(err));
+  if (ctx == nullptr) {
+    std::string message = err[0] ? std::string(err, strnlen(err, sizeof(err))) : "adapter cannot read it";
+    if (message.rfind(feed.path, 0) != 0) message = feed.path + ": " + message;
+    return Status::Error(message);
+  }
+  uint64_t first_line = 1;
+  size_t offset = adapter->body_start(ctx, &first_line);
+  uint64_t next_line = first_line;
+  std::string error;
+  const size_t record_size = packed_size(feed.agency);
+  const size_t tokens = static_cast<size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
+
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::shared_ptr<ChunkWork>>(
+          tbb::filter_mode::serial_in_order,
+          [&](tbb::flow_control& fc) -> std::shared_ptr<ChunkWork> {
+            if (offset >= size || !error.empty()) {
+              fc.stop();
+              return nullptr;
+            }
+            auto work = std::make_shared<ChunkWork>();
+            work->begin = offset;
+            size_t end = adapter->chunk_end(ctx, offset, chunk_bytes);
+            if (end <= offset || end > size) end = size;  // a misbehaving adapter: take the rest
+            work->end = end;
+            offset = end;
+            return work;
+          }) &
+          tbb::make_filter<std::shared_ptr<ChunkWork>, std::shared_ptr<ChunkWork>>(
+              tbb::filter_mode::parallel,
+              [&](std::shared_ptr<ChunkWork> work) {
+                SinkContext sink_ctx{};
+                sink_ctx.work = work.get();
+                sink_ctx.agency = feed.agency;
+                sink_ctx.record_size = record_size;
+                sink_ctx.as_of = as_of;
+                canbao_record_sink sink{&sink_ctx, sink_emit, sink_reject};
+                char chunk_err[512] = {0};
+                work->lines = adapter->parse(ctx, work->begin, work->end, &sink, chunk_err, sizeof(chunk_err));
+                if (work->lines < 0)
+                  work->error = chunk_err[0] ? std::string(chunk_err, strnlen(chunk_err, sizeof(chunk_err)))
+                                             : "adapter failed";
+                return work;
+              }) &
+          tbb::make_filter<std::shared_ptr<ChunkWork>, void>(
+              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<ChunkWork> work) {
+                if (!error.empty()) return;
+                if (!work->error.empty()) {
+                  error = work->error;
+                  return;
+                }
+                append_chunk(*work, feed_index, next_line, out);
+                next_line += static_cast<uint64_t>(work->lines);
+              }));
+  adapter->close(ctx);
+  if (!error.empty()) {
+    if (error.rfind(feed.path, 0) != 0) error = feed.path + ": " + error;
+    return Status::Error(error);
+  }
+  out.lines = next_line - 1;
+  return Status::OK();
+}
+
+Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, AdapterRegistry& registry,
+                   size_t chunk_bytes, SegmentData& out) {
+  const canbao_adapter* adapter = nullptr;
+  if (!feed.resolved_plugin.empty()) {
+    CANBAO_RETURN_IF_ERROR(registry.load_plugin(feed.resolved_plugin, &adapter));
+  } else {
+    adapter = registry.find(feed.format);
+    if (adapter == nullptr) return Status::Error(feed.path + ": no adapter for format '" + feed.format + "'");
+  }
+  struct stat st {};
+  if (::stat(feed.resolved_path.c_str(), &st) != 0)
+    return Status::Error(feed.path + ": cannot open feed: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return Status::Error(feed.path + ": not a regular file");
+  if (st.st_size == 0) return ingest_bytes(adapter, feed, feed_index, as_of, "", 0, chunk_bytes, out);
+  try {
+    boost::interprocess::file_mapping file(feed.resolved_path.c_str(), boost::interprocess::read_only);
+    boost::interprocess::mapped_region region(file, boost::interprocess::read_only);
+    region.advise(boost::interprocess::mapped_region::advice_sequential);
+    return ingest_bytes(adapter, feed, feed_index, as_of, static_cast<const char*>(region.get_address()),
+                        region.get_size(), chunk_bytes, out);
+  } catch (const std::exception& failure) {
+    return Status::Error(feed.path + ": cannot map feed: " + failure.what());
+  }
+}
+
+Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, const IngestOptions& options,
+                       std::vector<IngestedFeed>& out) {
+  out.clear();
+  std::error_code ec;
+  fs::create_directories(options.index_dir, ec);
+  if (ec) return Status::Error(options.index_dir + ": cannot create index directory: " + ec.message());
+  // Leftovers of a killed run are never used; remove them.
+  for (const auto& entry : fs::directory_iterator(options.index_dir, ec)) {
+    if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);
+  }
+  for (uint32_t feed_index = 0; feed_index < manifest.feeds.size(); ++feed_index) {
+    const FeedSpec& feed = manifest.feeds[feed_index];
+    IngestedFeed result;
+    result.feed_index = feed_index;
+    struct stat st {};
+    if (::stat(feed.resolved_path.c_str(), &st) != 0)
+      return Status::Error(feed.path + ": cannot open feed: " + std::strerror(errno));
+    result.bytes = static_cast<uint64_t>(st.st_size);
+    const uint64_t fingerprint = feed_fingerprint(feed, feed_index, manifest.settings.as_of);
+    const std::string path = options.index_dir + "/feed-" + std::to_string(feed_index) + ".seg";
+    SegmentHeader header{};
+    if (!options.force_rebuild && read_segment_header(path, header) && header.fingerprint == fingerprint &&
+        header.agency == static_cast<uint32_t>(feed.agency) && Segment::Open(path, result.segment).ok()) {
+      result.reused = true;
+    } else {
+      const auto start = std::chrono::steady_clock::now();
+      SegmentData data;
+      CANBAO_RETURN_IF_ERROR(ingest_feed(feed, feed_index, manifest.settings.as_of, registry, options.chunk_bytes, data));
+      data.fingerprint = fingerprint;
+      sort_segment_records(data);
+      CANBAO_RETURN_IF_ERROR(write_segment(data, path));
+      CANBAO_RETURN_IF_ERROR(Segment::Open(path, result.segment));
+      result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    out.push_back(std::move(result));
+  }
+  return Status::OK();
+}
+
+}  // namespace canbao

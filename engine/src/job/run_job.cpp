@@ -1,0 +1,355 @@
+#include "canbao/job/run_job.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "canbao/core/text.h"
+#include "canbao/ingest/ingest.h"
+#include "canbao/match/linker.h"
+
+namespace canbao {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+constexpr const char* kOutputNames[kOutputFileCount] = {"registry.csv", "outreach.csv", "duplicates.csv",
+                                                       "actions.csv", "benefits.csv"};
+
+class OutputStream {
+ public:
+  ~OutputStream() {
+    if (file_) std::fclose(file_);
+  }
+  Status open(const std::string& path) {
+    path_ = path;
+    file_ = std::fopen(path.c_str(), "wb");
+    if (!file_) return Status::Error(path + ": cannot create output: " + std::strerror(errno));
+    std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+    return Status::OK();
+  }
+  Status write(std::string_view bytes) {
+    if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
+      return Status::Error(path_ + ": cannot write output: " + std::strerror(errno));
+    return Status::OK();
+  }
+  Status close() {
+    FILE* file = file_;
+    file_ = nullptr;
+    if (std::fclose(file) != 0) return Status::Error(path_ + ": cannot write output: " + std::strerror(errno));
+    return Status::OK();
+  }
+
+ private:
+  std::string path_;
+  FILE* file_ = nullptr;
+};
+
+Status write_text_file(const std::string& path, std::string_view text) {
+  OutputStream file;
+  CANBAO_RETURN_IF_ERROR(file.open(path));
+  CANBAO_RETURN_IF_ERROR(file.write(text));
+  return file.close();
+}
+
+// quarantine.csv: per feed in manifest order, the decoder/adapter rejects and the pending records
+// that linked to nobody, by line.
+std::string build_quarantine(const Manifest& manifest, const std::vector<const Segment*>& segments,
+                             const LinkResult& links, RunReport& report) {
+  std::string csv = "feed,line,agency,reason,id_masked\n";
+  struct Row {
+    uint32_t line;
+    std::string_view reason;
+    std::string_view masked;
+  };
+  std::vector<Row> rows;
+  size_t unlinked_pos = 0;
+  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+    const Segment& segment = *segments[seg_idx];
+    rows.clear();
+    for (size_t idx = 0; idx < segment.quarantine_count(); ++idx) {
+      const QuarantineEntry& entry = segment.quarantine()[idx];
+      rows.push_back({entry.line, segment.str(entry.reason), segment.str(entry.masked_id)});
+    }
+    for (; unlinked_pos < links.unlinked.size() && links.unlinked[unlinked_pos].segment == seg_idx; ++unlinked_pos) {
+      const UnlinkedRef& ref = links.unlinked[unlinked_pos];
+      const PendingInfo& info = segment.pending_info()[ref.pending];
+      rows.push_back({info.line, ref.ambiguous ? std::string_view("ambiguous") : id_reject_name(info.reject),
+                      segment.str(info.masked_id)});
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.line < b.line; });
+    const FeedSpec& feed = manifest.feeds[seg_idx];
+    for (const Row& row : rows) {
+      append_csv_cell(csv, feed.path);
+      csv += ',';
+      csv += std::to_string(row.line);
+      csv += ',';
+      csv += agency_name(feed.agency);
+      csv += ',';
+      append_csv_cell(csv, row.reason);
+      csv += ',';
+      append_csv_cell(csv, row.masked);
+      csv += '\n';
+      ++report.quarantine_reasons[std::string(row.reason)];
+    }
+    report.feeds[seg_idx].quarantined = rows.size();
+    report.quarantine_rows += rows.size();
+  }
+  return csv;
+}
+
+void json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+std::string format_seconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f", seconds);
+  return buf;
+}
+
+std::string build_summary_json(const RunReport& report) {
+  std::string json = "{\n  \"canbao_version\": ";
+  json_string(json, CANBAO_VERSION);
+  json += ",\n  \"manifest\": ";
+  json_string(json, report.manifest.path);
+  json += ",\n  \"city\": ";
+  json_string(json, report.manifest.city_text);
+  json += ",\n  \"as_of\": ";
+  json_string(json, format_date(report.manifest.settings.as_of));
+  json += ",\n  \"threads\": " + std::to_string(report.threads);
+  json += ",\n  \"index\": ";
+  json_string(json, report.index_dir);
+  json += ",\n  \"feeds\": [";
+  for (size_t idx = 0; idx < report.feeds.size(); ++idx) {
+    const FeedCounts& feed = report.feeds[idx];
+    json += idx ? ",\n    {" : "\n    {";
+    json += "\"path\": ";
+    json_string(json, feed.path);
+    json += ", \"agency\": ";
+    json_string(json, feed.agency);
+    json += ", \"read\": " + std::to_string(feed.read) + ", \"accepted\": " + std::to_string(feed.accepted) +
+            ", \"linked\": " + std::to_string(feed.linked) + ", \"quarantined\": " + std::to_string(feed.quarantined) +
+            ", \"lines\": " + std::to_string(feed.lines) + ", \"bytes\": " + std::to_string(feed.bytes) +
+            ", \"index_reused\": " + (feed.reused ? "true" : "false") +
+            ", \"ingest_seconds\": " + format_seconds(feed.seconds) + "}";
+  }
+  json += "\n  ],\n  \"links\": {";
+  bool first = true;
+  for (const char* method : {"checksum_repair", "name_birth"}) {
+    json += first ? "" : ", ";
+    first = false;
+    json_string(json, method);
+    const auto it = report.links.find(method);
+    json += ": " + std::to_string(it == report.links.end() ? 0 : it->second);
+  }
+  json += "},\n  \"quarantine_reasons\": {";
+  first = true;
+  for (const auto& [reason, count] : report.quarantine_reasons) {
+    json += first ? "" : ", ";
+    first = false;
+    json_string(json, reason);
+    json += ": " + std::to_string(count);
+  }
+  json += "},\n  \"persons\": " + std::to_string(report.match.persons);
+  json += ",\n  \"outputs\": {";
+  for (int file = 0; file < kOutputFileCount; ++file) {
+    json += file ? ", " : "";
+    json_string(json, kOutputNames[file]);
+    json += ": " + std::to_string(report.match.rows[file]);
+  }
+  json += ", \"plan.csv\": " + std::to_string(report.match.plan.districts().size() + 2);
+  json += ", \"quarantine.csv\": " + std::to_string(report.quarantine_rows);
+  PlanTally total;
+  for (const auto& [district, tally] : report.match.plan.districts()) total += tally;
+  total += report.match.plan.unassigned();
+  json += "},\n  \"totals\": {\"target\": " + std::to_string(total.target) +
+          ", \"insured\": " + std::to_string(total.insured) + ", \"lapsed\": " + std::to_string(total.lapsed) +
+          ", \"never\": " + std::to_string(total.never) + ", \"duplicate_persons\": " + std::to_string(total.duplicates) +
+          ", \"subsidy_deduction_yuan\": " + std::to_string(total.subsidy_deduction_yuan) + "}";
+  json += ",\n  \"timings_seconds\": {";
+  for (size_t idx = 0; idx < report.timings.size(); ++idx) {
+    json += idx ? ", " : "";
+    json_string(json, report.timings[idx].first);
+    json += ": " + format_seconds(report.timings[idx].second);
+  }
+  json += "}\n}\n";
+  return json;
+}
+
+// Moves a finished staging directory into place as out_dir.
+Status commit_output_dir(const std::string& staging, const std::string& out_dir) {
+  std::error_code ec;
+  const std::string old = out_dir + ".old-" + std::to_string(::getpid());
+  const bool had_old = fs::exists(out_dir, ec);
+  if (had_old) {
+    fs::rename(out_dir, old, ec);
+    if (ec) return Status::Error(out_dir + ": cannot replace the output directory: " + ec.message());
+  }
+  fs::rename(staging, out_dir, ec);
+  if (ec) {
+    if (had_old) fs::rename(old, out_dir, ec);
+    return Status::Error(out_dir + ": cannot move outputs into place: " + ec.message());
+  }
+  if (had_old) fs::remove_all(old, ec);
+  return Status::OK();
+}
+
+Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<AdapterRegistry>& registry,
+               std::vector<IngestedFeed>& ingested) {
+  report = RunReport{};
+  CANBAO_RETURN_IF_ERROR(load_manifest(options.manifest_path, today_local(), report.manifest));
+  report.out_dir = options.out_dir;
+  report.index_dir = options.index_dir.empty() ? options.out_dir + ".index" : options.index_dir;
+  report.threads = options.threads;
+  registry = AdapterRegistry::MakeWithBuiltins();
+  if (!registry) return Status::Error("internal error: built-in adapters failed their ABI check");
+  const auto start = Clock::now();
+  IngestOptions ingest_options;
+  ingest_options.index_dir = report.index_dir;
+  ingest_options.chunk_bytes = options.chunk_bytes;
+  ingest_options.force_rebuild = options.force_rebuild;
+  CANBAO_RETURN_IF_ERROR(ingest_manifest(report.manifest, *registry, ingest_options, ingested));
+  report.timings.emplace_back("ingest", seconds_since(start));
+  for (const IngestedFeed& feed : ingested) {
+    const FeedSpec& spec = report.manifest.feeds[feed.feed_index];
+    FeedCounts counts;
+    counts.path = spec.path;
+    counts.agency = std::string(agency_name(spec.agency));
+    counts.read = feed.segment->header().read_count;
+    counts.accepted = feed.segment->record_count();
+    counts.quarantined = feed.segment->quarantine_count() + feed.segment->pending_count();
+    counts.lines = feed.segment->header().lines;
+    counts.bytes = feed.bytes;
+    counts.reused = feed.reused;
+    counts.seconds = feed.seconds;
+    report.feeds.push_back(counts);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status run_ingest(const RunOptions& options, RunReport& report) {
+  std::unique_ptr<AdapterRegistry> registry;
+  std::vector<IngestedFeed> ingested;
+  return prepare(options, report, registry, ingested);
+}
+
+Status run_job(const RunOptions& options, RunReport& report) {
+  const auto total_start = Clock::now();
+  std::unique_ptr<AdapterRegistry> registry;
+  std::vector<IngestedFeed> ingested;
+  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested));
+  std::vector<const Segment*> segments;
+  for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
+
+  auto start = Clock::now();
+  LinkResult links;
+  link_fallback(segments, links);
+  for (const LinkedRef& ref : links.linked) {
+    ++report.links[std::string(link_method_name(ref.method))];
+    ++report.feeds[ref.segment].linked;
+  }
+  report.timings.emplace_back("link", seconds_since(start));
+
+  // Outputs go to a staging directory beside out_dir, renamed into place at the end.
+  const std::string staging = options.out_dir + ".tmp-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  if (ec) return Status::Error(staging + ": cannot create output directory: " + ec.message());
+
+  start = Clock::now();
+  const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine));
+
+  OutputStream files[kOutputFileCount];
+  const char* headers[kOutputFileCount] = {kRegistryHeader, kOutreachHeader, kDuplicatesHeader, kActionsHeader,
+                                           kBenefitsHeader};
+  for (int file = 0; file < kOutputFileCount; ++file) {
+    CANBAO_RETURN_IF_ERROR(files[file].open(staging + "/" + kOutputNames[file]));
+    CANBAO_RETURN_IF_ERROR(files[file].write(headers[file]));
+  }
+  const PartitionWriter writer = [&](const PartitionRows& rows) -> Status {
+    for (int file = 0; file < kOutputFileCount; ++file) CANBAO_RETURN_IF_ERROR(files[file].write(rows.text[file]));
+    return Status::OK();
+  };
+  CANBAO_RETURN_IF_ERROR(run_match(segments, links, report.manifest.settings, writer, report.match));
+  for (OutputStream& file : files) CANBAO_RETURN_IF_ERROR(file.close());
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/plan.csv", report.match.plan.to_csv(report.manifest.settings)));
+  report.timings.emplace_back("match_and_write", seconds_since(start));
+  report.timings.emplace_back("total", seconds_since(total_start));
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/summary.json", build_summary_json(report)));
+  return commit_output_dir(staging, options.out_dir);
+}
+
+std::string format_run_summary(const RunReport& report) {
+  std::string text;
+  char line[512];
+  text += "canbao run: city " + report.manifest.city_text + ", as of " + format_date(report.manifest.settings.as_of) +
+          ", " + std::to_string(report.threads) + " thread(s)\n";
+  text += "feeds (read = accepted + linked + quarantined):\n";
+  for (const FeedCounts& feed : report.feeds) {
+    std::snprintf(line, sizeof(line), "  %-28s %-16s read %10llu  accepted %10llu  linked %6llu  quarantined %8llu%s\n",
+                  feed.path.c_str(), feed.agency.c_str(), static_cast<unsigned long long>(feed.read),
+                  static_cast<unsigned long long>(feed.accepted), static_cast<unsigned long long>(feed.linked),
+                  static_cast<unsigned long long>(feed.quarantined), feed.reused ? "  (index reused)" : "");
+    text += line;
+  }
+  PlanTally total;
+  for (const auto& [district, tally] : report.match.plan.districts()) total += tally;
+  total += report.match.plan.unassigned();
+  std::snprintf(line, sizeof(line),
+                "target population %lld: insured %lld, uninsured %lld (lapsed %lld, never %lld); persons with "
+                "duplicate enrollment %lld; subsidy deductions %lld yuan\n",
+                static_cast<long long>(total.target), static_cast<long long>(total.insured),
+                static_cast<long long>(total.lapsed + total.never), static_cast<long long>(total.lapsed),
+                static_cast<long long>(total.never), static_cast<long long>(total.duplicates),
+                static_cast<long long>(total.subsidy_deduction_yuan));
+  text += line;
+  text += "plan rate per district (target " + report.manifest.settings.target_rate_text + "):\n";
+  for (const auto& [district, tally] : report.match.plan.districts()) {
+    std::snprintf(line, sizeof(line), "  %06d  target %9lld  insured %9lld  rate %s\n", district,
+                  static_cast<long long>(tally.target), static_cast<long long>(tally.insured),
+                  tally.target ? format_seconds(static_cast<double>(tally.insured) / tally.target).substr(0, 6).c_str() : "-");
+    text += line;
+  }
+  text += "outputs: " + report.out_dir + "/{registry,outreach,duplicates,actions,benefits,plan,quarantine}.csv, summary.json\n";
+  text += "index:   " + report.index_dir + "\n";
+  text += "timings:";
+  for (const auto& [stage, seconds] : report.timings) text += " " + stage + " " + format_seconds(seconds) + "s";
+  text += "\n";
+  return text;
+}
+
+}  // namespace canbao

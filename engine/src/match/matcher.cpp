@@ -1,0 +1,294 @@
+#include "canbao/match/matcher.h"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace canbao {
+
+namespace {
+
+// --- packed (mapped) record → resolved view ----------------------------------------------------
+
+void resolve_base(const RecordHead& head, const Segment& segment, RecordBase& out) {
+  out.origin = head.origin;
+  out.link = head.link;
+  out.name = segment.str(head.name);
+}
+
+void append_record(PersonView& view, Agency agency, const char* packed, const Segment& segment, LinkMethod link) {
+  switch (agency) {
+    case Agency::kEnrollment: {
+      const auto& p = *reinterpret_cast<const EnrollmentPacked*>(packed);
+      Enrollment& r = view.enrollment.emplace_back();
+      resolve_base(p.head, segment, r);
+      r.record_id = segment.str(p.record_id);
+      r.unit = segment.str(p.unit);
+      r.region = p.region;
+      r.start = p.start;
+      r.end = p.end;
+      r.scheme = p.scheme;
+      r.status = p.status;
+      r.category = p.category;
+      r.funded = p.funded;
+      r.link = link;
+      return;
+    }
+    case Agency::kTax: {
+      const auto& p = *reinterpret_cast<const TaxPacked*>(packed);
+      Tax& r = view.tax.emplace_back();
+      resolve_base(p.head, segment, r);
+      r.payer = segment.str(p.payer);
+      r.region = p.region;
+      r.from = p.from;
+      r.to = p.to;
+      r.paid_on = p.paid_on;
+      r.amount_fen = p.amount_fen;
+      r.scheme = p.scheme;
+      r.back_pay = p.back_pay;
+      r.link = link;
+      return;
+    }
+    case Agency::kHr: {
+      const auto& p = *reinterpret_cast<const HrPacked*>(packed);
+      Hr& r = view.hr.emplace_back();
+      resolve_base(p.head, segment, r);
+      r.unit = segment.str(p.unit);
+      r.region = p.region;
+      r.start = p.start;
+      r.end = p.end;
+      r.type = p.type;
+      r.pension_status = p.pension_status;
+      r.link = link;
+      return;
+    }
+    case Agency::kPublicSecurity: {
+      const auto& p = *reinterpret_cast<const PublicSecurityPacked*>(packed);
+      PublicSecurity& r = view.public_security.emplace_back();
+      resolve_base(p.head, segment, r);
+      r.address = segment.str(p.address);
+      r.sex = p.head.sex;
+      r.birth = p.head.birth;
+      r.hukou_region = p.hukou_region;
+      r.residence_region = p.residence_region;
+      r.permit_region = p.permit_region;
+      r.permit_expiry = p.permit_expiry;
+      r.death_date = p.death_date;
+      r.status = p.status;
+      r.link = link;
+      return;
+    }
+    case Agency::kEducation: {
+      const auto& p = *reinterpret_cast<const EducationPacked*>(packed);
+      Education& r = view.education.emplace_back();
+      resolve_base(p.head, segment, r);
+      r.school = segment.str(p.school);
+      r.region = p.region;
+      r.entry_year = p.entry_year;
+      r.level = p.level;
+      r.status = p.status;
+      r.link = link;
+      return;
+    }
+    case Agency::kDisability: {
+      const auto& p = *reinterpret_cast<const DisabilityPacked*>(packed);
+      Disability& r = view.disability.emplace_back();
+      resolve_base(p.head, segment, r);
+      r.region = p.region;
+      r.certified_on = p.certified_on;
+      r.level = p.level;
+      r.link = link;
+      return;
+    }
+    case Agency::kCivilAffairs: {
+      const auto& p = *reinterpret_cast<const CivilAffairsPacked*>(packed);
+      CivilAffairs& r = view.civil_affairs.emplace_back();
+      resolve_base(p.head, segment, r);
+      r.region = p.region;
+      r.from = p.from;
+      r.to = p.to;
+      r.category = p.category;
+      r.link = link;
+      return;
+    }
+  }
+}
+
+template <typename T>
+void sort_by_origin(std::vector<T>& records) {
+  std::sort(records.begin(), records.end(), [](const T& a, const T& b) { return a.origin < b.origin; });
+}
+
+// Linked records arrive after the direct ones; restore (feed, line) order where they were added.
+void restore_order(PersonView& view, unsigned agencies_with_links) {
+  if (agencies_with_links & (1u << static_cast<int>(Agency::kEnrollment))) sort_by_origin(view.enrollment);
+  if (agencies_with_links & (1u << static_cast<int>(Agency::kTax))) sort_by_origin(view.tax);
+  if (agencies_with_links & (1u << static_cast<int>(Agency::kHr))) sort_by_origin(view.hr);
+  if (agencies_with_links & (1u << static_cast<int>(Agency::kPublicSecurity))) sort_by_origin(view.public_security);
+  if (agencies_with_links & (1u << static_cast<int>(Agency::kEducation))) sort_by_origin(view.education);
+  if (agencies_with_links & (1u << static_cast<int>(Agency::kDisability))) sort_by_origin(view.disability);
+  if (agencies_with_links & (1u << static_cast<int>(Agency::kCivilAffairs))) sort_by_origin(view.civil_affairs);
+}
+
+// Adds the linked records of `key` starting at links[pos]; returns the position after them.
+size_t add_linked(const std::vector<const Segment*>& segments, const std::vector<LinkedRef>& links, size_t pos,
+                  PersonKey key, PersonView& view) {
+  unsigned agencies = 0;
+  for (; pos < links.size() && links[pos].key == key; ++pos) {
+    const LinkedRef& ref = links[pos];
+    const Segment& segment = *segments[ref.segment];
+    append_record(view, segment.agency(), segment.pending(ref.pending), segment, ref.method);
+    agencies |= 1u << static_cast<int>(segment.agency());
+  }
+  if (agencies) restore_order(view, agencies);
+  return pos;
+}
+
+struct Cursor {
+  size_t pos, end;
+};
+
+struct Worker {
+  PersonView view;
+  PersonOutcome outcome;
+  std::vector<Cursor> cursors;
+};
+
+struct PartitionWork {
+  PersonKey lo = 0, hi = kNoPerson;  // [lo, hi)
+  PartitionRows rows;
+  PlanTable plan;
+};
+
+// Partition boundaries from the key distribution of the largest segment: a function of the data
+// only, never of the thread count.
+std::vector<PersonKey> partition_bounds(const std::vector<const Segment*>& segments) {
+  const Segment* largest = nullptr;
+  size_t total = 0;
+  for (const Segment* segment : segments) {
+    total += segment->record_count();
+    if (!largest || segment->record_count() > largest->record_count()) largest = segment;
+  }
+  std::vector<PersonKey> bounds{0};
+  const size_t parts = std::clamp<size_t>(total / 50000, 1, 16384);
+  if (largest && largest->record_count() > 0) {
+    const size_t count = largest->record_count();
+    for (size_t part = 1; part < parts; ++part) {
+      const PersonKey key = largest->key_at(part * count / parts);
+      if (key > bounds.back()) bounds.push_back(key);
+    }
+  }
+  bounds.push_back(kNoPerson);
+  return bounds;
+}
+
+void evaluate_partition(const std::vector<const Segment*>& segments, const LinkResult& links,
+                        const RunSettings& settings, Worker& worker, PartitionWork& work) {
+  auto& cursors = worker.cursors;
+  cursors.resize(segments.size());
+  for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+    const Segment& segment = *segments[seg_idx];
+    cursors[seg_idx].pos = segment.lower_bound(work.lo);
+    cursors[seg_idx].end = work.hi == kNoPerson ? segment.record_count() : segment.lower_bound(work.hi);
+  }
+  const auto& linked = links.linked;
+  size_t link_pos = static_cast<size_t>(
+      std::lower_bound(linked.begin(), linked.end(), work.lo, [](const LinkedRef& ref, PersonKey key) { return ref.key < key; }) -
+      linked.begin());
+  for (;;) {
+    PersonKey key = kNoPerson;
+    for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+      const Cursor& cursor = cursors[seg_idx];
+      if (cursor.pos < cursor.end) key = std::min(key, segments[seg_idx]->key_at(cursor.pos));
+    }
+    if (link_pos < linked.size() && linked[link_pos].key < work.hi) key = std::min(key, linked[link_pos].key);
+    if (key == kNoPerson) break;
+    PersonView& view = worker.view;
+    view.clear();
+    view.key = key;
+    for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+      const Segment& segment = *segments[seg_idx];
+      Cursor& cursor = cursors[seg_idx];
+      while (cursor.pos < cursor.end && segment.key_at(cursor.pos) == key) {
+        append_record(view, segment.agency(), segment.record(cursor.pos), segment, LinkMethod::kDirect);
+        ++cursor.pos;
+      }
+    }
+    link_pos = add_linked(segments, linked, link_pos, key, view);
+    PersonOutcome& outcome = worker.outcome;
+    outcome.clear();
+    evaluate_person(view, settings, outcome);
+    const std::string* parts[kOutputFileCount] = {&outcome.registry, &outcome.outreach, &outcome.duplicates,
+                                                  &outcome.actions, &outcome.benefits};
+    for (int file = 0; file < kOutputFileCount; ++file) {
+      if (parts[file]->empty()) continue;
+      work.rows.text[file] += *parts[file];
+      work.rows.rows[file] += static_cast<uint64_t>(std::count(parts[file]->begin(), parts[file]->end(), '\n'));
+    }
+    work.plan.add(outcome);
+    ++work.rows.persons;
+  }
+}
+
+}  // namespace
+
+void gather_person(const std::vector<const Segment*>& segments, const LinkResult& links, PersonKey key,
+                   PersonView& view) {
+  view.clear();
+  view.key = key;
+  for (const Segment* segment : segments) {
+    for (size_t pos = segment->lower_bound(key); pos < segment->record_count() && segment->key_at(pos) == key; ++pos)
+      append_record(view, segment->agency(), segment->record(pos), *segment, LinkMethod::kDirect);
+  }
+  const auto& linked = links.linked;
+  const size_t pos = static_cast<size_t>(
+      std::lower_bound(linked.begin(), linked.end(), key, [](const LinkedRef& ref, PersonKey k) { return ref.key < k; }) -
+      linked.begin());
+  add_linked(segments, linked, pos, key, view);
+}
+
+Status run_match(const std::vector<const Segment*>& segments, const LinkResult& links, const RunSettings& settings,
+                 const PartitionWriter& writer, MatchStats& stats) {
+  stats = MatchStats{};
+  const std::vector<PersonKey> bounds = partition_bounds(segments);
+  stats.partitions = bounds.size() - 1;
+  tbb::enumerable_thread_specific<Worker> workers;
+  size_t next_part = 0;
+  Status status;
+  const size_t tokens = static_cast<size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::shared_ptr<PartitionWork>>(
+          tbb::filter_mode::serial_in_order,
+          [&](tbb::flow_control& fc) -> std::shared_ptr<PartitionWork> {
+            if (next_part + 1 >= bounds.size() || !status.ok()) {
+              fc.stop();
+              return nullptr;
+            }
+            auto work = std::make_shared<PartitionWork>();
+            work->lo = bounds[next_part];
+            work->hi = bounds[next_part + 1];
+            ++next_part;
+            return work;
+          }) &
+          tbb::make_filter<std::shared_ptr<PartitionWork>, std::shared_ptr<PartitionWork>>(
+              tbb::filter_mode::parallel,
+              [&](std::shared_ptr<PartitionWork> work) {
+                evaluate_partition(segments, links, settings, workers.local(), *work);
+                return work;
+              }) &
+          tbb::make_filter<std::shared_ptr<PartitionWork>, void>(
+              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<PartitionWork> work) {
+                if (!status.ok()) return;
+                status = writer(work->rows);
+                stats.persons += work->rows.persons;
+                for (int file = 0; file < kOutputFileCount; ++file) stats.rows[file] += work->rows.rows[file];
+                stats.plan.merge(work->plan);
+              }));
+  return status;
+}
+
+}  // namespace canbao

@@ -1,0 +1,76 @@
+// R6 benefit start (SPEC §5, N 四 做好参保待遇衔接).
+#include "rules_internal.h"
+
+namespace canbao::rules_internal {
+
+// R6: C = coverage-history run ending at the last covered month before the start month (the
+// record itself excluded), G = months strictly between. employee: C ≥ 24 and G ≤ 3 → first day
+// of the start month, else start + 6 months (N 四(一)). resident: 1 January start paid in the
+// 集中缴费期 → 1 January; else C ≥ 24 and G ≤ 3 → paid_on + 1 day; else paid_on + 6 months
+// (N 四(二)).
+BenefitStart r6_benefit_start(Eval& ev, uint32_t rec_idx) {
+  const Enrollment& record = ev.rec(rec_idx);
+  BenefitStart result;
+  const Month start_month = month_of_day(record.start);
+  Month run_end = 0;
+  if (coverage_run_before(ev, rec_idx, start_month - 1, result.prior_months, run_end)) {
+    result.gap_months = start_month - run_end - 1;
+  } else {
+    result.prior_months = 0;
+    result.gap_months = -1;
+  }
+  const bool continuous = result.prior_months >= 24 && result.gap_months >= 0 && result.gap_months <= 3;
+
+  if (record.scheme != Scheme::kResident) {  // employee
+    result.benefit_start = continuous ? first_day_of_month(start_month) : add_months(record.start, 6);
+    return result;
+  }
+
+  // paid_on: the earliest paid_on of the local resident-scheme tax rows covering the start month.
+  for (const Tax& tax : ev.person.tax) {
+    if (tax.scheme != Scheme::kResident || !ev.is_local(tax.region) || tax.paid_on == kNoDay) continue;
+    if (tax.from == kNoMonth || tax.to == kNoMonth || tax.from > start_month || start_month > tax.to) continue;
+    if (result.paid_on == kNoDay || tax.paid_on < result.paid_on) result.paid_on = tax.paid_on;
+  }
+  if (result.paid_on == kNoDay) result.paid_on = record.start;
+
+  const Ymd start = ymd_from_day(record.start);
+  if (start.month == 1 && start.day == 1 && result.paid_on >= day_from_ymd(start.year - 1, 9, 1) &&
+      result.paid_on <= day_from_ymd(start.year - 1, 12, 31)) {
+    result.benefit_start = record.start;  // 集中缴费期 (N 四(二))
+  } else if (continuous) {
+    result.benefit_start = result.paid_on + 1;
+  } else {
+    result.benefit_start = add_months(result.paid_on, 6);
+  }
+  return result;
+}
+
+// R6 rows: every local active record whose start falls in the year of d.
+void r6_benefit_rows(Eval& ev) {
+  RowSet& rows = ev.scratch.rows;
+  const auto& records = ev.person.enrollment;
+  for (uint32_t idx = 0; idx < records.size(); ++idx) {
+    const Enrollment& record = records[idx];
+    if (!ev.rec_facts(idx).local || record.status != EnrollStatus::kActive || record.start == kNoDay) continue;
+    if (ymd_from_day(record.start).year != ev.year_d) continue;
+    if (record.scheme != Scheme::kEmployee && record.scheme != Scheme::kResident) continue;
+    const BenefitStart benefit = r6_benefit_start(ev, idx);
+    rows.begin_row();
+    rows.cell(ev.id());
+    rows.cell(record.record_id);
+    rows.cell(scheme_name(record.scheme));
+    rows.cell_date(record.start);
+    rows.cell_date(record.scheme == Scheme::kResident ? benefit.paid_on : kNoDay);
+    rows.cell_int(benefit.prior_months);
+    if (benefit.gap_months >= 0) {
+      rows.cell_int(benefit.gap_months);
+    } else {
+      rows.cell({});
+    }
+    rows.cell_date(benefit.benefit_start);
+  }
+  rows.flush_sorted(ev.out.benefits);
+}
+
+}  // namespace canbao::rules_internal

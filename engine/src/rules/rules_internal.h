@@ -1,0 +1,191 @@
+// Internal to engine/src/rules/: the SPEC §4 facts of one person, the per-evaluation context and
+// scratch buffers shared by the rule files, and the row builder that sorts a person's rows as
+// SPEC §6 says. Never installed, never included outside engine/src/rules/.
+//
+// One section per SPEC number:
+//   facts.cpp        §4 derived facts, paid/normal, employee continuity, coverage history
+//   coverage.cpp     R1 coverage state, R2 outreach list
+//   duplicates.cpp   R3/R3b duplicate cases, R4 resolutions, R5 actions
+//   benefits.cpp     R6 benefit start
+//   suspensions.cpp  R7 benefit suspension, R8 deceased still enrolled
+//   plan.cpp         R9 annual plan
+//   rows.cpp         row builder, registry row, headers, evaluate_person()
+//
+// Thread safety: every evaluation uses the calling thread's Scratch (thread_local), so
+// evaluate_person() may run concurrently on different threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "canbao/rules/rules.h"
+
+namespace canbao::rules_internal {
+
+/// R1 states (SPEC §5 R1).
+enum class CoverageState : uint8_t { kInsured, kLapsed, kNever };
+std::string_view coverage_state_name(CoverageState state);
+
+/// SPEC §4 facts of one enrollment record at d.
+struct EnrollFacts {
+  bool local = false;
+  bool paid = false;    // §4 paid
+  bool normal = false;  // §4 normal: active, covers d, paid
+};
+
+/// An inclusive run of months.
+struct MonthSpan {
+  Month from;
+  Month to;
+};
+
+/// SPEC §4 facts of the person at d.
+struct Facts {
+  bool alive = true;
+  bool employed = false;         // active employment
+  bool pensioner = false;        // latest pension record is `receiving`
+  bool student = false;          // enrolled student
+  bool freshman = false;         // enrolled university/graduate student with entry_year = year of d
+  bool assisted = false;
+  bool target = false;           // alive, valid ID (always), home district
+  Region pension_region = kNoRegion;       // region of the latest pension record (pensioner only)
+  const Hr* latest_pension = nullptr;      // latest hr pension record by start, any status
+  Region habitual_residence = kNoRegion;   // 常住地
+  Region home_district = kNoRegion;        // kNoRegion: none
+  std::string_view name;                   // SPEC §6 name, trimmed
+  std::string_view address;                // first public-security address, trimmed
+};
+
+/// One R3/R3b case; record lists hold indices into PersonView::enrollment.
+enum class CaseType : uint8_t { kCrossScheme, kEmployeeEmployee, kNextYearResident, kResidentResident };
+std::string_view case_type_name(CaseType type);
+
+struct DupCase {
+  CaseType type = CaseType::kCrossScheme;
+  std::string_view resolution;
+  std::string_view rule;
+  std::vector<uint32_t> records, kept, terminated;
+
+  void reset(CaseType case_type) {
+    type = case_type;
+    resolution = {};
+    rule = {};
+    records.clear();
+    kept.clear();
+    terminated.clear();
+  }
+};
+
+/// Collects a person's rows of one output as '\0'-separated cells (NUL sorts before every other
+/// byte, so comparing two such strings compares their cells left to right as strings, SPEC §6),
+/// then writes them sorted as RFC 4180 CSV lines. Row strings keep their capacity between persons.
+class RowSet {
+ public:
+  void reset() { count_ = 0; }
+  void begin_row();
+  void cell(std::string_view text);
+  void cell_int(int64_t value);
+  void cell_date(Day day);   // empty for kNoDay
+  void cell_region(Region region);  // empty for kNoRegion
+  void cell_bool(bool value);
+  /// Appends the rows sorted by their cells, then reset().
+  void flush_sorted(std::string& out);
+
+ private:
+  void separator();
+  std::vector<std::string> rows_;
+  std::vector<uint32_t> order_;
+  size_t count_ = 0;
+  bool first_cell_ = true;
+};
+
+/// Per-thread buffers reused from person to person (no heap allocation once warmed up).
+struct Scratch {
+  std::vector<EnrollFacts> enroll;        // parallel to PersonView::enrollment
+  std::vector<uint32_t> employments;      // indices of active hr employment records, in order
+  std::vector<MonthSpan> spans;           // coverage-history / continuity work area
+  std::vector<uint32_t> emp_normal, res_normal, survivors_emp, survivors_res, work;
+  DupCase cases[4];
+  int case_count = 0;
+  RowSet rows;                            // the output being written (flushed right away)
+  RowSet actions;                         // actions.csv rows of R3b/R5/R7/R8, flushed at the end
+  std::string text;                       // a joined cell
+};
+Scratch& thread_scratch();
+
+/// Everything one evaluation reads: the person, the settings, d and the derived facts.
+struct Eval {
+  const PersonView& person;
+  const RunSettings& settings;
+  Scratch& scratch;
+  PersonOutcome& out;
+  Day d = kNoDay;
+  Month month_d = 0;
+  int year_d = 0;
+  int plan_year = 0;
+  char id_text[18] = {};
+  Facts facts;
+  CoverageState state = CoverageState::kNever;
+
+  std::string_view id() const { return {id_text, sizeof(id_text)}; }
+  bool is_local(Region region) const { return settings.is_local(region); }
+  const Enrollment& rec(uint32_t idx) const { return person.enrollment[idx]; }
+  const EnrollFacts& rec_facts(uint32_t idx) const { return scratch.enroll[idx]; }
+};
+
+// ---- §4 derived facts (facts.cpp) -------------------------------------------------------------
+/// An enrollment record covers day t: start ≤ t and (end empty or t ≤ end).
+inline bool covers(const Enrollment& record, Day t) {
+  return record.start != kNoDay && record.start <= t && (record.end == kNoDay || t <= record.end);
+}
+void compute_facts(Eval& ev);
+/// §4 paid / normal of every enrollment record into scratch.enroll.
+void compute_enrollment_facts(Eval& ev);
+/// §4 employee continuity (months) of employee record `rec_idx`.
+int employee_continuity(Eval& ev, uint32_t rec_idx);
+/// §4 coverage history without record `exclude_idx`, up to month `last`: the run of consecutive
+/// covered months ending at the last covered month ≤ last. Returns false when no month ≤ last is
+/// covered; else sets run_months and run_end.
+bool coverage_run_before(Eval& ev, uint32_t exclude_idx, Month last, int& run_months, Month& run_end);
+/// Sorts spans and merges the ones that overlap or touch.
+void merge_spans(std::vector<MonthSpan>& spans);
+
+// ---- R1/R2 (coverage.cpp) ---------------------------------------------------------------------
+CoverageState r1_coverage_state(const Eval& ev);
+void r2_outreach(Eval& ev);
+
+// ---- R3–R5 (duplicates.cpp) -------------------------------------------------------------------
+/// R3/R3b/R4/R5: writes the person's duplicates.csv rows, adds the terminate/suspend rows to
+/// scratch.actions (not flushed), adds subsidy deductions; returns whether there is a case.
+bool r3_duplicate_cases(Eval& ev, int64_t& subsidy_yuan);
+
+// ---- R6 (benefits.cpp) ------------------------------------------------------------------------
+struct BenefitStart {
+  Day paid_on = kNoDay;   // resident records only
+  int prior_months = 0;   // C
+  int gap_months = -1;    // G; -1 when there is no prior cover
+  Day benefit_start = kNoDay;
+};
+/// R6 benefit start of enrollment record `rec_idx` (any record; R6 rows list only local active
+/// records starting in the year of d).
+BenefitStart r6_benefit_start(Eval& ev, uint32_t rec_idx);
+void r6_benefit_rows(Eval& ev);
+
+// ---- R7/R8 (suspensions.cpp) -----------------------------------------------------------------
+/// Add their rows to scratch.actions.
+void r7_benefit_suspension(Eval& ev);
+void r8_deceased_still_enrolled(Eval& ev);
+
+// ---- R9 (plan.cpp) ----------------------------------------------------------------------------
+void r9_plan_contribution(Eval& ev, bool has_case, int64_t subsidy_yuan);
+
+// ---- small text helpers (rows.cpp) ------------------------------------------------------------
+void append_int(std::string& out, int64_t value);
+/// `;`-joined record_ids of `indices`, ascending (sorts `indices` by record_id).
+void join_record_ids(const Eval& ev, std::vector<uint32_t>& indices, std::string& out);
+/// `local` or `region:<code>` (R5 handler).
+void append_handler(const Eval& ev, Region region, std::string& out);
+
+}  // namespace canbao::rules_internal
