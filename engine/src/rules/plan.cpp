@@ -1,0 +1,150 @@
+// R9 annual plan (SPEC §5, N 三 年度参保扩面计划): per-district counters, the `unassigned` row and
+// the `total` row of plan.csv.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
+#include "rules_internal.h"
+
+namespace canbao {
+
+PlanTally& PlanTally::operator+=(const PlanTally& other) {
+  target += other.target;
+  insured += other.insured;
+  lapsed += other.lapsed;
+  never += other.never;
+  duplicates += other.duplicates;
+  subsidy_deduction_yuan += other.subsidy_deduction_yuan;
+  return *this;
+}
+
+void PlanTable::add(const PersonOutcome& outcome) {
+  if (!outcome.in_plan) return;
+  if (outcome.plan_district == kNoRegion) {
+    unassigned_ += outcome.plan;
+  } else {
+    districts_[outcome.plan_district] += outcome.plan;
+  }
+}
+
+void PlanTable::merge(const PlanTable& other) {
+  for (const auto& [district, tally] : other.districts_) districts_[district] += tally;
+  unassigned_ += other.unassigned_;
+}
+
+namespace {
+
+using rules_internal::append_int;
+
+/// ⌈rate·target⌉ computed exactly from the rate as written (`0.95` is 95/100, so 0.95·100 is 95,
+/// not 95.00000000000001); falls back to the double for a text that is not a plain decimal.
+int64_t required_insured(const RunSettings& settings, int64_t target) {
+  const std::string& text = settings.target_rate_text;
+  int64_t numerator = 0;
+  int64_t denominator = 1;
+  bool ok = !text.empty();
+  bool seen_dot = false;
+  int digits = 0;
+  for (char c : text) {
+    if (c == '.' && !seen_dot) {
+      seen_dot = true;
+    } else if (c >= '0' && c <= '9' && digits < 15) {
+      numerator = numerator * 10 + (c - '0');
+      if (seen_dot) denominator *= 10;
+      ++digits;
+    } else {
+      ok = false;
+      break;
+    }
+  }
+  if (ok && digits > 0 && target <= INT64_MAX / (numerator + 1)) {
+    const int64_t product = numerator * target;
+    return product / denominator + (product % denominator != 0 ? 1 : 0);
+  }
+  return static_cast<int64_t>(std::ceil(settings.target_rate * static_cast<double>(target) - 1e-9));
+}
+
+// R9 row: counters, rate = insured/target (4 decimals, nearest; empty when target is 0),
+// target_rate as written, gap = max(0, ⌈target_rate·target⌉ − insured).
+void append_plan_row(std::string& out, std::string_view district, const PlanTally& tally,
+                     const RunSettings& settings) {
+  out.append(district);
+  out.push_back(',');
+  append_int(out, tally.target);
+  out.push_back(',');
+  append_int(out, tally.insured);
+  out.push_back(',');
+  append_int(out, tally.lapsed);
+  out.push_back(',');
+  append_int(out, tally.never);
+  out.push_back(',');
+  if (tally.target > 0) {
+    // round(insured·10000 / target), halves up, in integers.
+    const int64_t scaled = (tally.insured * 20000 + tally.target) / (2 * tally.target);
+    append_int(out, scaled / 10000);
+    out.push_back('.');
+    const int64_t frac = scaled % 10000;
+    for (int64_t pow10 = 1000; pow10 > 0; pow10 /= 10) out.push_back(static_cast<char>('0' + frac / pow10 % 10));
+  }
+  out.push_back(',');
+  if (!settings.target_rate_text.empty()) {
+    out.append(settings.target_rate_text);
+  } else {
+    char buf[32];
+    const int len = std::snprintf(buf, sizeof(buf), "%g", settings.target_rate);
+    out.append(buf, static_cast<size_t>(len));
+  }
+  out.push_back(',');
+  const int64_t gap = required_insured(settings, tally.target) - tally.insured;
+  append_int(out, gap > 0 ? gap : 0);
+  out.push_back(',');
+  append_int(out, tally.duplicates);
+  out.push_back(',');
+  append_int(out, tally.subsidy_deduction_yuan);
+  out.push_back('\n');
+}
+
+}  // namespace
+
+// R9: one row per local home district (ascending), `unassigned` (always), `total` (its rate and
+// gap from its own sums).
+std::string PlanTable::to_csv(const RunSettings& settings) const {
+  std::string out = kPlanHeader;
+  PlanTally total;
+  std::string district;
+  for (const auto& [region, tally] : districts_) {
+    district.clear();
+    append_int(district, region);
+    append_plan_row(out, district, tally, settings);
+    total += tally;
+  }
+  append_plan_row(out, "unassigned", unassigned_, settings);
+  total += unassigned_;
+  append_plan_row(out, "total", total, settings);
+  return out;
+}
+
+namespace rules_internal {
+
+// R9 contribution: a target person counts in their home district's target and state columns; a
+// person with an R3/R3b case counts in `duplicates` and subsidy of their home district, or of
+// `unassigned` without one.
+void r9_plan_contribution(Eval& ev, bool has_case, int64_t subsidy_yuan) {
+  PersonOutcome& out = ev.out;
+  out.in_plan = ev.facts.target || has_case;
+  out.plan_district = ev.facts.home_district;
+  out.plan = PlanTally{};
+  if (ev.facts.target) {
+    out.plan.target = 1;
+    out.plan.insured = ev.state == CoverageState::kInsured;
+    out.plan.lapsed = ev.state == CoverageState::kLapsed;
+    out.plan.never = ev.state == CoverageState::kNever;
+  }
+  out.plan.duplicates = has_case ? 1 : 0;
+  out.plan.subsidy_deduction_yuan = subsidy_yuan;
+}
+
+}  // namespace rules_internal
+
+}  // namespace canbao
