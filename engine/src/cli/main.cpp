@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   if (ingest->parsed()) {
     auto control = limit_threads(ingest_options.threads);
     ingest_options.threads = effective_threads(ingest_options.threads);
+    ingest_options.progress = ::isatty(2);
     canbao::RunReport report;
     if (auto status = canbao::run_ingest(ingest_options, report); !status.ok()) return fail(status);
     std::printf("canbao ingest: index %s\n", report.index_dir.c_str());

@@ -173,7 +173,7 @@ uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index, Day as_of) 
 }
 
 Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_t feed_index, Day as_of,
-                    const char* data, size_t size, size_t chunk_bytes, SegmentData& out) {
+                    const char* data, size_t size, size_t chunk_bytes, SegmentData& out, Progress* progress) {
   out = SegmentData{};
   out.agency = feed.agency;
   std::vector<const char*> column_names(CANBAO_F_COUNT, nullptr);
@@ -242,6 +242,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                 }
                 append_chunk(*work, feed_index, next_line, out);
                 next_line += static_cast<uint64_t>(work->lines);
+                if (progress) progress->update(work->end);
               }));
   adapter->close(ctx);
   if (!error.empty()) {
@@ -253,7 +254,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
 }
 
 Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, AdapterRegistry& registry,
-                   size_t chunk_bytes, SegmentData& out) {
+                   size_t chunk_bytes, SegmentData& out, Progress* progress) {
   const canbao_adapter* adapter = nullptr;
   if (!feed.resolved_plugin.empty()) {
     CANBAO_RETURN_IF_ERROR(registry.load_plugin(feed.resolved_plugin, &adapter));
@@ -265,13 +266,13 @@ Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, Adapter
   if (::stat(feed.resolved_path.c_str(), &st) != 0)
     return Status::Error(feed.path + ": cannot open feed: " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::Error(feed.path + ": not a regular file");
-  if (st.st_size == 0) return ingest_bytes(adapter, feed, feed_index, as_of, "", 0, chunk_bytes, out);
+  if (st.st_size == 0) return ingest_bytes(adapter, feed, feed_index, as_of, "", 0, chunk_bytes, out, progress);
   try {
     boost::interprocess::file_mapping file(feed.resolved_path.c_str(), boost::interprocess::read_only);
     boost::interprocess::mapped_region region(file, boost::interprocess::read_only);
     region.advise(boost::interprocess::mapped_region::advice_sequential);
     return ingest_bytes(adapter, feed, feed_index, as_of, static_cast<const char*>(region.get_address()),
-                        region.get_size(), chunk_bytes, out);
+                        region.get_size(), chunk_bytes, out, progress);
   } catch (const std::exception& failure) {
     return Status::Error(feed.path + ": cannot map feed: " + failure.what());
   }
@@ -304,7 +305,10 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
     } else {
       const auto start = std::chrono::steady_clock::now();
       SegmentData data;
-      CANBAO_RETURN_IF_ERROR(ingest_feed(feed, feed_index, manifest.settings.as_of, registry, options.chunk_bytes, data));
+      if (options.progress) options.progress->start("ingest " + feed.path, result.bytes, "B");
+      CANBAO_RETURN_IF_ERROR(ingest_feed(feed, feed_index, manifest.settings.as_of, registry, options.chunk_bytes, data,
+                                         options.progress));
+      if (options.progress) options.progress->finish();
       data.fingerprint = fingerprint;
       sort_segment_records(data);
       CANBAO_RETURN_IF_ERROR(write_segment(data, path));

@@ -225,7 +225,7 @@ Status commit_output_dir(const std::string& staging, const std::string& out_dir)
 }
 
 Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<AdapterRegistry>& registry,
-               std::vector<IngestedFeed>& ingested) {
+               std::vector<IngestedFeed>& ingested, Progress* progress) {
   report = RunReport{};
   CANBAO_RETURN_IF_ERROR(load_manifest(options.manifest_path, today_local(), report.manifest));
   report.out_dir = options.out_dir;
@@ -238,6 +238,7 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   ingest_options.index_dir = report.index_dir;
   ingest_options.chunk_bytes = options.chunk_bytes;
   ingest_options.force_rebuild = options.force_rebuild;
+  ingest_options.progress = progress;
   CANBAO_RETURN_IF_ERROR(ingest_manifest(report.manifest, *registry, ingest_options, ingested));
   report.timings.emplace_back("ingest", seconds_since(start));
   for (const IngestedFeed& feed : ingested) {
@@ -262,14 +263,16 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
 Status run_ingest(const RunOptions& options, RunReport& report) {
   std::unique_ptr<AdapterRegistry> registry;
   std::vector<IngestedFeed> ingested;
-  return prepare(options, report, registry, ingested);
+  Progress progress(options.progress);
+  return prepare(options, report, registry, ingested, &progress);
 }
 
 Status run_job(const RunOptions& options, RunReport& report) {
   const auto total_start = Clock::now();
   std::unique_ptr<AdapterRegistry> registry;
   std::vector<IngestedFeed> ingested;
-  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested));
+  Progress progress(options.progress);
+  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress));
   std::vector<const Segment*> segments;
   for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
 
@@ -304,7 +307,7 @@ Status run_job(const RunOptions& options, RunReport& report) {
     for (int file = 0; file < kOutputFileCount; ++file) CANBAO_RETURN_IF_ERROR(files[file].write(rows.text[file]));
     return Status::OK();
   };
-  CANBAO_RETURN_IF_ERROR(run_match(segments, links, report.manifest.settings, writer, report.match));
+  CANBAO_RETURN_IF_ERROR(run_match(segments, links, report.manifest.settings, writer, report.match, &progress));
   for (OutputStream& file : files) CANBAO_RETURN_IF_ERROR(file.close());
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/plan.csv", report.match.plan.to_csv(report.manifest.settings)));
   report.timings.emplace_back("match_and_write", seconds_since(start));
@@ -339,9 +342,11 @@ std::string format_run_summary(const RunReport& report) {
   text += line;
   text += "plan rate per district (target " + report.manifest.settings.target_rate_text + "):\n";
   for (const auto& [district, tally] : report.match.plan.districts()) {
-    std::snprintf(line, sizeof(line), "  %06d  target %9lld  insured %9lld  rate %s\n", district,
-                  static_cast<long long>(tally.target), static_cast<long long>(tally.insured),
-                  tally.target ? format_seconds(static_cast<double>(tally.insured) / tally.target).substr(0, 6).c_str() : "-");
+    char rate[16] = "-";
+    if (tally.target) std::snprintf(rate, sizeof(rate), "%.4f", static_cast<double>(tally.insured) / tally.target);
+    std::snprintf(line, sizeof(line), "  %06d  target %9lld  insured %9lld  lapsed %8lld  never %8lld  rate %s\n",
+                  district, static_cast<long long>(tally.target), static_cast<long long>(tally.insured),
+                  static_cast<long long>(tally.lapsed), static_cast<long long>(tally.never), rate);
     text += line;
   }
   text += "outputs: " + report.out_dir + "/{registry,outreach,duplicates,actions,benefits,plan,quarantine}.csv, summary.json\n";

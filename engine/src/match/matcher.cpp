@@ -193,6 +193,7 @@ void evaluate_partition(const std::vector<const Segment*>& segments, const LinkR
     const Segment& segment = *segments[seg_idx];
     cursors[seg_idx].pos = segment.lower_bound(work.lo);
     cursors[seg_idx].end = work.hi == kNoPerson ? segment.record_count() : segment.lower_bound(work.hi);
+    work.rows.records += cursors[seg_idx].end - cursors[seg_idx].pos;
   }
   const auto& linked = links.linked;
   size_t link_pos = static_cast<size_t>(
@@ -251,10 +252,13 @@ void gather_person(const std::vector<const Segment*>& segments, const LinkResult
 }
 
 Status run_match(const std::vector<const Segment*>& segments, const LinkResult& links, const RunSettings& settings,
-                 const PartitionWriter& writer, MatchStats& stats) {
+                 const PartitionWriter& writer, MatchStats& stats, Progress* progress) {
   stats = MatchStats{};
   const std::vector<PersonKey> bounds = partition_bounds(segments);
   stats.partitions = bounds.size() - 1;
+  uint64_t total_records = 0, done_records = 0;
+  for (const Segment* segment : segments) total_records += segment->record_count();
+  if (progress) progress->start("match + rules", total_records, "rec");
   tbb::enumerable_thread_specific<Worker> workers;
   size_t next_part = 0;
   Status status;
@@ -287,7 +291,10 @@ Status run_match(const std::vector<const Segment*>& segments, const LinkResult& 
                 stats.persons += work->rows.persons;
                 for (int file = 0; file < kOutputFileCount; ++file) stats.rows[file] += work->rows.rows[file];
                 stats.plan.merge(work->plan);
+                done_records += work->rows.records;
+                if (progress) progress->update(done_records);
               }));
+  if (progress) progress->finish();
   return status;
 }
 

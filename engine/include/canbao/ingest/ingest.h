@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "canbao/core/progress.h"
 #include "canbao/core/status.h"
 #include "canbao/index/segment.h"
 #include "canbao/ingest/adapter_registry.h"
@@ -19,6 +20,7 @@ struct IngestOptions {
   std::string index_dir;
   size_t chunk_bytes = size_t{4} << 20;  // MB-sized tokens
   bool force_rebuild = false;
+  Progress* progress = nullptr;  // optional progress bar (bytes)
 };
 
 /// One feed after ingestion: its mapped segment and how it was obtained.
@@ -38,11 +40,12 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
 
 /// Parses one feed file into segment data (not sorted, not written). Exposed for tests/benches.
 Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, AdapterRegistry& registry,
-                   size_t chunk_bytes, SegmentData& out);
+                   size_t chunk_bytes, SegmentData& out, Progress* progress = nullptr);
 
 /// Parses feed bytes already in memory with a given adapter (tests, benchmarks, fuzzing).
 Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_t feed_index, Day as_of,
-                    const char* data, size_t size, size_t chunk_bytes, SegmentData& out);
+                    const char* data, size_t size, size_t chunk_bytes, SegmentData& out,
+                    Progress* progress = nullptr);
 
 /// The fingerprint that decides whether a feed's segment can be reused: format version, feed
 /// options, as_of, and the file's (and plugin's) size, mtime and inode.

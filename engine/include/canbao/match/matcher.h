@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "canbao/core/progress.h"
 #include "canbao/core/status.h"
 #include "canbao/index/segment.h"
 #include "canbao/match/linker.h"
@@ -24,6 +25,7 @@ struct PartitionRows {
   std::array<std::string, kOutputFileCount> text;
   std::array<uint64_t, kOutputFileCount> rows{};
   uint64_t persons = 0;
+  uint64_t records = 0;  // records consumed (for progress)
 };
 
 struct MatchStats {
@@ -39,7 +41,8 @@ using PartitionWriter = std::function<Status(const PartitionRows&)>;
 /// Gathers every person's records from the segments (plus the fallback-linked records) and
 /// evaluates the rules for each. REQUIRES: segments[i] is the segment of manifest feed i.
 Status run_match(const std::vector<const Segment*>& segments, const LinkResult& links,
-                 const RunSettings& settings, const PartitionWriter& writer, MatchStats& stats);
+                 const RunSettings& settings, const PartitionWriter& writer, MatchStats& stats,
+                 Progress* progress = nullptr);
 
 /// Builds the PersonView of one key by binary search in every segment (for lookups).
 void gather_person(const std::vector<const Segment*>& segments, const LinkResult& links, PersonKey key,
