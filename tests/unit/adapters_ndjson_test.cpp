@@ -239,7 +239,9 @@ TEST(AdapterNdjson, LineNumbersAcrossChunks) {
       ASSERT_EQ(result.rejects.size(), bad_lines.size());
       for (size_t idx = 0; idx < bad_lines.size(); ++idx) EXPECT_EQ(result.rejects[idx].line, bad_lines[idx]);
       EXPECT_EQ(result.total_lines, 401u);
-      if (target == 1) EXPECT_EQ(result.chunk_ends.size(), 401u);  // one line per chunk
+      if (target == 1) {
+        EXPECT_EQ(result.chunk_ends.size(), 401u);  // one line per chunk
+      }
       for (size_t end : result.chunk_ends) EXPECT_TRUE(end == data.size() || data[end - 1] == '\n');
     }
   }

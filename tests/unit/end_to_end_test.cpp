@@ -99,7 +99,7 @@ TEST(EndToEnd, IndexIsReusedForUnchangedFeedsAndRebuiltForChangedOnes) {
   // Change one feed: only that one is re-ingested, and the change shows in the outputs.
   {
     std::string hr = read_file(tmp / "city/hr.ndjson");
-    testing::write_file(tmp / "city/hr.ndjson", hr + "{\"id\": \"350203199001011234\", \"type\": \"bogus\", \"region\": \"350203\"}\n");
+    testing::write_file(tmp / "city/hr.ndjson", hr + "{\"id\": \"350203198805208738\", \"type\": \"bogus\", \"region\": \"350203\"}\n");
   }
   auto third = run_command(run_cmd);
   ASSERT_EQ(third.exit_code, 0) << third.output;

@@ -54,6 +54,10 @@ class TestPerson {
     view.key = static_cast<PersonKey>(std::stoull(std::string(seventeen_digits)));
     id = format_citizen_id(view.key);
   }
+  // Records point into strings_: moving keeps the deque's elements in place, copying would not.
+  TestPerson(TestPerson&&) = default;
+  TestPerson(const TestPerson&) = delete;
+  TestPerson& operator=(const TestPerson&) = delete;
 
   std::string_view str(std::string_view text) { return strings_.emplace_back(text); }
 

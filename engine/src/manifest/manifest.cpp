@@ -136,7 +136,10 @@ Status parse_manifest(const std::string& text, const std::string& path, Day toda
   od::document doc;
   if (parser.iterate(padded).get(doc)) return Status::Error(where + ": malformed JSON");
   od::object root;
-  if (doc.get_object().get(root)) return Status::Error(where + ": the manifest must be a JSON object");
+  if (const auto err = doc.get_object().get(root)) {
+    return Status::Error(where + (err == simdjson::INCORRECT_TYPE ? ": the manifest must be a JSON object"
+                                                                   : ": malformed JSON"));
+  }
   bool have_city = false;
   bool have_feeds = false;
   out.settings.as_of = today;
