@@ -1,5 +1,6 @@
 #include "canbao/core/text.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace canbao {
@@ -146,6 +147,28 @@ void append_csv_cell(std::string& out, std::string_view cell) {
     out.push_back(c);
   }
   out.push_back('"');
+}
+
+std::string_view csv_cell(std::string_view line, int index) {
+  size_t pos = 0;
+  for (int cell = 0;; ++cell) {
+    size_t begin = pos, end;
+    if (pos < line.size() && line[pos] == '"') {
+      begin = pos + 1;
+      end = begin;
+      while (end < line.size() && !(line[end] == '"' && (end + 1 >= line.size() || line[end + 1] != '"'))) {
+        end += line[end] == '"' ? 2 : 1;
+      }
+      pos = end + 1;  // past the closing quote
+    } else {
+      end = line.find(',', pos);
+      if (end == std::string_view::npos) end = line.size();
+      pos = end;
+    }
+    if (cell == index) return line.substr(begin, std::min(end, line.size()) - begin);
+    if (pos >= line.size() || line[pos] != ',') return {};
+    ++pos;
+  }
 }
 
 bool is_valid_utf8(std::string_view text) {

@@ -137,6 +137,33 @@ std::string format_seconds(double seconds) {
   return buf;
 }
 
+// Counts the values of one column over CSV lines (small outputs: duplicates, actions).
+void count_cells(std::string_view text, int column, Counts& counts) {
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view cell = csv_cell(text.substr(0, end), column);
+    auto it = counts.find(cell);
+    if (it == counts.end()) it = counts.emplace(std::string(cell), 0).first;
+    ++it->second;
+    text.remove_prefix(std::min(text.size(), end + 1));
+  }
+}
+
+void json_counts(std::string& json, const char* key, const Counts& counts) {
+  json += ",\n  ";
+  json_string(json, key);
+  json += ": {";
+  bool first = true;
+  for (const auto& [name, count] : counts) {
+    json += first ? "" : ", ";
+    first = false;
+    json_string(json, name);
+    json += ": " + std::to_string(count);
+  }
+  json += "}";
+}
+
 std::string build_summary_json(const RunReport& report) {
   std::string json = "{\n  \"canbao_version\": ";
   json_string(json, CANBAO_VERSION);
@@ -196,6 +223,9 @@ std::string build_summary_json(const RunReport& report) {
           ", \"insured\": " + std::to_string(total.insured) + ", \"lapsed\": " + std::to_string(total.lapsed) +
           ", \"never\": " + std::to_string(total.never) + ", \"duplicate_persons\": " + std::to_string(total.duplicates) +
           ", \"subsidy_deduction_yuan\": " + std::to_string(total.subsidy_deduction_yuan) + "}";
+  json_counts(json, "duplicates_by_type", report.duplicate_types);
+  json_counts(json, "duplicates_by_resolution", report.duplicate_resolutions);
+  json_counts(json, "actions", report.actions);
   json += ",\n  \"timings_seconds\": {";
   for (size_t idx = 0; idx < report.timings.size(); ++idx) {
     json += idx ? ", " : "";
@@ -305,6 +335,9 @@ Status run_job(const RunOptions& options, RunReport& report) {
   }
   const PartitionWriter writer = [&](const PartitionRows& rows) -> Status {
     for (int file = 0; file < kOutputFileCount; ++file) CANBAO_RETURN_IF_ERROR(files[file].write(rows.text[file]));
+    count_cells(rows.text[kDuplicatesCsv], 2, report.duplicate_types);        // type
+    count_cells(rows.text[kDuplicatesCsv], 6, report.duplicate_resolutions);  // resolution
+    count_cells(rows.text[kActionsCsv], 2, report.actions);                   // action
     return Status::OK();
   };
   CANBAO_RETURN_IF_ERROR(run_match(segments, links, report.manifest.settings, writer, report.match, &progress));
@@ -340,6 +373,13 @@ std::string format_run_summary(const RunReport& report) {
                 static_cast<long long>(total.never), static_cast<long long>(total.duplicates),
                 static_cast<long long>(total.subsidy_deduction_yuan));
   text += line;
+  text += "duplicate cases by type:";
+  for (const auto& [type, count] : report.duplicate_types) text += " " + type + " " + std::to_string(count);
+  text += "\nresolutions:";
+  for (const auto& [resolution, count] : report.duplicate_resolutions) text += " " + resolution + " " + std::to_string(count);
+  text += "\nactions:";
+  for (const auto& [action, count] : report.actions) text += " " + action + " " + std::to_string(count);
+  text += "\n";
   text += "plan rate per district (target " + report.manifest.settings.target_rate_text + "):\n";
   for (const auto& [district, tally] : report.match.plan.districts()) {
     char rate[16] = "-";

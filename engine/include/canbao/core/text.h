@@ -26,6 +26,10 @@ std::string mask_id(std::string_view raw);
 /// Appends one CSV cell with RFC 4180 quoting (quoted when it holds `,` `"` CR or LF).
 void append_csv_cell(std::string& out, std::string_view cell);
 
+/// The cell at `index` (0-based) of one CSV line (RFC 4180, quotes removed), or "" when the line
+/// has fewer cells. Quoted cells with `""` come back with both quotes (callers only read tokens).
+std::string_view csv_cell(std::string_view line, int index);
+
 /// True when the bytes are well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);
 

@@ -34,14 +34,20 @@ struct FeedCounts {
   double seconds = 0;
 };
 
+/// Counts by name, in name order (transparent lookup by string_view).
+using Counts = std::map<std::string, uint64_t, std::less<>>;
+
 struct RunReport {
   Manifest manifest;
   std::string out_dir, index_dir;
   int threads = 0;
   std::vector<FeedCounts> feeds;
-  std::map<std::string, uint64_t> links;              // by method
-  std::map<std::string, uint64_t> quarantine_reasons;  // by reason
+  Counts links;              // by method
+  Counts quarantine_reasons;  // by reason
   uint64_t quarantine_rows = 0;
+  Counts duplicate_types;        // duplicates.csv rows by type
+  Counts duplicate_resolutions;  // and by resolution
+  Counts actions;                // actions.csv rows by action
   MatchStats match;
   std::vector<std::pair<std::string, double>> timings;  // stage -> seconds
 };
