@@ -9,29 +9,53 @@ namespace canbao::adapters {
 
 void KeyTable::build(const char* const* column_names) {
   entries_.clear();
+  has_backslash_name_ = false;
   for (int field = 0; field < CANBAO_F_COUNT; ++field) {
     const char* given = column_names != nullptr ? column_names[field] : nullptr;
     explicit_[field] = given != nullptr;
     keys_[field] = given != nullptr ? std::string(given) : std::string(field_name(field));
+    if (keys_[field].find('\\') != std::string::npos) has_backslash_name_ = true;
     auto found = std::find_if(entries_.begin(), entries_.end(),
                               [&](const Entry& entry) { return entry.name == keys_[field]; });
     if (found != entries_.end()) {
       found->mask |= uint32_t{1} << field;
       continue;
     }
-    Entry entry{keys_[field], 0, uint32_t{1} << field};
-    std::memcpy(&entry.prefix, entry.name.data(), std::min<size_t>(entry.name.size(), 8));
+    Entry entry;
+    entry.name = keys_[field];
+    entry.mask = uint32_t{1} << field;
+    size_t size = entry.name.size();
+    std::memcpy(&entry.head, entry.name.data(), std::min<size_t>(size, 8));
+    if (size >= 8)
+      std::memcpy(&entry.tail, entry.name.data() + size - 8, 8);
+    else
+      entry.tail = entry.head;
     entries_.push_back(std::move(entry));
   }
-  std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& lhs, const Entry& rhs) {
-    return lhs.name.size() < rhs.name.size();
-  });
-  // bucket_begin_[len] = first entry with name length >= len; names of kMaxBucketLen bytes or
-  // more are only found by lookup_slow().
-  size_t idx = 0;
-  for (size_t len = 0; len <= kMaxBucketLen + 1; ++len) {
-    while (idx < entries_.size() && entries_[idx].name.size() < len) ++idx;
-    bucket_begin_[len] = static_cast<uint16_t>(std::min(idx, entries_.size()));
+  // Look for a multiplier that puts every name in its own slot (a few dozen tries on average for
+  // 31 names in 256 slots); keep the last one tried otherwise and chain the collisions.
+  uint64_t candidate = 0x2545F4914F6CDD1Dull;
+  for (int attempt = 0; attempt < 4096; ++attempt) {
+    candidate = candidate * 6364136223846793005ull + 1442695040888963407ull;
+    uint64_t multiplier = candidate | 1;
+    bool used[256] = {};
+    bool collision = false;
+    for (const Entry& entry : entries_) {
+      size_t slot = slot_of(entry.name.size(), entry.head, entry.tail, multiplier);
+      if (used[slot]) {
+        collision = true;
+        break;
+      }
+      used[slot] = true;
+    }
+    multiplier_ = multiplier;
+    if (!collision) break;
+  }
+  std::memset(slots_, kEmpty, sizeof slots_);
+  for (size_t idx = entries_.size(); idx-- > 0;) {
+    size_t slot = slot_of(entries_[idx].name.size(), entries_[idx].head, entries_[idx].tail, multiplier_);
+    entries_[idx].next = slots_[slot];
+    slots_[slot] = static_cast<uint8_t>(idx);
   }
 }
 

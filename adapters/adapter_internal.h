@@ -142,10 +142,12 @@ class GbkDecoder {
 
 /// Maps source key / column names to sets of fields (bit masks over canbao_field).
 /// Built once in open(); lookups are read-only and thread-safe.
+///
+/// Lookup hashes (length, first 8 bytes, last 8 bytes) into 256 slots; build() picks a
+/// multiplier that gives every name its own slot, so a lookup is one hash and one compare
+/// (colliding names, if no such multiplier exists, are chained).
 class KeyTable {
  public:
-  static constexpr size_t kMaxBucketLen = 64;
-
   /// Builds the table from `column_names` (may be NULL) and the SPEC names.
   void build(const char* const* column_names);
 
@@ -153,18 +155,24 @@ class KeyTable {
   std::string_view key_of(int field) const { return keys_[field]; }
   /// True when column_names gave this field a name explicitly.
   bool explicit_key(int field) const { return explicit_[field]; }
+  /// True when some name contains a backslash (then raw JSON keys must be unescaped to match).
+  bool has_backslash_name() const { return has_backslash_name_; }
 
-  /// Field mask for a key, 0 when no field uses it. At least 8 bytes must be readable from `key`
-  /// (the caller's buffers are padded); only `size` bytes are compared.
+  /// Field mask for a key, 0 when no field uses it. REQUIRES: 8 bytes readable from `key` (true
+  /// for a key inside a padded JSON document); only [key, key+size) is compared.
   uint32_t lookup_padded(const char* key, size_t size) const noexcept {
-    if (size >= kMaxBucketLen) return lookup_slow(std::string_view(key, size));
-    uint64_t prefix;
-    std::memcpy(&prefix, key, 8);
-    if (size < 8) prefix &= (uint64_t{1} << (size * 8)) - 1;
-    for (uint16_t idx = bucket_begin_[size]; idx < bucket_begin_[size + 1]; ++idx) {
+    uint64_t head, tail;
+    std::memcpy(&head, key, 8);
+    if (size >= 8) {
+      std::memcpy(&tail, key + size - 8, 8);
+    } else {
+      head &= size == 0 ? 0 : ~uint64_t{0} >> (64 - size * 8);
+      tail = head;
+    }
+    for (uint8_t idx = slots_[slot_of(size, head, tail, multiplier_)]; idx != kEmpty; idx = entries_[idx].next) {
       const Entry& entry = entries_[idx];
-      if (entry.prefix == prefix &&
-          (size <= 8 || std::memcmp(entry.name.data() + 8, key + 8, size - 8) == 0))
+      if (entry.name.size() == size && entry.head == head && entry.tail == tail &&
+          (size <= 16 || std::memcmp(entry.name.data() + 8, key + 8, size - 16) == 0))
         return entry.mask;
     }
     return 0;
@@ -172,28 +180,35 @@ class KeyTable {
 
   /// Field mask for a key (no padding requirement).
   uint32_t lookup(std::string_view key) const noexcept {
-    if (key.size() >= kMaxBucketLen) return lookup_slow(key);
-    char buf[kMaxBucketLen + 8] = {};
+    if (key.size() > 64) {
+      for (const Entry& entry : entries_)
+        if (entry.name == key) return entry.mask;
+      return 0;
+    }
+    char buf[64 + 8] = {};
     std::memcpy(buf, key.data(), key.size());
     return lookup_padded(buf, key.size());
   }
 
  private:
+  static constexpr uint8_t kEmpty = 0xFF;
   struct Entry {
     std::string name;
-    uint64_t prefix;
-    uint32_t mask;
+    uint64_t head = 0, tail = 0;
+    uint32_t mask = 0;
+    uint8_t next = kEmpty;
   };
-  uint32_t lookup_slow(std::string_view key) const noexcept {
-    for (const Entry& entry : entries_)
-      if (entry.name == key) return entry.mask;
-    return 0;
+  static size_t slot_of(size_t size, uint64_t head, uint64_t tail, uint64_t multiplier) noexcept {
+    uint64_t mixed = (head ^ (tail * 0x9E3779B97F4A7C15ull) ^ size) * multiplier;
+    return static_cast<size_t>(mixed >> 56);
   }
 
   std::string keys_[CANBAO_F_COUNT];
   bool explicit_[CANBAO_F_COUNT] = {};
-  std::vector<Entry> entries_;                // sorted by name length
-  uint16_t bucket_begin_[kMaxBucketLen + 2] = {};  // entries_ index range per name length
+  bool has_backslash_name_ = false;
+  std::vector<Entry> entries_;  // at most CANBAO_F_COUNT
+  uint64_t multiplier_ = 0x2545F4914F6CDD1Dull;
+  uint8_t slots_[256];
 };
 
 /// Writes "path:line: msg" into err.

@@ -184,20 +184,22 @@ LineResult parse_object(const NdjsonContext& ctx, od::parser& parser, const char
   for (auto field_result : object) {
     od::field field;
     if (std::move(field_result).get(field)) return LineResult::kBadJson;
-    // The raw key lies in the (padded) input between quotes; stage 1 found its closing quote.
+    // The raw key lies in the input between quotes. Its closing quote is found backwards from the
+    // value, past whitespace, the ':' (which On-Demand checked) and whitespace.
     const char* key = reinterpret_cast<const char*>(field.key().raw());
-    size_t key_len = 0;
-    while (key[key_len] != '"' && key[key_len] != '\\') ++key_len;
-    uint32_t mask;
-    if (key[key_len] == '"') {
-      mask = ctx.keys.lookup_padded(key, key_len);
-    } else {
-      std::string_view unescaped;
+    od::value value = field.value();
+    const char* key_end = value.raw_json_token().data() - 1;
+    while (is_json_ws(*key_end)) --key_end;
+    --key_end;  // the ':'
+    while (is_json_ws(*key_end)) --key_end;
+    size_t key_len = static_cast<size_t>(key_end - key);
+    uint32_t mask = ctx.keys.has_backslash_name() ? 0 : ctx.keys.lookup_padded(key, key_len);
+    if (mask == 0 && (ctx.keys.has_backslash_name() || std::memchr(key, '\\', key_len) != nullptr)) {
+      std::string_view unescaped;  // an escaped key (rare): compare its unescaped text
       if (field.unescaped_key().get(unescaped)) return LineResult::kBadJson;
       mask = ctx.keys.lookup(unescaped);
     }
     if (mask == 0) continue;  // unknown key: On-Demand skips its value
-    od::value value = field.value();
     od::json_type type;
     if (value.type().get(type)) return LineResult::kBadJson;
     switch (type) {

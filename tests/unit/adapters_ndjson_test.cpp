@@ -82,6 +82,22 @@ TEST(AdapterNdjson, UnescapesStringsAndKeys) {
   EXPECT_EQ(escapes.rows[0].at("name"), "柯 \"A\" \\ / \n\t");
 }
 
+TEST(AdapterNdjson, KeysWithBackslashesInColumnNames) {
+  FeedOptions options("utf-8", {{"id", "a\\b"}, {"name", "q\"x"}});
+  FeedResult result = run(R"({"a\\b": "1", "q\"x": "N", "a\u005cb": "2", "ab": "3"})", options);
+  ASSERT_EQ(result.rows.size(), 1u);
+  EXPECT_EQ(result.rows[0].at("id"), "2");  // both spellings of a\b match; the last wins
+  EXPECT_EQ(result.rows[0].at("name"), "N");
+}
+
+TEST(AdapterNdjson, WhitespaceAroundColons) {
+  FeedResult result = run("{ \"id\"\t:\t\"1\" ,\"name\"  :  \"A\" , \"x\" : 1 }\n{\"id\":\"2\",\"name\":\"B\"}");
+  ASSERT_EQ(result.rows.size(), 2u);
+  EXPECT_EQ(result.rows[0].at("id"), "1");
+  EXPECT_EQ(result.rows[0].at("name"), "A");
+  EXPECT_EQ(result.rows[1].at("name"), "B");
+}
+
 TEST(AdapterNdjson, NumbersBooleansNullAndEmpty) {
   FeedResult result = run(
       R"({"amount": 612.5, "entry_year": 2024, "level": -1.5e+3, "back_pay": true, "funded": false, "end": null, "unit": "", "payer": 0})"
@@ -131,6 +147,10 @@ TEST(AdapterNdjson, BadJsonLinesAreRejected) {
       "{\"name\": \"a\tb\"}",                      // raw control character in a string
       R"({"name": "\x"})",                         // bad escape
       R"({"id": "2"}})",
+      R"({"x": , "id": "1"})",                     // a missing value, unknown key
+      R"({"id": })",                               // a missing value, known key
+      R"({"x" : [1, 2}, "id": "1"})",              // mismatched brackets in a skipped value
+      R"({"id": "1", "x"})",
   };
   std::string data = "{\"id\": \"first\"}\n";
   for (const std::string& line : bad) data += line + "\n";

@@ -87,8 +87,36 @@ Day id_birth(PersonKey key) {
   return day_from_ymd(ymd / 10000, ymd / 100 % 100, ymd % 100);
 }
 
+namespace {
+
+// The common case: exactly 17 ASCII digits and a digit or X. Returns false to take the full path.
+bool parse_plain_id(std::string_view raw, Day as_of, IdResult& result) {
+  if (raw.size() != 18) return false;
+  PersonKey key = 0;
+  int sum = 0;
+  for (int idx = 0; idx < 17; ++idx) {
+    const unsigned digit = static_cast<unsigned char>(raw[idx]) - '0';
+    if (digit > 9) return false;
+    key = key * 10 + digit;
+    sum += static_cast<int>(digit) * kWeights[idx];
+  }
+  const char last = raw[17];
+  if (!((last >= '0' && last <= '9') || last == 'X')) return false;
+  if (!id_region_ok(static_cast<int>(key / 1000000000000000ULL))) return false;
+  const auto ymd = static_cast<int>((key / 1000) % 100000000);
+  const int year = ymd / 10000, month = ymd / 100 % 100, day = ymd % 100;
+  if (year < 1900 || !is_valid_ymd(year, month, day) || day_from_ymd(year, month, day) > as_of) return false;
+  if (kCheckChars[sum % 11] != last) return false;
+  result.key = key;
+  result.reject = IdReject::kNone;
+  return true;
+}
+
+}  // namespace
+
 IdResult parse_citizen_id(std::string_view raw, Day as_of) {
   IdResult result;
+  if (parse_plain_id(raw, as_of, result)) return result;
   raw = trim_space(raw);
   if (raw.empty()) return result;  // kMissing
   if (raw.size() > kMaxIdBytes) {

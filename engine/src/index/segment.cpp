@@ -40,32 +40,52 @@ bool pwrite_all(int fd, const void* buf, size_t size, uint64_t offset) {
 
 }  // namespace
 
+size_t SegmentData::record_count() const {
+  size_t bytes = 0;
+  for (const auto& chunk : record_chunks) bytes += chunk.size();
+  return bytes / packed_size(agency);
+}
+
+uint64_t SegmentData::add_arena_chunk(std::string bytes) {
+  const uint64_t offset = arena_size;
+  arena_size += bytes.size();
+  arena_chunks.push_back(std::move(bytes));
+  return offset;
+}
+
 void sort_segment_records(SegmentData& data) {
-  with_packed_type(data.agency, [&](auto type) {
-    using T = typename decltype(type)::type;
-    T* begin = reinterpret_cast<T*>(data.records.data());
-    T* end = begin + data.record_count();
-    tbb::parallel_sort(begin, end, [](const T& a, const T& b) {
-      return a.head.key != b.head.key ? a.head.key < b.head.key : a.head.origin.line < b.head.origin.line;
-    });
+  const size_t record_size = packed_size(data.agency);
+  data.order.clear();
+  data.order.reserve(data.record_count());
+  for (uint32_t chunk_idx = 0; chunk_idx < data.record_chunks.size(); ++chunk_idx) {
+    const auto& chunk = data.record_chunks[chunk_idx];
+    const uint32_t count = static_cast<uint32_t>(chunk.size() / record_size);
+    for (uint32_t idx = 0; idx < count; ++idx)
+      data.order.push_back({reinterpret_cast<const RecordHead*>(chunk.data() + idx * record_size)->key, chunk_idx, idx});
+  }
+  // (chunk, index) is file order, so ties keep line order.
+  tbb::parallel_sort(data.order.begin(), data.order.end(), [](const RecordRef& a, const RecordRef& b) {
+    if (a.key != b.key) return a.key < b.key;
+    return a.chunk != b.chunk ? a.chunk < b.chunk : a.index < b.index;
   });
 }
 
 Status write_segment(const SegmentData& data, const std::string& path) {
+  const size_t record_size = packed_size(data.agency);
   SegmentHeader header{};
   std::memcpy(header.magic, kMagic, sizeof(kMagic));
   header.format_version = kSegmentFormatVersion;
   header.agency = static_cast<uint32_t>(data.agency);
   header.fingerprint = data.fingerprint;
-  header.record_size = packed_size(data.agency);
-  header.record_count = data.record_count();
+  header.record_size = record_size;
+  header.record_count = data.order.size();
   header.pending_count = data.pending_count();
   header.quarantine_count = data.quarantine.size();
   header.lines = data.lines;
   header.read_count = header.record_count + header.pending_count + header.quarantine_count;
   uint64_t offset = align_up(sizeof(SegmentHeader));
   header.records_off = offset;
-  offset = align_up(offset + data.records.size());
+  offset = align_up(offset + header.record_count * record_size);
   header.pending_off = offset;
   offset = align_up(offset + data.pending.size());
   header.pending_info_off = offset;
@@ -73,21 +93,41 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   header.quarantine_off = offset;
   offset = align_up(offset + data.quarantine.size() * sizeof(QuarantineEntry));
   header.arena_off = offset;
-  header.arena_size = data.arena.size();
-  offset += data.arena.size();
+  header.arena_size = data.arena_size;
+  offset += data.arena_size;
   header.file_size = offset;
 
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot create index segment", tmp);
   bool ok = ::ftruncate(fd, static_cast<off_t>(header.file_size)) == 0;
-  ok = ok && pwrite_all(fd, data.records.data(), data.records.size(), header.records_off);
+  // Records in key order, gathered from their chunks through a staging buffer.
+  {
+    constexpr size_t kStaging = size_t{4} << 20;
+    std::vector<char> staging;
+    staging.reserve(kStaging);
+    uint64_t write_at = header.records_off;
+    for (const RecordRef& ref : data.order) {
+      const char* rec = data.record_chunks[ref.chunk].data() + static_cast<size_t>(ref.index) * record_size;
+      staging.insert(staging.end(), rec, rec + record_size);
+      if (staging.size() + record_size > kStaging) {
+        ok = ok && pwrite_all(fd, staging.data(), staging.size(), write_at);
+        write_at += staging.size();
+        staging.clear();
+      }
+    }
+    ok = ok && pwrite_all(fd, staging.data(), staging.size(), write_at);
+  }
   ok = ok && pwrite_all(fd, data.pending.data(), data.pending.size(), header.pending_off);
   ok = ok && pwrite_all(fd, data.pending_info.data(), data.pending_info.size() * sizeof(PendingInfo),
                         header.pending_info_off);
   ok = ok && pwrite_all(fd, data.quarantine.data(), data.quarantine.size() * sizeof(QuarantineEntry),
                         header.quarantine_off);
-  ok = ok && pwrite_all(fd, data.arena.data(), data.arena.size(), header.arena_off);
+  uint64_t arena_at = header.arena_off;
+  for (const std::string& chunk : data.arena_chunks) {
+    ok = ok && pwrite_all(fd, chunk.data(), chunk.size(), arena_at);
+    arena_at += chunk.size();
+  }
   // The header goes last: a file cut short never carries a valid header.
   ok = ok && pwrite_all(fd, &header, sizeof(header), 0);
   if (!ok) {

@@ -97,7 +97,7 @@ void rebase_str(Str& str, uint64_t delta) { str.off += delta; }
 
 // Appends a chunk's output to the segment, turning chunk-relative lines into file lines.
 void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, SegmentData& out) {
-  const uint64_t delta = out.arena.size();
+  const uint64_t delta = out.arena_size;
   with_packed_type(out.agency, [&](auto type) {
     using T = typename decltype(type)::type;
     const auto rebase_all = [&](std::vector<char>& bytes) {
@@ -112,7 +112,7 @@ void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, Seg
     rebase_all(work.records);
     rebase_all(work.pending);
   });
-  out.records.insert(out.records.end(), work.records.begin(), work.records.end());
+  if (!work.records.empty()) out.record_chunks.push_back(std::move(work.records));
   out.pending.insert(out.pending.end(), work.pending.begin(), work.pending.end());
   for (PendingInfo info : work.pending_info) {
     info.line = static_cast<uint32_t>(first_line + info.line);
@@ -125,7 +125,7 @@ void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, Seg
     rebase_str(entry.masked_id, delta);
     out.quarantine.push_back(entry);
   }
-  out.arena.append(work.arena.bytes);
+  out.add_arena_chunk(std::move(work.arena.bytes));
 }
 
 uint64_t fnv1a(uint64_t hash, const void* data, size_t size) {
@@ -220,6 +220,10 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
           tbb::make_filter<std::shared_ptr<ChunkWork>, std::shared_ptr<ChunkWork>>(
               tbb::filter_mode::parallel,
               [&](std::shared_ptr<ChunkWork> work) {
+                // Feed lines are rarely under ~100 bytes: reserve so the buffers do not regrow.
+                const size_t chunk_size = work->end - work->begin;
+                work->records.reserve(chunk_size / 96 * record_size);
+                work->arena.bytes.reserve(chunk_size / 3);
                 SinkContext sink_ctx{};
                 sink_ctx.work = work.get();
                 sink_ctx.agency = feed.agency;

@@ -320,6 +320,24 @@ struct FeedBuffers {
   }
 };
 
+// ---------------------------------------------------------------------------------------------
+// The city model: options, settings and the ID mapping; makes one person from its index.
+
+class CityModel {
+ public:
+  bool init(const SynthOptions& options, std::string& error);
+  /// Fills `p` with person `index` (deterministic; thread-safe).
+  void make_person(uint64_t index, SPerson& p) const;
+  const Settings& settings() const { return settings_; }
+  const IdMapper& ids() const { return ids_; }
+  const SynthOptions& options() const { return options_; }
+
+ private:
+  SynthOptions options_;
+  Settings settings_;
+  IdMapper ids_;
+};
+
 /// Writes every record of the person to the feed buffers (variety of spellings from `rng`), and
 /// fills DirtySpec::feed/line/record_id for its dirty records.
 void emit_person(SPerson& p, const Settings& s, Rng& rng, FeedBuffers& out);

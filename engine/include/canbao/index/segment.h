@@ -56,25 +56,39 @@ struct SegmentHeader {
   uint64_t reserved[3];
 };
 
-/// In-memory contents of a segment being built (by ingestion).
+/// Where a packed record sits while a segment is built: its key, then its chunk and index there.
+/// Sorting these 16-byte references is cheaper than moving the records themselves.
+struct RecordRef {
+  PersonKey key;
+  uint32_t chunk;
+  uint32_t index;
+};
+
+/// In-memory contents of a segment being built (by ingestion). Records and arena bytes stay in
+/// the chunks the parser produced (no merge copy); `order` says how to write them.
 struct SegmentData {
   Agency agency = Agency::kEnrollment;
   uint64_t fingerprint = 0;
-  std::vector<char> records;  // packed records, sorted by (key, line) before writing
-  std::vector<char> pending;  // packed records, line order
+  std::vector<std::vector<char>> record_chunks;  // packed records per chunk, file order
+  std::vector<RecordRef> order;                  // filled by sort_segment_records
+  std::vector<char> pending;                     // packed records (ID rejected), line order
   std::vector<PendingInfo> pending_info;
   std::vector<QuarantineEntry> quarantine;  // line order
-  std::string arena;
+  std::vector<std::string> arena_chunks;    // concatenated, they are the arena
+  uint64_t arena_size = 0;
   uint64_t lines = 0;
 
-  size_t record_count() const { return records.size() / packed_size(agency); }
+  size_t record_count() const;
   size_t pending_count() const { return pending.size() / packed_size(agency); }
+  /// Appends bytes to the arena as a chunk of its own; returns their offset.
+  uint64_t add_arena_chunk(std::string bytes);
 };
 
-/// Sorts data.records by (person key, line), in parallel.
+/// Orders the records by (person key, file order), in parallel: fills data.order.
 void sort_segment_records(SegmentData& data);
 
-/// Writes `data` to `path` via `path.tmp` + rename. Errors name the path and errno text.
+/// Writes `data` (REQUIRES: sorted) to `path` via `path.tmp` + rename. Errors name the path and
+/// errno text.
 Status write_segment(const SegmentData& data, const std::string& path);
 
 /// A mapped, read-only segment. Thread-safe for concurrent reads.

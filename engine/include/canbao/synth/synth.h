@@ -18,6 +18,12 @@ struct SynthOptions {
   double duplicate_rate = 0.015;    // share of persons planted with a duplicate case
   double dirty_rate = 0.005;        // share of records planted with a dirty ID
   int threads = 0;                  // 0 = all cores
+  // Further planted shares (of all persons), beside the three above.
+  double nontarget_rate = 0.02;     // holders of a local record without a home district
+  double deceased_rate = 0.004;     // deceased persons (some still enrolled: R8)
+  double pension_rate = 0.001;      // R7 benefit suspensions and their controls
+  double benefit_rate = 0.01;       // R6 benefit-start archetypes (in-year records)
+  uint64_t block_persons = 4096;    // persons per pipeline token
 };
 
 struct SynthFeedStats {
@@ -28,6 +34,7 @@ struct SynthFeedStats {
 
 struct SynthReport {
   uint64_t persons = 0;
+  uint64_t bytes = 0;  // all feeds
   std::vector<SynthFeedStats> feeds;
   std::string manifest_path;  // out_dir/manifest.json
   std::string truth_path;     // out_dir/truth.csv (or as documented)
@@ -43,6 +50,8 @@ struct EvalCategory {
   uint64_t planted = 0, reported = 0, matched = 0;
   double precision() const { return reported ? double(matched) / double(reported) : 1.0; }
   double recall() const { return planted ? double(matched) / double(planted) : 1.0; }
+  /// A few rows planted but not reported (missing) and reported but not planted (extra).
+  std::vector<std::string> missing, extra;
 };
 
 struct EvalReport {
@@ -57,5 +66,10 @@ struct EvalReport {
 /// Compares a run's output directory with a truth file written by run_synth.
 bool run_eval(const std::string& truth_path, const std::string& out_dir, EvalReport& report,
               std::string& error);
+
+/// Human-readable table of an evaluation (one line per category, then a verdict).
+std::string format_eval_report(const EvalReport& report);
+/// One-paragraph summary of a synth run (persons, bytes, persons/s, MB/s).
+std::string format_synth_report(const SynthReport& report);
 
 }  // namespace canbao
