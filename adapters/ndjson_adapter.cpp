@@ -4,8 +4,8 @@
 // (a copy only for the last lines, whose end lies within SIMDJSON_PADDING of the end of the
 // data), raw keys matched against a precomputed KeyTable (no allocation, no unescaping unless
 // the key holds a backslash), values handed to the sink as views into the file or into the
-// parser's string buffer. Unknown keys are skipped by On-Demand, which checks their structure
-// (brackets, strings) but not, e.g., the digits of a skipped number.
+// parser's string buffer. Values of unknown keys are walked and checked too (On-Demand alone would
+// skip them checking only bracket depth), so any invalid JSON on a line makes it "bad_json".
 #include <simdjson.h>
 
 #include <algorithm>
@@ -95,6 +95,53 @@ bool valid_json_number(std::string_view text) {
     while (digit(pos)) ++pos;
   }
   return pos == size;
+}
+
+/// Checks a value On-Demand would otherwise skip unchecked (it only counts brackets when
+/// skipping): containers are walked, strings unescaped, numbers and atoms checked.
+bool validate_value(od::value value) {
+  od::json_type type;
+  if (value.type().get(type)) return false;
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      if (value.get_object().get(object)) return false;
+      for (auto field_result : object) {
+        od::field field;
+        std::string_view key;
+        if (std::move(field_result).get(field) || field.unescaped_key().get(key)) return false;
+        if (!validate_value(field.value())) return false;
+      }
+      return true;
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (value.get_array().get(array)) return false;
+      for (auto element_result : array) {
+        od::value element;
+        if (std::move(element_result).get(element) || !validate_value(element)) return false;
+      }
+      return true;
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      return !value.get_string().get(text);
+    }
+    case od::json_type::number: {
+      std::string_view token = value.raw_json_token();
+      while (!token.empty() && is_json_ws(token.back())) token.remove_suffix(1);
+      return valid_json_number(token);
+    }
+    case od::json_type::boolean: {
+      bool flag;
+      return !value.get_bool().get(flag);
+    }
+    case od::json_type::null: {
+      bool is_null;
+      return !value.is_null().get(is_null) && is_null;
+    }
+  }
+  return false;
 }
 
 /// Best-effort raw ID of a rejected line: the value after `"<key>":` when it is a plain string
@@ -199,7 +246,10 @@ LineResult parse_object(const NdjsonContext& ctx, od::parser& parser, const char
       if (field.unescaped_key().get(unescaped)) return LineResult::kBadJson;
       mask = ctx.keys.lookup(unescaped);
     }
-    if (mask == 0) continue;  // unknown key: On-Demand skips its value
+    if (mask == 0) {  // unknown key: its value is only checked
+      if (!validate_value(value)) return LineResult::kBadJson;
+      continue;
+    }
     od::json_type type;
     if (value.type().get(type)) return LineResult::kBadJson;
     switch (type) {
@@ -230,8 +280,9 @@ LineResult parse_object(const NdjsonContext& ctx, od::parser& parser, const char
       }
       case od::json_type::object:
       case od::json_type::array:
+        if (!validate_value(value)) return LineResult::kBadJson;
         fields.set(mask, CANBAO_VALUE_INVALID, nullptr, 0);
-        break;  // On-Demand skips the container, checking its brackets
+        break;
     }
   }
   // Anything after the object ("{} {}") is not one JSON object per line.

@@ -28,7 +28,7 @@ TEST(AdapterNdjson, TableHeader) {
 
 TEST(AdapterNdjson, MapsSpecKeysAndIgnoresUnknownOnes) {
   FeedResult result = run(
-      R"({"record_id": "XM1", "id": "350213196801189633", "name": "柯嘉嘉", "scheme": "resident", "extra": {"a": [1]}, "region": "350213"})"
+      R"({"record_id": "XM1", "id": "350213196801189633", "name": "柯嘉嘉", "scheme": "resident", "extra": {"a": [1, {"b": null}, -0.5e-3, true], "c": "\u4e2d"}, "region": "350213", "more": []})"
       "\n");
   ASSERT_TRUE(result.open_error.empty()) << result.open_error;
   ASSERT_EQ(result.rows.size(), 1u);
@@ -151,6 +151,13 @@ TEST(AdapterNdjson, BadJsonLinesAreRejected) {
       R"({"id": })",                               // a missing value, known key
       R"({"x" : [1, 2}, "id": "1"})",              // mismatched brackets in a skipped value
       R"({"id": "1", "x"})",
+      R"({"x": tru, "id": "1"})",                  // values of unknown keys are checked too
+      R"({"x": 01, "id": "1"})",
+      R"({"x": "\q", "id": "1"})",
+      R"({"x": [1,,2], "id": "1"})",
+      R"({"x": {"a" 1}, "id": "1"})",
+      R"({"x": nul, "id": "1"})",
+      R"({"\q": 1, "id": "1"})",                   // a bad escape in an unknown key
   };
   std::string data = "{\"id\": \"first\"}\n";
   for (const std::string& line : bad) data += line + "\n";
