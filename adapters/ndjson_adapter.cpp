@@ -26,6 +26,11 @@ namespace od = simdjson::ondemand;
 
 constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
 constexpr size_t kInitialParserCapacity = 16 * 1024;
+/// A longer line is "bad_json" without being parsed: records are a few hundred bytes, and a huge
+/// line (a whole JSON array exported on one line, say) would make simdjson allocate ~6x its size.
+constexpr size_t kMaxLineSize = size_t{16} << 20;
+/// After a line this large, the thread's parser gives its buffers back.
+constexpr size_t kKeepParserCapacity = size_t{1} << 20;
 constexpr size_t kMaxRawIdSize = 64;
 
 struct NdjsonContext {
@@ -98,8 +103,11 @@ bool valid_json_number(std::string_view text) {
 }
 
 /// Checks a value On-Demand would otherwise skip unchecked (it only counts brackets when
-/// skipping): containers are walked, strings unescaped, numbers and atoms checked.
-bool validate_value(od::value value) {
+/// skipping): containers are walked, strings unescaped, numbers and atoms checked. Nesting
+/// deeper than kMaxDepth is refused (records are flat; this bounds the recursion).
+constexpr int kMaxDepth = 64;
+bool validate_value(od::value value, int depth = 0) {
+  if (depth > kMaxDepth) return false;
   od::json_type type;
   if (value.type().get(type)) return false;
   switch (type) {
@@ -110,7 +118,7 @@ bool validate_value(od::value value) {
         od::field field;
         std::string_view key;
         if (std::move(field_result).get(field) || field.unescaped_key().get(key)) return false;
-        if (!validate_value(field.value())) return false;
+        if (!validate_value(field.value(), depth + 1)) return false;
       }
       return true;
     }
@@ -119,7 +127,7 @@ bool validate_value(od::value value) {
       if (value.get_array().get(array)) return false;
       for (auto element_result : array) {
         od::value element;
-        if (std::move(element_result).get(element) || !validate_value(element)) return false;
+        if (std::move(element_result).get(element) || !validate_value(element, depth + 1)) return false;
       }
       return true;
     }
@@ -373,6 +381,13 @@ int64_t ndjson_parse(void* ctx_ptr, size_t begin, size_t end, const canbao_recor
       pos = newline != nullptr ? newline + 1 : chunk_end;
 
       if (len == 0 || (*line != '{' && is_blank(line, len))) continue;
+      if (len > kMaxLineSize) {
+        if (sink->reject(sink->user, line_no, "bad_json", nullptr, 0) != 0) {
+          ++line_no;
+          break;
+        }
+        continue;
+      }
 
       const char* text = line;
       size_t text_len = len;
@@ -411,6 +426,10 @@ int64_t ndjson_parse(void* ctx_ptr, size_t begin, size_t end, const canbao_recor
                             result == LineResult::kBadEncoding ? "bad_encoding" : "bad_json",
                             raw_id.empty() ? nullptr : raw_id.data(), raw_id.size());
       }
+      // The sink has run (values may point into the parser): give back a huge line's buffers.
+      if (scratch.parser.capacity() > kKeepParserCapacity &&
+          scratch.parser.allocate(kInitialParserCapacity) != simdjson::SUCCESS)
+        scratch.parser = od::parser();
       if (stop != 0) {
         ++line_no;
         break;

@@ -201,6 +201,24 @@ TEST(AdapterNdjson, InvalidUtf8IsBadEncoding) {
   EXPECT_EQ(result.rows[1].line, 4u);
 }
 
+TEST(AdapterNdjson, LongLines) {
+  std::string address(3 << 20, 'a');  // grows the thread's parser past 1 MiB, then it shrinks back
+  std::string data = "{\"id\": \"1\", \"address\": \"" + address + "\"}\n{\"id\": \"2\"}\n";
+  data += "{\"id\": \"3\", \"x\": \"" + std::string((16 << 20) + 1, 'b') + "\"}\n{\"id\": \"4\"}";
+  data += "\n{\"x\": " + std::string(100000, '[') + std::string(100000, ']') + ", \"id\": \"5\"}";  // deep nesting
+  FeedResult result = run(data);
+  ASSERT_EQ(result.rows.size(), 3u);
+  EXPECT_EQ(result.rows[0].at("address").size(), address.size());
+  EXPECT_EQ(result.rows[1].at("id"), "2");
+  EXPECT_EQ(result.rows[2].line, 4u);
+  ASSERT_EQ(result.rejects.size(), 2u);  // over 16 MiB: not parsed
+  EXPECT_EQ(result.rejects[0].reason, "bad_json");
+  EXPECT_EQ(result.rejects[0].line, 3u);
+  EXPECT_EQ(result.rejects[1].reason, "bad_json");  // nested too deep
+  EXPECT_EQ(result.rejects[1].line, 5u);
+  EXPECT_EQ(result.rejects[1].raw_id.value_or("<null>"), "5");
+}
+
 TEST(AdapterNdjson, BlankLinesAreCountedNotRecords) {
   std::string data = "\n   \n{\"id\": \"1\"}\r\n\t \r\n\n{\"id\": \"2\"}\n\n";
   FeedResult result = run(data);

@@ -1,4 +1,7 @@
 // R9 annual plan: per-person contributions, PlanTable sums, plan.csv rows.
+#include <thread>
+#include <vector>
+
 #include "rules_test_util.h"
 
 namespace canbao::rules_test {
@@ -170,6 +173,37 @@ TEST(RulesR9, ScratchReuseLeavesNoTrace) {  // per-thread scratch: a person neve
   EXPECT_EQ(out.duplicates, "");
   EXPECT_EQ(out.actions, "");
   EXPECT_EQ(out.benefits, "");
+}
+
+TEST(RulesConcurrency, SameRowsOnEveryThread) {  // evaluate_person is pure: per-thread scratch, same bytes
+  TestPerson dup("35020319800101123");
+  dup.ps(350203);
+  dup.employee("XM1", 350203, "2022-01-01");
+  dup.employee_tax(350203, "2022-01", "2026-11");
+  dup.resident("XM2", 350203, "2026-01-01", "2026-12-31");
+  dup.tax(Scheme::kResident, 350203, "2026-01", "2026-12", "2025-10-20");
+  TestPerson newborn("35021120260615501");
+  newborn.ps(350211, "集美区1号");
+  const PersonView* views[] = {&dup.view, &newborn.view};
+  const RunSettings settings = xiamen();
+  auto render = [&](int rounds) {
+    std::string all;
+    PersonOutcome out;
+    for (int round = 0; round < rounds; ++round) {
+      for (const PersonView* view : views) {
+        out.clear();
+        evaluate_person(*view, settings, out);
+        all += out.registry + out.outreach + out.duplicates + out.actions + out.benefits;
+      }
+    }
+    return all;
+  };
+  const std::string serial = render(200);
+  std::vector<std::string> results(4);
+  std::vector<std::thread> threads;
+  for (size_t idx = 0; idx < results.size(); ++idx) threads.emplace_back([&, idx] { results[idx] = render(200); });
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string& result : results) EXPECT_EQ(result, serial);
 }
 
 }  // namespace

@@ -238,7 +238,10 @@ class Builder {
   void die(Day death, bool status_only_date) {
     SPs& r = p_.ps.back();
     r.death = death;
-    if (status_only_date) return;
+    if (status_only_date) {
+      r.status_written = false;
+      return;
+    }
     r.status = rng_.chance(0.85) ? PsStatus::kDead : PsStatus::kCancelled;
   }
 
@@ -1290,6 +1293,14 @@ void Builder::attach_dirt(Dirt dirt) {
     spec.raw_id.clear();
   }
 
+  if (spec.kind == DirtKind::kQuarantine && !spec.reason.empty() && spec.reason != "missing") {
+    // The spoiled ID must give exactly the planted reason (e.g. a zeroed tail can pass the check).
+    const IdResult parsed = parse_citizen_id(spec.raw_id, d);
+    if (id_reject_name(parsed.reject) != spec.reason) {
+      spec.reason = "missing";
+      spec.raw_id.clear();
+    }
+  }
   const int dirty_idx = static_cast<int>(p_.dirty.size());
   // Bad field: a required field garbled on a record with a valid ID.
   auto bad_field = [&](int field, const char* name) {

@@ -186,7 +186,7 @@ void evaluate(const SPerson& p, const Settings& s, Outcome& out) {
 
   // ---- R1.
   bool insured = false, lapsed = false, lapsed_alt = false;
-  bool has_local = false;
+  bool has_local = false, unpaid_elsewhen = false;
   for (const SEnroll* e : enr) {
     if (s.is_local(e->region)) has_local = true;
     if (normal(*e)) insured = true;
@@ -197,10 +197,11 @@ void evaluate(const SPerson& p, const Settings& s, Outcome& out) {
     }
     if (s.is_local(e->region) && e->status == EnrollStatus::kActive && !paid(*e)) {
       lapsed = lapsed_alt = true;
-      if (!covers(*e, d)) c.flag("unpaid local active record not covering as_of");
+      if (!covers(*e, d)) unpaid_elsewhen = true;
     }
   }
   if (!insured && lapsed != lapsed_alt) c.flag("lapse window edge");
+  if (!insured && unpaid_elsewhen) c.flag("unpaid local active record not covering as_of");
   out.state = insured ? State::kInsured : lapsed ? State::kLapsed : State::kNever;
   out.registry = out.target || has_local;
   if (!out.registry) out.state = State::kNone;
