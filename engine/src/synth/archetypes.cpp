@@ -543,8 +543,8 @@ void Builder::nontarget() {
 }
 
 void Builder::deceased(Region home) {
-  p_.intent_target = false;
   if (age_ < 30) return background(home);
+  p_.intent_target = false;
   home_ps(home);
   const uint32_t r = rng_.below(100);
   const bool date_only = rng_.chance(0.2);
@@ -620,8 +620,10 @@ void Builder::uninsured(Region home) {
   bool with_ps = true;
   Region ps_home = home;
   if (g == "newborn") {
-    p_.archetype = lapsed ? "uninsured_newborn_unpaid" : "uninsured_newborn";
-    if (lapsed) enroll(false, home, Scheme::kResident, Category::kChild, p_.id.birth);
+    // Lapsed newborn: a record suspended right after birth (an unpaid in-year record would make
+    // R6 read a payment date that does not exist).
+    p_.archetype = lapsed ? "uninsured_newborn_suspended" : "uninsured_newborn";
+    if (lapsed) enroll(false, home, Scheme::kResident, Category::kChild, p_.id.birth, kNoDay, EnrollStatus::kSuspended);
   } else if (g == "assisted") {
     if (rng_.chance(0.65)) civil(home, rng_.chance(0.6) ? AssistCategory::kDibao : AssistCategory::kTekun);
     else disability(home, static_cast<uint8_t>(1 + rng_.below(2)));
@@ -712,10 +714,16 @@ void Builder::uninsured(Region home) {
                ymd(std::max(y_ - 4, ymd_from_day(p_.id.birth).year + 1), 1, 1), kNoDay, EnrollStatus::kSuspended);
         p_.archetype = "uninsured_lapsed_suspended";
       } else {
-        enroll(false, home, Scheme::kResident, Category::kAdult,
-               ymd(std::max(y_ - 4, ymd_from_day(p_.id.birth).year + 1), 1, 1));
-        pay_res_year(home, y_ - 1, central_paid_on(y_ - 1));
-        p_.archetype = "uninsured_lapsed_unpaid";
+        const int start_year = std::max(y_ - 4, ymd_from_day(p_.id.birth).year + 1);
+        if (start_year >= y_) {
+          enroll(false, home, Scheme::kResident, Category::kChild, ymd(start_year, 1, 1), kNoDay,
+                 EnrollStatus::kSuspended);
+          p_.archetype = "uninsured_lapsed_suspended";
+        } else {
+          enroll(false, home, Scheme::kResident, Category::kAdult, ymd(start_year, 1, 1));
+          pay_res_year(home, y_ - 1, central_paid_on(y_ - 1));
+          p_.archetype = "uninsured_lapsed_unpaid";
+        }
       }
     }
   }

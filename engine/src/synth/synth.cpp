@@ -236,7 +236,7 @@ void generate_block(const CityModel& model, Block& block) {
     append_truth(p, o, s, block.truth);
     const std::string problem = check_intent(p, o);
     if (!problem.empty()) {
-      if (block.mismatches++ == 0) block.first_mismatch = p.id_text() + " (" + p.archetype + "): " + problem;
+      if (block.mismatches++ < 3) block.first_mismatch += "\n  " + p.id_text() + " (" + p.archetype + "): " + problem;
     }
     for (const DirtySpec& dirt : p.dirty) {
       DirtyRow row;
@@ -449,7 +449,7 @@ bool run_synth(const SynthOptions& options, SynthReport& report, std::string& er
               write_ok &= truth.write(rows);
               for (int f = 0; f < kFeedCount; ++f) line_base[f] += block->feeds.lines[f];
               plan.add(block->plan);
-              if (block->mismatches && mismatches == 0) first_mismatch = block->first_mismatch;
+              if (block->mismatches && mismatches < 20) first_mismatch += block->first_mismatch;
               mismatches += block->mismatches;
               std::lock_guard<std::mutex> lock(pool_mutex);
               pool.push_back(std::move(owned));
@@ -498,7 +498,7 @@ bool run_synth(const SynthOptions& options, SynthReport& report, std::string& er
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (mismatches) {
     error = "synth: " + std::to_string(mismatches) +
-            " persons differ from their planted archetype (generator bug); first: " + first_mismatch;
+            " persons differ from their planted archetype (generator bug):" + first_mismatch;
     return false;
   }
   return true;
