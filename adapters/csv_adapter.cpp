@@ -331,7 +331,9 @@ int64_t csv_parse(void* ctx_ptr, size_t begin, size_t end, const canbao_record_s
       } else {
         decoded_ok = valid_utf8(raw);
       }
-      if (scratch.arena.capacity() < raw.size() * 2) scratch.arena.reserve(raw.size() * 2 + 64);
+      // split_cells() needs arena capacity >= the text it splits (raw or decoded).
+      size_t arena_need = std::max(raw.size(), text.size());
+      if (scratch.arena.capacity() < arena_need) scratch.arena.reserve(arena_need);
       if (!decoded_ok) {
         std::string_view raw_id;
         if (split_cells(raw, scratch.cells, scratch.arena)) raw_id = raw_id_of(ctx, scratch.cells);

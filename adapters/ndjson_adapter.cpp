@@ -421,7 +421,7 @@ int64_t ndjson_parse(void* ctx_ptr, size_t begin, size_t end, const canbao_recor
       } else {
         std::string_view raw_id = fields.text_of(CANBAO_F_ID);
         if (raw_id.empty()) raw_id = find_raw_id(std::string_view(text, text_len), id_key);
-        if (!raw_id.empty() && !simdjson::validate_utf8(raw_id.data(), raw_id.size())) raw_id = {};
+        if (raw_id.size() > kMaxRawIdSize || !simdjson::validate_utf8(raw_id.data(), raw_id.size())) raw_id = {};
         stop = sink->reject(sink->user, line_no,
                             result == LineResult::kBadEncoding ? "bad_encoding" : "bad_json",
                             raw_id.empty() ? nullptr : raw_id.data(), raw_id.size());

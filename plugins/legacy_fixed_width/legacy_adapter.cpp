@@ -90,7 +90,7 @@ class GbkDecoder {
   bool decode(std::string_view text, std::string& out) {
     iconv(cd_, nullptr, nullptr, nullptr, nullptr);
     size_t start = out.size();
-    out.resize(start + text.size() * 2 + 8);
+    out.resize(start + text.size() * 3 + 8);  // GBK -> UTF-8 at most triples (0x80 -> U+20AC)
     char* in_ptr = const_cast<char*>(text.data());
     size_t in_left = text.size();
     char* out_ptr = out.data() + start;

@@ -196,6 +196,20 @@ TEST(AdapterCsv, GbkHeaderAndCells) {
   EXPECT_EQ(result.rejects[0].raw_id.value_or("<null>"), "350212198605141985");
 }
 
+TEST(AdapterCsv, GbkEuroSignTriplesInUtf8) {
+  // GBK 0x80 (CP936 euro sign) is one byte that becomes three in UTF-8: quoted cells with escapes
+  // are rebuilt from the decoded text, which is larger than the raw row.
+  std::string euros(40, '\x80');
+  std::string data = "id,name\n1,\"" + euros + "\"\"" + euros + "\"\n";
+  FeedResult result = run(data, FeedOptions("gbk"));
+  ASSERT_EQ(result.rows.size(), 1u);
+  std::string expected;
+  for (int idx = 0; idx < 40; ++idx) expected += "\u20AC";
+  expected += "\"";
+  for (int idx = 0; idx < 40; ++idx) expected += "\u20AC";
+  EXPECT_EQ(result.rows[0].at("name"), expected);
+}
+
 TEST(AdapterCsv, GbkMissingColumnMessage) {
   FeedOptions options("gbk", {{"id", "公民身份号码"}}, "public_security.csv");
   FeedResult result = run(to_gbk("姓名,身份证\n"), options);

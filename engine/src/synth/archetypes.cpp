@@ -3,6 +3,7 @@
 // An archetype records what it means to plant (SPerson::intent_*); the generator checks that the
 // oracle, applying the SPEC to the records, reaches exactly that.
 #include <algorithm>
+#include <cstdlib>
 
 #include "canbao/adapter_abi.h"
 #include "synth_internal.h"
@@ -13,6 +14,15 @@ namespace {
 
 constexpr Region kDistricts[6] = {350203, 350205, 350206, 350211, 350212, 350213};
 constexpr int kDistrictWeights[6] = {20, 11, 19, 20, 16, 14};
+// Uninsured share by district relative to the city's (the island districts do better than the
+// outer ones, so the annual plan has gaps to close); weighted mean 1.
+constexpr double kUninsuredFactor[6] = {0.6 / 1.1275, 0.9 / 1.1275, 0.75 / 1.1275,
+                                        1.0 / 1.1275, 1.7 / 1.1275, 2.1 / 1.1275};
+double uninsured_factor(Region district) {
+  for (int k = 0; k < 6; ++k)
+    if (kDistricts[k] == district) return kUninsuredFactor[k];
+  return 1.0;
+}
 constexpr Region kOther[] = {110105, 310104, 440106, 440305, 350102, 350503,
                              330106, 510107, 350583, 350681, 360102, 430102};
 // Universities: 厦门大学 (思明, 翔安), 集美大学 (集美), 华侨大学厦门校区 (集美), 理工学院 (集美).
@@ -33,6 +43,7 @@ enum class Dirt {
   kLinkNameBirth,
   kNbSexMismatch,
   kNbGhost,
+  kAmbiguous,
 };
 
 struct DirtWeight {
@@ -288,6 +299,29 @@ class Builder {
 
 void Builder::build() {
   const SynthOptions& o = m_.options();
+  // Ambiguous pairs: two persons born the same day at consecutive permutation positions share a
+  // distinctive name; the first carries a record without ID with name and birth but no sex, which
+  // matches both (quarantine `ambiguous`). Either member can tell its role from (seed, index).
+  {
+    const IdMapper& ids = m_.ids();
+    const uint64_t n = ids.persons();
+    auto leader_at = [&](uint64_t position) {
+      if (position % 2 != 0 || position + 1 >= n) return false;
+      // Same-day neighbours are rare in small cities: try more often there.
+      const double rate = std::min(0.05, o.dirty_rate * 0.2 * (1.0 + 36500.0 / static_cast<double>(n)));
+      if (!Rng(o.seed, ids.index_at(position), 2).chance(rate)) return false;
+      return ids.day_of_position(position) == ids.day_of_position(position + 1);
+    };
+    const uint64_t pos = p_.id.perm;
+    const bool leader = leader_at(pos);
+    const bool follower = !leader && pos % 2 == 1 && leader_at(pos - 1);
+    if (leader || follower) {
+      p_.name = distinctive_name(0, leader ? p_.id.day_rank : p_.id.day_rank - 1);
+      background(district());
+      if (leader) attach_dirt(Dirt::kAmbiguous);
+      return;
+    }
+  }
   // Dirt first: name_birth plants need a distinctive name.
   if (rng_.chance(std::min(1.0, o.dirty_rate * kRecordsPerPerson))) {
     uint32_t r = rng_.below(98);
@@ -313,7 +347,7 @@ void Builder::build() {
   };
   if (take(o.duplicate_rate)) {
     if (!duplicate(home)) background(home);
-  } else if (take(o.uninsured_rate)) {
+  } else if (take(o.uninsured_rate * uninsured_factor(home))) {
     uninsured(home);
   } else if (take(o.nontarget_rate)) {
     nontarget();
@@ -588,6 +622,7 @@ void Builder::deceased(Region home) {
 void Builder::uninsured(Region home) {
   const bool lapsed = rng_.chance(0.45);
   const char* group = "other";
+  if (std::abs(p_.id.birth - add_months(d_, -12)) <= 6) return background(home);  // not at the newborn edge
   if (age_ < 1) {
     if (p_.id.birth <= add_months(d_, -12) + 5) return background(home);
     group = "newborn";
@@ -1284,6 +1319,12 @@ void Builder::attach_dirt(Dirt dirt) {
       spec.with_sex = true;
       spec.sex_male = !p_.male;
       break;
+    case Dirt::kAmbiguous:
+      spec.reason = "ambiguous";
+      spec.id_present = false;
+      spec.with_birth = true;
+      spec.with_sex = false;
+      break;
     case Dirt::kNbGhost:
       spec.reason = "missing";
       spec.id_present = false;
@@ -1301,7 +1342,7 @@ void Builder::attach_dirt(Dirt dirt) {
     spec.raw_id.clear();
   }
 
-  if (spec.kind == DirtKind::kQuarantine && !spec.reason.empty() && spec.reason != "missing") {
+  if (spec.kind == DirtKind::kQuarantine && !spec.raw_id.empty()) {
     // The spoiled ID must give exactly the planted reason (e.g. a zeroed tail can pass the check).
     const IdResult parsed = parse_citizen_id(spec.raw_id, d);
     if (id_reject_name(parsed.reject) != spec.reason) {

@@ -27,6 +27,8 @@ constexpr RegionWeight kIdRegions[] = {
 
 // Relative weight (per mille) of a birth day by age in whole years at as_of: Xiamen's young,
 // migrant-heavy pyramid.
+constexpr size_t kIdRegionsCount() { return sizeof(kIdRegions) / sizeof(kIdRegions[0]); }
+
 int age_weight(int age) {
   if (age < 1) return 750;
   if (age < 6) return 950;
@@ -74,6 +76,19 @@ bool IdMapper::init(uint64_t persons, Day as_of, uint64_t seed, std::string& err
       pattern_occ_.push_back(static_cast<uint16_t>(w));
       pattern_.push_back(rw.code);
     }
+  // Interleave the regions so that any run of consecutive slots is representative.
+  {
+    Rng shuffle(0x5EED, 0x1D, 3);
+    for (size_t k = pattern_.size(); k > 1; --k) {
+      const size_t other = shuffle.below(static_cast<uint32_t>(k));
+      std::swap(pattern_[k - 1], pattern_[other]);
+    }
+    std::vector<uint16_t> seen_per_region(kIdRegionsCount(), 0);
+    for (size_t slot = 0; slot < pattern_.size(); ++slot) {
+      for (size_t r = 0; r < kIdRegionsCount(); ++r)
+        if (kIdRegions[r].code == pattern_[slot]) pattern_occ_[slot] = seen_per_region[r]++;
+    }
+  }
   pattern_count_.resize(pattern_.size());
   uint64_t max_count = 0;
   for (size_t slot = 0; slot < pattern_.size(); ++slot) {
@@ -81,7 +96,7 @@ bool IdMapper::init(uint64_t persons, Day as_of, uint64_t seed, std::string& err
       if (rw.code == pattern_[slot]) pattern_count_[slot] = static_cast<uint16_t>(rw.weight);
     max_count = std::max<uint64_t>(max_count, pattern_count_[slot]);
   }
-  const uint64_t cycles = (max_day + pattern_.size() - 1) / pattern_.size();
+  const uint64_t cycles = (max_day + 2 * pattern_.size() - 1) / pattern_.size();  // + the day offset
   if (cycles * max_count > 900) {
     error = "synth: " + std::to_string(persons) + " persons do not fit the citizen-ID space";
     return false;
@@ -142,8 +157,10 @@ IdInfo IdMapper::map(uint64_t index) const {
   const uint32_t day_idx = day_of_position(info.perm);
   info.birth = first_day_ + static_cast<Day>(day_idx);
   info.day_rank = static_cast<uint32_t>(info.perm - day_start_[day_idx]);
-  const size_t slot = info.day_rank % pattern_.size();
-  const uint64_t cycle = info.day_rank / pattern_.size();
+  // A per-day offset so that days with few persons still spread over every region.
+  const uint64_t shifted = info.day_rank + mix64(day_idx * 0x9E3779B97F4A7C15ULL + 17) % pattern_.size();
+  const size_t slot = shifted % pattern_.size();
+  const uint64_t cycle = shifted / pattern_.size();
   const uint64_t j = cycle * pattern_count_[slot] + pattern_occ_[slot];
   const uint64_t seq = (j * 7 + day_idx % 900) % 900;
   info.id_region = pattern_[slot];

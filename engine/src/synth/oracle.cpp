@@ -186,21 +186,21 @@ void evaluate(const SPerson& p, const Settings& s, Outcome& out) {
 
   // ---- R1.
   bool insured = false, lapsed = false, lapsed_alt = false;
-  bool has_local = false, unpaid_elsewhen = false;
+  bool has_local = false, unpaid_elsewhen = false, window_edge = false;
   for (const SEnroll* e : enr) {
     if (s.is_local(e->region)) has_local = true;
     if (normal(*e)) insured = true;
     if (e->start != kNoDay && e->start <= d) {
       if (e->end == kNoDay || e->end >= d - 364) lapsed = true;
       if (e->end == kNoDay || e->end >= d - 365) lapsed_alt = true;
-      if (e->end != kNoDay && e->end >= d - 368 && e->end <= d - 361) c.flag("record ends at the 365-day edge");
+      if (e->end != kNoDay && e->end >= d - 368 && e->end <= d - 361) window_edge = true;
     }
     if (s.is_local(e->region) && e->status == EnrollStatus::kActive && !paid(*e)) {
       lapsed = lapsed_alt = true;
       if (!covers(*e, d)) unpaid_elsewhen = true;
     }
   }
-  if (!insured && lapsed != lapsed_alt) c.flag("lapse window edge");
+  if (!insured && (lapsed != lapsed_alt || window_edge)) c.flag("record ends at the 365-day edge");
   if (!insured && unpaid_elsewhen) c.flag("unpaid local active record not covering as_of");
   out.state = insured ? State::kInsured : lapsed ? State::kLapsed : State::kNever;
   out.registry = out.target || has_local;

@@ -51,6 +51,7 @@ struct DirtyRow {
   uint32_t line = 0;
   std::string tail;  // cells after the line
   bool link = false;
+  size_t truth_pos = 0;  // where the row goes in the block's truth bytes (after its person)
 };
 
 struct Block {
@@ -243,6 +244,7 @@ void generate_block(const CityModel& model, Block& block) {
       row.feed = dirt.feed;
       row.line = dirt.line;
       row.link = dirt.kind != DirtKind::kQuarantine;
+      row.truth_pos = block.truth.size();
       const std::string masked = dirt.id_present ? mask_id(dirt.raw_id) : std::string();
       std::string& t = row.tail;
       cell(t, kFeedAgencies[dirt.feed]);
@@ -437,16 +439,21 @@ bool run_synth(const SynthOptions& options, SynthReport& report, std::string& er
                 write_ok &= feeds[f].write(block->feeds.bytes[f]);
                 records[f] += block->feeds.lines[f];
               }
-              write_ok &= truth.write(block->truth);
+              // Truth rows of dirty records right after their person, with absolute line numbers.
+              size_t done = 0;
               std::string rows;
               for (const DirtyRow& row : block->dirty) {
+                write_ok &= truth.write(std::string_view(block->truth).substr(done, row.truth_pos - done));
+                done = row.truth_pos;
+                rows.clear();
                 rows += row.link ? "link" : "quarantine";
                 cell(rows, kFeedPaths[row.feed]);
                 cell(rows, std::to_string(line_base[row.feed] + row.line));
                 rows += row.tail;
                 rows.push_back('\n');
+                write_ok &= truth.write(rows);
               }
-              write_ok &= truth.write(rows);
+              write_ok &= truth.write(std::string_view(block->truth).substr(done));
               for (int f = 0; f < kFeedCount; ++f) line_base[f] += block->feeds.lines[f];
               plan.add(block->plan);
               if (block->mismatches && mismatches < 20) first_mismatch += block->first_mismatch;

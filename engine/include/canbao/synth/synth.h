@@ -21,7 +21,7 @@ struct SynthOptions {
   // Further planted shares (of all persons), beside the three above.
   double nontarget_rate = 0.02;     // holders of a local record without a home district
   double deceased_rate = 0.004;     // deceased persons (some still enrolled: R8)
-  double pension_rate = 0.001;      // R7 benefit suspensions and their controls
+  double pension_rate = 0.004;      // R7 benefit suspensions and their controls
   double benefit_rate = 0.01;       // R6 benefit-start archetypes (in-year records)
   uint64_t block_persons = 4096;    // persons per pipeline token
 };
