@@ -141,6 +141,8 @@ std::string make_name(Rng& rng, bool male) {
 std::string distinctive_name(int family, uint32_t code) {
   // family 0: surnames 0–7 (8 * 4096 codes); family 1: surnames 8–11.
   const uint32_t surnames = family == 0 ? 8 : 4;
+  // A bijection of [0, surnames * 4096) so that small codes do not all share their first characters.
+  code = (code * 0x2F1u + 0x155u) & (surnames * 4096 - 1);
   const uint32_t surname = (family == 0 ? 0 : 8) + (code / 4096) % surnames;
   std::string name = kCompound[surname];
   name += kCodeChars[(code / 64) % 64];
