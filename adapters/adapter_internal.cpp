@@ -138,8 +138,8 @@ bool GbkDecoder::open() noexcept {
 }
 
 bool GbkDecoder::decode(const char* data, size_t size, std::string& buf, size_t& len, size_t padding) {
-  // Every GBK code becomes at most 3 UTF-8 bytes for 2 input bytes (1.5x), ASCII stays 1:1.
-  const size_t capacity = size + size / 2 + 16 + padding;
+  // UTF-8 is at most 3 bytes per input byte (the single byte 0x80, the euro sign, becomes 3).
+  const size_t capacity = 3 * size + 16 + padding;
   if (buf.size() < capacity) buf.resize(capacity);
   const auto* in = reinterpret_cast<const unsigned char*>(data);
   const auto* end = in + size;
