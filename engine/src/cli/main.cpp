@@ -115,12 +115,7 @@ int main(int argc, char** argv) {
     canbao::SynthReport report;
     std::string error;
     if (!canbao::run_synth(synth_options, report, error)) return fail(canbao::Status::Error(error));
-    std::printf("canbao synth: %llu persons in %.2fs → %s\n", static_cast<unsigned long long>(report.persons),
-                report.seconds, report.manifest_path.c_str());
-    for (const auto& feed : report.feeds)
-      std::printf("  %-28s %12llu records %14llu bytes\n", feed.path.c_str(),
-                  static_cast<unsigned long long>(feed.records), static_cast<unsigned long long>(feed.bytes));
-    std::printf("truth: %s\n", report.truth_path.c_str());
+    std::fputs(canbao::format_synth_report(report).c_str(), stdout);
     return 0;
   }
   if (eval->parsed()) {
