@@ -36,6 +36,28 @@ void normalised(std::string_view raw, std::string& scratch, std::string_view& ou
   }
 }
 
+// Birth dates 1900-01-01 .. 2099-12-31 as slots of a bitmap (31 slots a month, some unused).
+constexpr int kBirthYears = 200;
+constexpr size_t kBirthSlots = size_t{kBirthYears} * 12 * 31;
+size_t birth_slot(int yyyymmdd) {
+  const int year = yyyymmdd / 10000, month = yyyymmdd / 100 % 100, day = yyyymmdd % 100;
+  if (year < 1900 || year >= 1900 + kBirthYears || month < 1 || month > 12 || day < 1 || day > 31) return 0;
+  return static_cast<size_t>(((year - 1900) * 12 + (month - 1)) * 31 + (day - 1));
+}
+
+// True when a directly accepted record of `key` in any segment carries this normalised name.
+bool person_has_name(const std::vector<const Segment*>& segments, PersonKey key, std::string_view name) {
+  std::string scratch;
+  std::string_view normal;
+  for (const Segment* segment : segments) {
+    for (size_t pos = segment->lower_bound(key); pos < segment->record_count() && segment->key_at(pos) == key; ++pos) {
+      normalised(segment->str(head_of(segment->record(pos)).name), scratch, normal);
+      if (normal == name) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out) {
@@ -63,25 +85,42 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
   }
   if (candidates.empty()) return;
 
-  // (normalised name -> persons bearing it), from every directly accepted record, in parallel.
+  // name_birth looks for persons with a given birth date: a bitmap of those dates lets the scan
+  // below skip, by integer arithmetic on the key alone, every record whose ID says another birth
+  // date, so names are only normalised and looked up for the few records that could match.
+  std::vector<bool> wanted_births(kBirthSlots, false);
+  bool any_name_birth = false;
+  for (const Candidate& candidate : candidates) {
+    const RecordHead& head = head_of(segments[candidate.segment]->pending(candidate.pending));
+    if (head.birth == kNoDay) continue;
+    const Ymd ymd = ymd_from_day(head.birth);
+    if (ymd.year < 1900 || ymd.year >= 1900 + kBirthYears) continue;
+    wanted_births[birth_slot(ymd.year * 10000 + ymd.month * 100 + ymd.day)] = true;
+    any_name_birth = true;
+  }
+
+  // (normalised name -> persons bearing it) for those birth dates, in parallel.
   using NameIndex = std::unordered_map<std::string, std::vector<PersonKey>, StringHash, std::equal_to<>>;
   tbb::enumerable_thread_specific<NameIndex> partial;
-  for (const Segment* segment : segments) {
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, segment->record_count(), 1 << 16),
-                      [&](const tbb::blocked_range<size_t>& range) {
-                        NameIndex& local = partial.local();
-                        std::string scratch;
-                        std::string_view name;
-                        for (size_t idx = range.begin(); idx != range.end(); ++idx) {
-                          const RecordHead& head = head_of(segment->record(idx));
-                          if (head.name.len == 0) continue;
-                          normalised(segment->str(head.name), scratch, name);
-                          if (!wanted_names.contains(name)) continue;
-                          auto slot = local.find(name);
-                          if (slot == local.end()) slot = local.emplace(std::string(name), std::vector<PersonKey>{}).first;
-                          slot->second.push_back(head.key);
-                        }
-                      });
+  if (any_name_birth) {
+    for (const Segment* segment : segments) {
+      tbb::parallel_for(tbb::blocked_range<size_t>(0, segment->record_count(), 1 << 16),
+                        [&](const tbb::blocked_range<size_t>& range) {
+                          NameIndex& local = partial.local();
+                          std::string scratch;
+                          std::string_view name;
+                          for (size_t idx = range.begin(); idx != range.end(); ++idx) {
+                            const RecordHead& head = head_of(segment->record(idx));
+                            const int yyyymmdd = static_cast<int>((head.key / 1000) % 100000000);
+                            if (!wanted_births[birth_slot(yyyymmdd)] || head.name.len == 0) continue;
+                            normalised(segment->str(head.name), scratch, name);
+                            if (!wanted_names.contains(name)) continue;
+                            auto slot = local.find(name);
+                            if (slot == local.end()) slot = local.emplace(std::string(name), std::vector<PersonKey>{}).first;
+                            slot->second.push_back(head.key);
+                          }
+                        });
+    }
   }
   NameIndex persons_by_name;
   for (NameIndex& local : partial)
@@ -101,8 +140,7 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
     auto found = persons_by_name.find(candidate.name);
     const std::vector<PersonKey>* named = found == persons_by_name.end() ? nullptr : &found->second;
     // checksum_repair: the 17-digit prefix is a known person bearing this name.
-    if (info.reject == IdReject::kBadChecksum && named &&
-        std::binary_search(named->begin(), named->end(), info.repair_key)) {
+    if (info.reject == IdReject::kBadChecksum && person_has_name(segments, info.repair_key, candidate.name)) {
       out.linked.push_back({info.repair_key, head.origin, candidate.segment, candidate.pending,
                             LinkMethod::kChecksumRepair});
       continue;
