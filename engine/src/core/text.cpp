@@ -101,6 +101,17 @@ void normalize_name(std::string_view name, std::string& out) {
   }
 }
 
+uint32_t name_hash(std::string_view normalised_name) {
+  if (normalised_name.empty()) return 0;
+  uint64_t hash = 14695981039346656037ULL;  // FNV-1a: stable across builds and platforms
+  for (unsigned char c : normalised_name) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  const auto folded = static_cast<uint32_t>(hash ^ (hash >> 32));
+  return folded ? folded : 1;
+}
+
 std::string normalize_name(std::string_view name) {
   std::string out;
   normalize_name(name, out);

@@ -227,6 +227,13 @@ class FieldReader {
 
   int bad_field() const { return bad_field_; }
 
+  uint32_t name_hash(int field) {
+    if (texts_.state[field] != FieldTexts::kText) return 0;
+    thread_local std::string normal;
+    normalize_name(texts_.value[field], normal);
+    return canbao::name_hash(normal);
+  }
+
   Str str(int field) { return texts_.state[field] == FieldTexts::kText ? arena_.add(texts_.value[field]) : Str{0, 0}; }
 
   // Calls parse(text, out) for a present field. Missing required or unparsable → bad.
@@ -276,10 +283,11 @@ void read_head(FieldReader& reader, RecordHead& head) {
   head.key = kNoPerson;
   head.origin = Origin{};
   head.name = reader.str(CANBAO_F_NAME);
+  head.name_hash = reader.name_hash(CANBAO_F_NAME);
   head.birth = kNoDay;
   head.sex = Sex::kNone;
   head.link = LinkMethod::kDirect;
-  head.pad_[0] = head.pad_[1] = 0;
+  std::memset(head.pad_, 0, sizeof(head.pad_));
   reader.day(CANBAO_F_BIRTH, false, head.birth);
   reader.read(CANBAO_F_SEX, false, head.sex, parse_sex);
 }

@@ -45,6 +45,22 @@ size_t birth_slot(int yyyymmdd) {
   return static_cast<size_t>(((year - 1900) * 12 + (month - 1)) * 31 + (day - 1));
 }
 
+constexpr size_t kWantedWords = size_t{1} << 18;  // 2^24 bits, 2 MiB
+constexpr uint64_t kWantedMask = kWantedWords - 1;
+
+uint64_t birth_name_hash(int yyyymmdd, uint32_t name_hash) {
+  const uint64_t mixed = (static_cast<uint64_t>(yyyymmdd) << 32 | name_hash) * 0x9E3779B97F4A7C15ULL;
+  return mixed ^ (mixed >> 29);
+}
+
+// "YYYYMMDD|name": the (birth date, normalised name) pair name_birth matches on.
+void birth_key(int yyyymmdd, std::string_view name, std::string& out) {
+  out.resize(9);
+  for (int idx = 7; idx >= 0; --idx, yyyymmdd /= 10) out[idx] = static_cast<char>('0' + yyyymmdd % 10);
+  out[8] = '|';
+  out.append(name);
+}
+
 // True when a directly accepted record of `key` in any segment carries this normalised name.
 bool person_has_name(const std::vector<const Segment*>& segments, PersonKey key, std::string_view name) {
   std::string scratch;
@@ -65,10 +81,16 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
   // The pending records that could link: fields fine, and something to link by.
   struct Candidate {
     uint32_t segment, pending;
-    std::string name;  // normalised
+    std::string name;         // normalised
+    std::string birth_name;   // birth_key(birth, name) when the record carries a birth date
   };
   std::vector<Candidate> candidates;
-  std::unordered_set<std::string, StringHash, std::equal_to<>> wanted_names;
+  // A bitmap of hash(birth, name) of the wanted pairs: the scan below tests it before doing any
+  // string work, so only ~1% of records (true matches and hash collisions) go further.
+  std::vector<uint64_t> wanted_bits(kWantedWords, 0);
+  // name_birth matches on (birth date, name): index persons by that pair, never by name alone
+  // (a common name is borne by many thousands of persons in a city).
+  std::unordered_set<std::string, StringHash, std::equal_to<>> wanted;
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
     for (uint32_t idx = 0; idx < segment.pending_count(); ++idx) {
@@ -79,8 +101,16 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
         out.unlinked.push_back({seg_idx, idx, false});
         continue;
       }
-      candidates.push_back({seg_idx, idx, name});
-      wanted_names.insert(name);
+      Candidate candidate{seg_idx, idx, name, {}};
+      if (head.birth != kNoDay) {
+        const Ymd ymd = ymd_from_day(head.birth);
+        const int yyyymmdd = ymd.year * 10000 + ymd.month * 100 + ymd.day;
+        birth_key(yyyymmdd, name, candidate.birth_name);
+        wanted.insert(candidate.birth_name);
+        const uint64_t hash = birth_name_hash(yyyymmdd, name_hash(name));
+        wanted_bits[(hash >> 6) & kWantedMask] |= uint64_t{1} << (hash & 63);
+      }
+      candidates.push_back(std::move(candidate));
     }
   }
   if (candidates.empty()) return;
@@ -99,7 +129,7 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
     any_name_birth = true;
   }
 
-  // (normalised name -> persons bearing it) for those birth dates, in parallel.
+  // ((birth date, normalised name) -> persons bearing them), in parallel.
   using NameIndex = std::unordered_map<std::string, std::vector<PersonKey>, StringHash, std::equal_to<>>;
   tbb::enumerable_thread_specific<NameIndex> partial;
   if (any_name_birth) {
@@ -107,16 +137,20 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
       tbb::parallel_for(tbb::blocked_range<size_t>(0, segment->record_count(), 1 << 16),
                         [&](const tbb::blocked_range<size_t>& range) {
                           NameIndex& local = partial.local();
-                          std::string scratch;
+                          std::string scratch, key_text;
                           std::string_view name;
                           for (size_t idx = range.begin(); idx != range.end(); ++idx) {
                             const RecordHead& head = head_of(segment->record(idx));
                             const int yyyymmdd = static_cast<int>((head.key / 1000) % 100000000);
-                            if (!wanted_births[birth_slot(yyyymmdd)] || head.name.len == 0) continue;
+                            if (!wanted_births[birth_slot(yyyymmdd)] || head.name_hash == 0) continue;
+                            // Screen by the stored name hash: names are read only for likely matches.
+                            const uint64_t hash = birth_name_hash(yyyymmdd, head.name_hash);
+                            if (!(wanted_bits[(hash >> 6) & kWantedMask] & (uint64_t{1} << (hash & 63)))) continue;
                             normalised(segment->str(head.name), scratch, name);
-                            if (!wanted_names.contains(name)) continue;
-                            auto slot = local.find(name);
-                            if (slot == local.end()) slot = local.emplace(std::string(name), std::vector<PersonKey>{}).first;
+                            birth_key(yyyymmdd, name, key_text);
+                            if (!wanted.contains(key_text)) continue;
+                            auto slot = local.find(key_text);
+                            if (slot == local.end()) slot = local.emplace(key_text, std::vector<PersonKey>{}).first;
                             slot->second.push_back(head.key);
                           }
                         });
@@ -137,8 +171,11 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
     const Segment& segment = *segments[candidate.segment];
     const PendingInfo& info = segment.pending_info()[candidate.pending];
     const RecordHead& head = head_of(segment.pending(candidate.pending));
-    auto found = persons_by_name.find(candidate.name);
-    const std::vector<PersonKey>* named = found == persons_by_name.end() ? nullptr : &found->second;
+    const std::vector<PersonKey>* named = nullptr;
+    if (!candidate.birth_name.empty()) {
+      auto found = persons_by_name.find(candidate.birth_name);
+      if (found != persons_by_name.end()) named = &found->second;
+    }
     // checksum_repair: the 17-digit prefix is a known person bearing this name.
     if (info.reject == IdReject::kBadChecksum && person_has_name(segments, info.repair_key, candidate.name)) {
       out.linked.push_back({info.repair_key, head.origin, candidate.segment, candidate.pending,

@@ -2,6 +2,7 @@
 // All functions are pure and thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,10 @@ std::string_view trim_space(std::string_view text);
 /// Writes into `out` (cleared first).
 void normalize_name(std::string_view name, std::string& out);
 std::string normalize_name(std::string_view name);
+
+/// A 32-bit hash of a normalised name (never 0 for a non-empty name). Stored in every packed
+/// record so fallback linking can screen all records without reading their names.
+uint32_t name_hash(std::string_view normalised_name);
 
 /// SPEC §6 `id_masked`: the raw ID trimmed, every character (UTF-8 code point) but the first 6 and
 /// the last 4 replaced by `*`; 10 characters or fewer become all `*`; empty input stays empty.

@@ -19,7 +19,7 @@
 
 namespace canbao {
 
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+inline constexpr uint32_t kSegmentFormatVersion = 2;  // 2: RecordHead.name_hash
 
 /// A record the adapter or decoder rejected (SPEC §2 "nothing is lost").
 struct QuarantineEntry {

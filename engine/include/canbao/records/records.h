@@ -72,10 +72,11 @@ struct RecordHead {
   PersonKey key;
   Origin origin;
   Str name;
-  Day birth;  // optional, used only for fallback linking
+  Day birth;           // optional, used only for fallback linking
+  uint32_t name_hash;  // name_hash() of the normalised name (0: no name), for fallback linking
   Sex sex;
   LinkMethod link;
-  uint8_t pad_[2];
+  uint8_t pad_[6];
 };
 
 struct EnrollmentPacked {
