@@ -18,7 +18,7 @@ if [ ! -f "$city/manifest.json" ]; then
   echo "bench: synthesizing $persons persons into $city" >&2
   /usr/bin/time -f "synth: %e s wall, %M KB peak RSS" "$bin" synth --persons "$persons" --seed "${SEED:-1}" --out "$city"
 fi
-bytes=$(du -cb "$city"/*.ndjson "$city"/*.jsonl "$city"/*.csv 2>/dev/null | tail -1 | cut -f1)
+bytes=$(python3 -c "import json,os,sys; d=sys.argv[1]; m=json.load(open(d+'/manifest.json')); print(sum(os.path.getsize(os.path.join(d,f['path'])) for f in m['feeds']))" "$city")
 results="$PWD/bench/results.tsv"
 [ -f "$results" ] || printf 'date\thost_cpus\tpersons\tthreads\tindex\twall_s\tpeak_rss_mb\tingest_s\tlink_s\tmatch_write_s\tfeed_bytes\tpersons_per_s\n' >"$results"
 # Warm the page cache so the first timed run is not a disk benchmark.
