@@ -25,6 +25,7 @@ void FieldTexts::assign(const canbao_kv* fields, size_t count) {
 }
 
 Str Arena::add(std::string_view text) {
+  if (text.empty()) return Str{0, 0};  // position-independent, like every absent string
   if (text.size() > kMaxStrLen) text = text.substr(0, kMaxStrLen);
   Str str{bytes.size(), text.size()};
   bytes.append(text);
@@ -296,7 +297,6 @@ void decode_fields(Agency agency, FieldReader& reader, void* out) {
   switch (agency) {
     case Agency::kEnrollment: {
       auto& rec = *static_cast<EnrollmentPacked*>(out);
-      rec = EnrollmentPacked{};
       read_head(reader, rec.head);
       reader.require_text(CANBAO_F_RECORD_ID);
       rec.record_id = reader.str(CANBAO_F_RECORD_ID);
@@ -313,7 +313,6 @@ void decode_fields(Agency agency, FieldReader& reader, void* out) {
     }
     case Agency::kTax: {
       auto& rec = *static_cast<TaxPacked*>(out);
-      rec = TaxPacked{};
       read_head(reader, rec.head);
       rec.payer = reader.str(CANBAO_F_PAYER);
       rec.from = rec.to = kNoMonth;
@@ -330,7 +329,6 @@ void decode_fields(Agency agency, FieldReader& reader, void* out) {
     }
     case Agency::kHr: {
       auto& rec = *static_cast<HrPacked*>(out);
-      rec = HrPacked{};
       read_head(reader, rec.head);
       rec.unit = reader.str(CANBAO_F_UNIT);
       rec.start = rec.end = kNoDay;
@@ -343,7 +341,6 @@ void decode_fields(Agency agency, FieldReader& reader, void* out) {
     }
     case Agency::kPublicSecurity: {
       auto& rec = *static_cast<PublicSecurityPacked*>(out);
-      rec = PublicSecurityPacked{};
       read_head(reader, rec.head);
       rec.address = reader.str(CANBAO_F_ADDRESS);
       rec.permit_expiry = rec.death_date = kNoDay;
@@ -358,7 +355,6 @@ void decode_fields(Agency agency, FieldReader& reader, void* out) {
     }
     case Agency::kEducation: {
       auto& rec = *static_cast<EducationPacked*>(out);
-      rec = EducationPacked{};
       read_head(reader, rec.head);
       reader.require_text(CANBAO_F_SCHOOL);
       rec.school = reader.str(CANBAO_F_SCHOOL);
@@ -376,7 +372,6 @@ void decode_fields(Agency agency, FieldReader& reader, void* out) {
     }
     case Agency::kDisability: {
       auto& rec = *static_cast<DisabilityPacked*>(out);
-      rec = DisabilityPacked{};
       read_head(reader, rec.head);
       rec.certified_on = kNoDay;
       reader.region(CANBAO_F_REGION, false, rec.region);
@@ -386,7 +381,6 @@ void decode_fields(Agency agency, FieldReader& reader, void* out) {
     }
     case Agency::kCivilAffairs: {
       auto& rec = *static_cast<CivilAffairsPacked*>(out);
-      rec = CivilAffairsPacked{};
       read_head(reader, rec.head);
       rec.from = rec.to = kNoDay;
       reader.read(CANBAO_F_CATEGORY, true, rec.category, parse_assist_category);
@@ -405,6 +399,8 @@ DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Ar
   const std::string_view raw_id = texts.state[CANBAO_F_ID] == FieldTexts::kText ? texts.value[CANBAO_F_ID] : "";
   result.id = parse_citizen_id(raw_id, as_of);
   FieldReader reader(texts, arena);
+  // Zero the whole record, padding included, so segment files are byte-for-byte deterministic.
+  std::memset(out, 0, packed_size(agency));
   decode_fields(agency, reader, out);
   result.bad_field = reader.bad_field();
   auto* head = static_cast<RecordHead*>(out);  // every packed record starts with its head

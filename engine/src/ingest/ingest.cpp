@@ -93,7 +93,10 @@ int sink_reject(void* user, uint64_t line, const char* reason, const char* raw_i
   return 0;
 }
 
-void rebase_str(Str& str, uint64_t delta) { str.off += delta; }
+// Empty strings keep offset 0, so segments do not depend on how the file was cut into chunks.
+void rebase_str(Str& str, uint64_t delta) {
+  if (str.len != 0) str.off += delta;
+}
 
 // Appends a chunk's output to the segment, turning chunk-relative lines into file lines.
 void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, SegmentData& out) {

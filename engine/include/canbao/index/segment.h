@@ -19,7 +19,7 @@
 
 namespace canbao {
 
-inline constexpr uint32_t kSegmentFormatVersion = 2;  // 2: RecordHead.name_hash
+inline constexpr uint32_t kSegmentFormatVersion = 3;  // 2: RecordHead.name_hash; 3: zeroed padding
 
 /// A record the adapter or decoder rejected (SPEC §2 "nothing is lost").
 struct QuarantineEntry {
