@@ -11,15 +11,13 @@
 #include <vector>
 
 #include "canbao/adapter_abi.h"
+#include "canbao/adapter_util.h"
 
 namespace canbao::adapters {
 
 /// Copies `msg` into the ABI error buffer, truncated and NUL-terminated. `err` may be NULL.
 inline void write_err(char* err, size_t err_size, std::string_view msg) noexcept {
-  if (err == nullptr || err_size == 0) return;
-  size_t len = msg.size() < err_size - 1 ? msg.size() : err_size - 1;
-  std::memcpy(err, msg.data(), len);
-  err[len] = '\0';
+  canbao_write_err(err, err_size, msg.data(), msg.size());
 }
 
 enum class Encoding : uint8_t { kUtf8, kGbk };

@@ -340,14 +340,7 @@ size_t ndjson_body_start(void* ctx_ptr, uint64_t* first_line) noexcept {
 
 size_t ndjson_chunk_end(void* ctx_ptr, size_t begin, size_t target) noexcept {
   const auto& ctx = *static_cast<NdjsonContext*>(ctx_ptr);
-  if (begin >= ctx.size) return ctx.size;
-  if (target == 0) target = 1;
-  if (target >= ctx.size - begin) return ctx.size;
-  size_t pos = begin + target;
-  if (ctx.data[pos - 1] == '\n') return pos;
-  const void* newline = std::memchr(ctx.data + pos, '\n', ctx.size - pos);
-  return newline != nullptr ? static_cast<size_t>(static_cast<const char*>(newline) - ctx.data) + 1
-                            : ctx.size;
+  return canbao_line_chunk_end(ctx.data, ctx.size, begin, target);
 }
 
 int64_t ndjson_parse(void* ctx_ptr, size_t begin, size_t end, const canbao_record_sink* sink,

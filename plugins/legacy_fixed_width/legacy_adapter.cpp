@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "canbao/adapter_abi.h"
+#include "canbao/adapter_util.h"
 
 namespace {
 
@@ -48,10 +49,7 @@ constexpr Code kFundedCodes[] = {{"1", "tekun"},      {"2", "dibao"}, {"3", "low
 // ---- Helpers -----------------------------------------------------------------------------------
 
 void write_err(char* err, size_t err_size, std::string_view msg) noexcept {
-  if (err == nullptr || err_size == 0) return;
-  size_t len = msg.size() < err_size - 1 ? msg.size() : err_size - 1;
-  std::memcpy(err, msg.data(), len);
-  err[len] = '\0';
+  canbao_write_err(err, err_size, msg.data(), msg.size());
 }
 
 std::string_view trim_spaces(std::string_view text) {
@@ -252,13 +250,7 @@ size_t legacy_body_start(void* ctx_ptr, uint64_t* first_line) noexcept {
 
 size_t legacy_chunk_end(void* ctx_ptr, size_t begin, size_t target) noexcept {
   const auto& ctx = *static_cast<const LegacyContext*>(ctx_ptr);
-  if (begin >= ctx.size) return ctx.size;
-  if (target == 0) target = 1;
-  if (target >= ctx.size - begin) return ctx.size;
-  size_t pos = begin + target;
-  if (ctx.data[pos - 1] == '\n') return pos;
-  const void* newline = std::memchr(ctx.data + pos, '\n', ctx.size - pos);
-  return newline != nullptr ? static_cast<size_t>(static_cast<const char*>(newline) - ctx.data) + 1 : ctx.size;
+  return canbao_line_chunk_end(ctx.data, ctx.size, begin, target);
 }
 
 /// Parses one detail line; returns the sink's verdict (non-zero = stop).

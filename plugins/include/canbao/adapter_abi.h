@@ -18,6 +18,8 @@
  *    same context and must be thread-safe for that. Each parse() call gets its own sink.
  *  - Lines are physical lines ('\n'-terminated). Line numbers passed to the sink are 0-based
  *    offsets from the first line of the chunk; the engine adds the chunk's base.
+ *  - canbao/adapter_util.h has header-only helpers (line-based chunk_end, error text) that a
+ *    plugin can use without linking the engine.
  */
 #ifndef CANBAO_ADAPTER_ABI_H
 #define CANBAO_ADAPTER_ABI_H
