@@ -36,15 +36,6 @@ void normalised(std::string_view raw, std::string& scratch, std::string_view& ou
   }
 }
 
-// Birth dates 1900-01-01 .. 2099-12-31 as slots of a bitmap (31 slots a month, some unused).
-constexpr int kBirthYears = 200;
-constexpr size_t kBirthSlots = size_t{kBirthYears} * 12 * 31;
-size_t birth_slot(int yyyymmdd) {
-  const int year = yyyymmdd / 10000, month = yyyymmdd / 100 % 100, day = yyyymmdd % 100;
-  if (year < 1900 || year >= 1900 + kBirthYears || month < 1 || month > 12 || day < 1 || day > 31) return 0;
-  return static_cast<size_t>(((year - 1900) * 12 + (month - 1)) * 31 + (day - 1));
-}
-
 constexpr size_t kWantedWords = size_t{1} << 18;  // 2^24 bits, 2 MiB
 constexpr uint64_t kWantedMask = kWantedWords - 1;
 
@@ -115,24 +106,10 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
   }
   if (candidates.empty()) return;
 
-  // name_birth looks for persons with a given birth date: a bitmap of those dates lets the scan
-  // below skip, by integer arithmetic on the key alone, every record whose ID says another birth
-  // date, so names are only normalised and looked up for the few records that could match.
-  std::vector<bool> wanted_births(kBirthSlots, false);
-  bool any_name_birth = false;
-  for (const Candidate& candidate : candidates) {
-    const RecordHead& head = head_of(segments[candidate.segment]->pending(candidate.pending));
-    if (head.birth == kNoDay) continue;
-    const Ymd ymd = ymd_from_day(head.birth);
-    if (ymd.year < 1900 || ymd.year >= 1900 + kBirthYears) continue;
-    wanted_births[birth_slot(ymd.year * 10000 + ymd.month * 100 + ymd.day)] = true;
-    any_name_birth = true;
-  }
-
   // ((birth date, normalised name) -> persons bearing them), in parallel.
   using NameIndex = std::unordered_map<std::string, std::vector<PersonKey>, StringHash, std::equal_to<>>;
   tbb::enumerable_thread_specific<NameIndex> partial;
-  if (any_name_birth) {
+  if (!wanted.empty()) {
     for (const Segment* segment : segments) {
       tbb::parallel_for(tbb::blocked_range<size_t>(0, segment->record_count(), 1 << 16),
                         [&](const tbb::blocked_range<size_t>& range) {
@@ -142,8 +119,9 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
                           for (size_t idx = range.begin(); idx != range.end(); ++idx) {
                             const RecordHead& head = head_of(segment->record(idx));
                             const int yyyymmdd = static_cast<int>((head.key / 1000) % 100000000);
-                            if (!wanted_births[birth_slot(yyyymmdd)] || head.name_hash == 0) continue;
-                            // Screen by the stored name hash: names are read only for likely matches.
+                            if (head.name_hash == 0) continue;
+                            // Screen by birth date (from the key) and the stored name hash: names
+                            // are read only for likely matches.
                             const uint64_t hash = birth_name_hash(yyyymmdd, head.name_hash);
                             if (!(wanted_bits[(hash >> 6) & kWantedMask] & (uint64_t{1} << (hash & 63)))) continue;
                             normalised(segment->str(head.name), scratch, name);
