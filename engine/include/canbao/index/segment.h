@@ -102,7 +102,6 @@ class Segment {
   Agency agency() const { return static_cast<Agency>(header_->agency); }
   size_t record_count() const { return header_->record_count; }
   const char* record(size_t idx) const { return base_ + header_->records_off + idx * header_->record_size; }
-  template <typename T> const T* records() const { return reinterpret_cast<const T*>(base_ + header_->records_off); }
   size_t pending_count() const { return header_->pending_count; }
   const char* pending(size_t idx) const { return base_ + header_->pending_off + idx * header_->record_size; }
   const PendingInfo* pending_info() const { return reinterpret_cast<const PendingInfo*>(base_ + header_->pending_info_off); }

@@ -44,8 +44,4 @@ Status run_match(const std::vector<const Segment*>& segments, const LinkResult& 
                  const RunSettings& settings, const PartitionWriter& writer, MatchStats& stats,
                  Progress* progress = nullptr);
 
-/// Builds the PersonView of one key by binary search in every segment (for lookups).
-void gather_person(const std::vector<const Segment*>& segments, const LinkResult& links, PersonKey key,
-                   PersonView& view);
-
 }  // namespace canbao
