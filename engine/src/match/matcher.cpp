@@ -13,9 +13,9 @@ namespace {
 
 // --- packed (mapped) record → resolved view ----------------------------------------------------
 
-void resolve_base(const RecordHead& head, const Segment& segment, RecordBase& out) {
+void resolve_base(const RecordHead& head, const Segment& segment, LinkMethod link, RecordBase& out) {
   out.origin = head.origin;
-  out.link = head.link;
+  out.link = link;
   out.name = segment.str(head.name);
 }
 
@@ -24,7 +24,7 @@ void append_record(PersonView& view, Agency agency, const char* packed, const Se
     case Agency::kEnrollment: {
       const auto& p = *reinterpret_cast<const EnrollmentPacked*>(packed);
       Enrollment& r = view.enrollment.emplace_back();
-      resolve_base(p.head, segment, r);
+      resolve_base(p.head, segment, link, r);
       r.record_id = segment.str(p.record_id);
       r.unit = segment.str(p.unit);
       r.region = p.region;
@@ -34,13 +34,12 @@ void append_record(PersonView& view, Agency agency, const char* packed, const Se
       r.status = p.status;
       r.category = p.category;
       r.funded = p.funded;
-      r.link = link;
       return;
     }
     case Agency::kTax: {
       const auto& p = *reinterpret_cast<const TaxPacked*>(packed);
       Tax& r = view.tax.emplace_back();
-      resolve_base(p.head, segment, r);
+      resolve_base(p.head, segment, link, r);
       r.payer = segment.str(p.payer);
       r.region = p.region;
       r.from = p.from;
@@ -49,26 +48,24 @@ void append_record(PersonView& view, Agency agency, const char* packed, const Se
       r.amount_fen = p.amount_fen;
       r.scheme = p.scheme;
       r.back_pay = p.back_pay;
-      r.link = link;
       return;
     }
     case Agency::kHr: {
       const auto& p = *reinterpret_cast<const HrPacked*>(packed);
       Hr& r = view.hr.emplace_back();
-      resolve_base(p.head, segment, r);
+      resolve_base(p.head, segment, link, r);
       r.unit = segment.str(p.unit);
       r.region = p.region;
       r.start = p.start;
       r.end = p.end;
       r.type = p.type;
       r.pension_status = p.pension_status;
-      r.link = link;
       return;
     }
     case Agency::kPublicSecurity: {
       const auto& p = *reinterpret_cast<const PublicSecurityPacked*>(packed);
       PublicSecurity& r = view.public_security.emplace_back();
-      resolve_base(p.head, segment, r);
+      resolve_base(p.head, segment, link, r);
       r.address = segment.str(p.address);
       r.sex = p.head.sex;
       r.birth = p.head.birth;
@@ -78,40 +75,36 @@ void append_record(PersonView& view, Agency agency, const char* packed, const Se
       r.permit_expiry = p.permit_expiry;
       r.death_date = p.death_date;
       r.status = p.status;
-      r.link = link;
       return;
     }
     case Agency::kEducation: {
       const auto& p = *reinterpret_cast<const EducationPacked*>(packed);
       Education& r = view.education.emplace_back();
-      resolve_base(p.head, segment, r);
+      resolve_base(p.head, segment, link, r);
       r.school = segment.str(p.school);
       r.region = p.region;
       r.entry_year = p.entry_year;
       r.level = p.level;
       r.status = p.status;
-      r.link = link;
       return;
     }
     case Agency::kDisability: {
       const auto& p = *reinterpret_cast<const DisabilityPacked*>(packed);
       Disability& r = view.disability.emplace_back();
-      resolve_base(p.head, segment, r);
+      resolve_base(p.head, segment, link, r);
       r.region = p.region;
       r.certified_on = p.certified_on;
       r.level = p.level;
-      r.link = link;
       return;
     }
     case Agency::kCivilAffairs: {
       const auto& p = *reinterpret_cast<const CivilAffairsPacked*>(packed);
       CivilAffairs& r = view.civil_affairs.emplace_back();
-      resolve_base(p.head, segment, r);
+      resolve_base(p.head, segment, link, r);
       r.region = p.region;
       r.from = p.from;
       r.to = p.to;
       r.category = p.category;
-      r.link = link;
       return;
     }
   }
