@@ -5,7 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_sort.h>
+
+#include <algorithm>
+#include <atomic>
 
 #include <cerrno>
 #include <cstring>
@@ -56,14 +60,18 @@ uint64_t SegmentData::add_arena_chunk(std::string bytes) {
 
 void sort_segment_records(SegmentData& data) {
   const size_t record_size = packed_size(data.agency);
-  data.order.clear();
-  data.order.reserve(data.record_count());
-  for (uint32_t chunk_idx = 0; chunk_idx < data.record_chunks.size(); ++chunk_idx) {
+  const size_t chunks = data.record_chunks.size();
+  std::vector<size_t> first(chunks + 1, 0);
+  for (size_t idx = 0; idx < chunks; ++idx) first[idx + 1] = first[idx] + data.record_chunks[idx].size() / record_size;
+  data.order.resize(first[chunks]);
+  tbb::parallel_for(size_t{0}, chunks, [&](size_t chunk_idx) {
     const auto& chunk = data.record_chunks[chunk_idx];
-    const uint32_t count = static_cast<uint32_t>(chunk.size() / record_size);
+    RecordRef* out = data.order.data() + first[chunk_idx];
+    const uint32_t count = static_cast<uint32_t>(first[chunk_idx + 1] - first[chunk_idx]);
     for (uint32_t idx = 0; idx < count; ++idx)
-      data.order.push_back({reinterpret_cast<const RecordHead*>(chunk.data() + idx * record_size)->key, chunk_idx, idx});
-  }
+      out[idx] = {reinterpret_cast<const RecordHead*>(chunk.data() + idx * record_size)->key,
+                  static_cast<uint32_t>(chunk_idx), idx};
+  });
   // (chunk, index) is file order, so ties keep line order.
   tbb::parallel_sort(data.order.begin(), data.order.end(), [](const RecordRef& a, const RecordRef& b) {
     if (a.key != b.key) return a.key < b.key;
@@ -102,32 +110,68 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot create index segment", tmp);
   bool ok = ::ftruncate(fd, static_cast<off_t>(header.file_size)) == 0;
-  // Records in key order, gathered from their chunks through a staging buffer.
-  {
-    constexpr size_t kStaging = size_t{4} << 20;
-    std::vector<char> staging;
-    staging.reserve(kStaging);
-    uint64_t write_at = header.records_off;
-    for (const RecordRef& ref : data.order) {
-      const char* rec = data.record_chunks[ref.chunk].data() + static_cast<size_t>(ref.index) * record_size;
-      staging.insert(staging.end(), rec, rec + record_size);
-      if (staging.size() + record_size > kStaging) {
-        ok = ok && pwrite_all(fd, staging.data(), staging.size(), write_at);
-        write_at += staging.size();
-        staging.clear();
-      }
-    }
-    ok = ok && pwrite_all(fd, staging.data(), staging.size(), write_at);
+  // Records in key order, gathered from their chunks and rebased (arena offsets, feed, line) in
+  // blocks of ~1 MiB, each block through its own staging buffer and pwrite, in parallel.
+  std::atomic<int> write_errno{0};
+  if (ok) {
+    const size_t per_block = std::max<size_t>(1, (size_t{1} << 20) / record_size);
+    const size_t blocks = (data.order.size() + per_block - 1) / per_block;
+    with_packed_type(data.agency, [&](auto type) {
+      using T = typename decltype(type)::type;
+      tbb::parallel_for(size_t{0}, blocks, [&](size_t block) {
+        if (write_errno.load(std::memory_order_relaxed) != 0) return;
+        const size_t begin = block * per_block;
+        const size_t end = std::min(data.order.size(), begin + per_block);
+        std::vector<T> staging(end - begin);
+        for (size_t idx = begin; idx < end; ++idx) {
+          const RecordRef& ref = data.order[idx];
+          T& rec = staging[idx - begin];
+          std::memcpy(&rec, data.record_chunks[ref.chunk].data() + static_cast<size_t>(ref.index) * record_size,
+                      record_size);
+          const ChunkBase& base = data.chunk_bases[ref.chunk];
+          for_each_str(rec, [&](Str& str) {
+            if (str.len != 0) str.off += base.arena_delta;  // empty strings keep offset 0
+          });
+          rec.head.origin.feed = data.feed_index;
+          rec.head.origin.line = static_cast<uint32_t>(base.first_line + rec.head.origin.line);
+        }
+        if (!pwrite_all(fd, staging.data(), staging.size() * record_size, header.records_off + begin * record_size)) {
+          int expected = 0;
+          write_errno.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
+        }
+      });
+    });
+  }
+  if (write_errno.load() != 0) {
+    ok = false;
+    errno = write_errno.load();
   }
   ok = ok && pwrite_all(fd, data.pending.data(), data.pending.size(), header.pending_off);
   ok = ok && pwrite_all(fd, data.pending_info.data(), data.pending_info.size() * sizeof(PendingInfo),
                         header.pending_info_off);
   ok = ok && pwrite_all(fd, data.quarantine.data(), data.quarantine.size() * sizeof(QuarantineEntry),
                         header.quarantine_off);
-  uint64_t arena_at = header.arena_off;
-  for (const std::string& chunk : data.arena_chunks) {
-    ok = ok && pwrite_all(fd, chunk.data(), chunk.size(), arena_at);
-    arena_at += chunk.size();
+  {
+    std::vector<uint64_t> arena_at(data.arena_chunks.size());
+    uint64_t at = header.arena_off;
+    for (size_t idx = 0; idx < data.arena_chunks.size(); ++idx) {
+      arena_at[idx] = at;
+      at += data.arena_chunks[idx].size();
+    }
+    std::atomic<int> arena_errno{0};
+    if (ok) {
+      tbb::parallel_for(size_t{0}, data.arena_chunks.size(), [&](size_t idx) {
+        const std::string& chunk = data.arena_chunks[idx];
+        if (!pwrite_all(fd, chunk.data(), chunk.size(), arena_at[idx])) {
+          int expected = 0;
+          arena_errno.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
+        }
+      });
+    }
+    if (arena_errno.load() != 0) {
+      ok = false;
+      errno = arena_errno.load();
+    }
   }
   // The header goes last: a file cut short never carries a valid header.
   ok = ok && pwrite_all(fd, &header, sizeof(header), 0);

@@ -1,8 +1,11 @@
 #include "canbao/ingest/ingest.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_group.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <boost/interprocess/file_mapping.hpp>
@@ -98,24 +101,27 @@ void rebase_str(Str& str, uint64_t delta) {
   if (str.len != 0) str.off += delta;
 }
 
-// Appends a chunk's output to the segment, turning chunk-relative lines into file lines.
+// Appends a chunk's output to the segment. Accepted records stay as the chunk produced them
+// (write_segment rebases them in parallel from the chunk's base); the few pending records and
+// quarantine entries are rebased here, turning chunk-relative lines into file lines.
 void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, SegmentData& out) {
   const uint64_t delta = out.arena_size;
-  with_packed_type(out.agency, [&](auto type) {
-    using T = typename decltype(type)::type;
-    const auto rebase_all = [&](std::vector<char>& bytes) {
-      T* begin = reinterpret_cast<T*>(bytes.data());
-      T* end = begin + bytes.size() / sizeof(T);
+  if (!work.pending.empty()) {
+    with_packed_type(out.agency, [&](auto type) {
+      using T = typename decltype(type)::type;
+      T* begin = reinterpret_cast<T*>(work.pending.data());
+      T* end = begin + work.pending.size() / sizeof(T);
       for (T* rec = begin; rec != end; ++rec) {
         for_each_str(*rec, [&](Str& str) { rebase_str(str, delta); });
         rec->head.origin.feed = feed_index;
         rec->head.origin.line = static_cast<uint32_t>(first_line + rec->head.origin.line);
       }
-    };
-    rebase_all(work.records);
-    rebase_all(work.pending);
-  });
-  if (!work.records.empty()) out.record_chunks.push_back(std::move(work.records));
+    });
+  }
+  if (!work.records.empty()) {
+    out.record_chunks.push_back(std::move(work.records));
+    out.chunk_bases.push_back(ChunkBase{delta, first_line});
+  }
   out.pending.insert(out.pending.end(), work.pending.begin(), work.pending.end());
   for (PendingInfo info : work.pending_info) {
     info.line = static_cast<uint32_t>(first_line + info.line);
@@ -176,9 +182,11 @@ uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index, Day as_of) 
 }
 
 Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_t feed_index, Day as_of,
-                    const char* data, size_t size, size_t chunk_bytes, SegmentData& out, Progress* progress) {
+                    const char* data, size_t size, size_t chunk_bytes, SegmentData& out, Progress* progress,
+                    bool release_consumed) {
   out = SegmentData{};
   out.agency = feed.agency;
+  out.feed_index = feed_index;
   std::vector<const char*> column_names(CANBAO_F_COUNT, nullptr);
   for (int field = 0; field < CANBAO_F_COUNT; ++field)
     if (!feed.columns[field].empty()) column_names[field] = feed.columns[field].c_str();
@@ -202,6 +210,10 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
   std::string error;
   const size_t record_size = packed_size(feed.agency);
   const size_t tokens = static_cast<size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
+  // With a mapped feed, pages every chunk before has been parsed are unmapped as the writer passes
+  // them (they stay in the page cache): the feed never counts in the resident set as a whole.
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t released = 0;
 
   tbb::parallel_pipeline(
       tokens,
@@ -249,6 +261,13 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                 }
                 append_chunk(*work, feed_index, next_line, out);
                 next_line += static_cast<uint64_t>(work->lines);
+                if (release_consumed) {
+                  const size_t upto = work->end / page * page;
+                  if (upto > released) {
+                    ::madvise(const_cast<char*>(data) + released, upto - released, MADV_DONTNEED);
+                    released = upto;
+                  }
+                }
                 if (progress) progress->update(work->end);
               }));
   adapter->close(ctx);
@@ -279,7 +298,7 @@ Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, Adapter
     boost::interprocess::mapped_region region(file, boost::interprocess::read_only);
     region.advise(boost::interprocess::mapped_region::advice_sequential);
     return ingest_bytes(adapter, feed, feed_index, as_of, static_cast<const char*>(region.get_address()),
-                        region.get_size(), chunk_bytes, out, progress);
+                        region.get_size(), chunk_bytes, out, progress, /*release_consumed=*/true);
   } catch (const std::exception& failure) {
     return Status::Error(feed.path + ": cannot map feed: " + failure.what());
   }
@@ -295,34 +314,68 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   for (const auto& entry : fs::directory_iterator(options.index_dir, ec)) {
     if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);
   }
+  const auto segment_path = [&](uint32_t feed_index) {
+    return options.index_dir + "/feed-" + std::to_string(feed_index) + ".seg";
+  };
+  // Feeds are parsed one after another (each in parallel chunks); a parsed feed is sorted and
+  // written by a background task while the next feed is parsed, so the per-feed serial tails
+  // overlap with parallel work. At most one feed waits to be written: two feeds in memory at most.
+  tbb::task_group finalizer;
+  std::shared_ptr<SegmentData> finalizing;
+  Status finalize_status;
+  const auto wait_finalizer = [&]() {
+    finalizer.wait();
+    finalizing.reset();
+    return finalize_status;
+  };
+  out.resize(manifest.feeds.size());
   for (uint32_t feed_index = 0; feed_index < manifest.feeds.size(); ++feed_index) {
     const FeedSpec& feed = manifest.feeds[feed_index];
-    IngestedFeed result;
+    IngestedFeed& result = out[feed_index];
     result.feed_index = feed_index;
     struct stat st {};
-    if (::stat(feed.resolved_path.c_str(), &st) != 0)
+    if (::stat(feed.resolved_path.c_str(), &st) != 0) {
+      (void)wait_finalizer();
       return Status::Error(feed.path + ": cannot open feed: " + std::strerror(errno));
+    }
     result.bytes = static_cast<uint64_t>(st.st_size);
     const uint64_t fingerprint = feed_fingerprint(feed, feed_index, manifest.settings.as_of);
-    const std::string path = options.index_dir + "/feed-" + std::to_string(feed_index) + ".seg";
+    const std::string path = segment_path(feed_index);
     SegmentHeader header{};
     if (!options.force_rebuild && read_segment_header(path, header) && header.fingerprint == fingerprint &&
         header.agency == static_cast<uint32_t>(feed.agency) && Segment::Open(path, result.segment).ok()) {
       result.reused = true;
-    } else {
-      const auto start = std::chrono::steady_clock::now();
-      SegmentData data;
-      if (options.progress) options.progress->start("ingest " + feed.path, result.bytes, "B");
-      CANBAO_RETURN_IF_ERROR(ingest_feed(feed, feed_index, manifest.settings.as_of, registry, options.chunk_bytes, data,
-                                         options.progress));
-      if (options.progress) options.progress->finish();
-      data.fingerprint = fingerprint;
-      sort_segment_records(data);
-      CANBAO_RETURN_IF_ERROR(write_segment(data, path));
-      CANBAO_RETURN_IF_ERROR(Segment::Open(path, result.segment));
-      result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      continue;
     }
-    out.push_back(std::move(result));
+    const auto start = std::chrono::steady_clock::now();
+    auto data = std::make_shared<SegmentData>();
+    if (options.progress) options.progress->start("ingest " + feed.path, result.bytes, "B");
+    Status parsed = ingest_feed(feed, feed_index, manifest.settings.as_of, registry, options.chunk_bytes, *data,
+                                options.progress);
+    if (options.progress) options.progress->finish();
+    result.parse_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CANBAO_RETURN_IF_ERROR(wait_finalizer());
+    if (!parsed.ok()) return parsed;
+    data->fingerprint = fingerprint;
+    finalizing = data;
+    finalizer.run([data, path, &result, &finalize_status, start]() {
+      const auto sort_start = std::chrono::steady_clock::now();
+      sort_segment_records(*data);
+      const auto write_start = std::chrono::steady_clock::now();
+      result.sort_seconds = std::chrono::duration<double>(write_start - sort_start).count();
+      Status written = write_segment(*data, path);
+      const auto done = std::chrono::steady_clock::now();
+      result.write_seconds = std::chrono::duration<double>(done - write_start).count();
+      result.seconds = std::chrono::duration<double>(done - start).count();
+      *data = SegmentData{};  // give the memory back before the next feed is parsed
+      if (!written.ok()) finalize_status = written;
+    });
+  }
+  CANBAO_RETURN_IF_ERROR(wait_finalizer());
+  // Segments are mapped once all are written: mapping (and populating) them earlier would keep
+  // every finished feed resident while the later ones are parsed.
+  for (IngestedFeed& result : out) {
+    if (!result.segment) CANBAO_RETURN_IF_ERROR(Segment::Open(segment_path(result.feed_index), result.segment));
   }
   return Status::OK();
 }

@@ -188,7 +188,10 @@ std::string build_summary_json(const RunReport& report) {
             ", \"linked\": " + std::to_string(feed.linked) + ", \"quarantined\": " + std::to_string(feed.quarantined) +
             ", \"lines\": " + std::to_string(feed.lines) + ", \"bytes\": " + std::to_string(feed.bytes) +
             ", \"index_reused\": " + (feed.reused ? "true" : "false") +
-            ", \"ingest_seconds\": " + format_seconds(feed.seconds) + "}";
+            ", \"ingest_seconds\": " + format_seconds(feed.seconds) +
+            ", \"parse_seconds\": " + format_seconds(feed.parse_seconds) +
+            ", \"sort_seconds\": " + format_seconds(feed.sort_seconds) +
+            ", \"write_seconds\": " + format_seconds(feed.write_seconds) + "}";
   }
   json += "\n  ],\n  \"links\": {";
   bool first = true;
@@ -283,6 +286,9 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
     counts.bytes = feed.bytes;
     counts.reused = feed.reused;
     counts.seconds = feed.seconds;
+    counts.parse_seconds = feed.parse_seconds;
+    counts.sort_seconds = feed.sort_seconds;
+    counts.write_seconds = feed.write_seconds;
     report.feeds.push_back(counts);
   }
   return Status::OK();

@@ -64,12 +64,23 @@ struct RecordRef {
   uint32_t index;
 };
 
+/// Where a chunk of parsed records sits in its segment: records inside a chunk carry arena
+/// offsets relative to the chunk's own arena bytes and lines relative to the chunk; the writer
+/// adds these bases while it copies each record into place (so the serial part of ingestion
+/// never walks the records).
+struct ChunkBase {
+  uint64_t arena_delta = 0;  // offset of the chunk's arena bytes in the segment's arena
+  uint64_t first_line = 0;   // file line of the chunk's line 0
+};
+
 /// In-memory contents of a segment being built (by ingestion). Records and arena bytes stay in
 /// the chunks the parser produced (no merge copy); `order` says how to write them.
 struct SegmentData {
   Agency agency = Agency::kEnrollment;
+  uint32_t feed_index = 0;  // stored in every record's origin by write_segment
   uint64_t fingerprint = 0;
   std::vector<std::vector<char>> record_chunks;  // packed records per chunk, file order
+  std::vector<ChunkBase> chunk_bases;            // one per record chunk
   std::vector<RecordRef> order;                  // filled by sort_segment_records
   std::vector<char> pending;                     // packed records (ID rejected), line order
   std::vector<PendingInfo> pending_info;
@@ -87,8 +98,8 @@ struct SegmentData {
 /// Orders the records by (person key, file order), in parallel: fills data.order.
 void sort_segment_records(SegmentData& data);
 
-/// Writes `data` (REQUIRES: sorted) to `path` via `path.tmp` + rename. Errors name the path and
-/// errno text.
+/// Writes `data` (REQUIRES: sorted) to `path` via `path.tmp` + rename, records gathered and
+/// rebased in parallel blocks. Errors name the path and errno text.
 Status write_segment(const SegmentData& data, const std::string& path);
 
 /// A mapped, read-only segment. Thread-safe for concurrent reads.

@@ -29,7 +29,10 @@ struct IngestedFeed {
   std::unique_ptr<Segment> segment;
   bool reused = false;  // the segment of an earlier run was still valid
   uint64_t bytes = 0;   // size of the feed file
-  double seconds = 0;   // time spent ingesting (0 when reused)
+  double seconds = 0;   // from the start of parsing until the segment was written (0 when reused)
+  double parse_seconds = 0;  // parse + decode (parallel chunks)
+  double sort_seconds = 0;   // key sort (overlaps the next feed's parsing)
+  double write_seconds = 0;  // gather + write the segment (overlaps the next feed's parsing)
 };
 
 /// Ingests (or reuses) every feed of the manifest into options.index_dir. File-level problems
@@ -43,9 +46,11 @@ Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, Adapter
                    size_t chunk_bytes, SegmentData& out, Progress* progress = nullptr);
 
 /// Parses feed bytes already in memory with a given adapter (tests, benchmarks, fuzzing).
+/// release_consumed: `data` is a page-aligned read-only file mapping whose parsed pages may be
+/// dropped from the mapping (madvise MADV_DONTNEED) as parsing passes them.
 Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_t feed_index, Day as_of,
                     const char* data, size_t size, size_t chunk_bytes, SegmentData& out,
-                    Progress* progress = nullptr);
+                    Progress* progress = nullptr, bool release_consumed = false);
 
 /// The fingerprint that decides whether a feed's segment can be reused: format version, feed
 /// options, as_of, and the file's (and plugin's) size, mtime and inode.

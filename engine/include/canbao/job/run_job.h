@@ -31,7 +31,8 @@ struct FeedCounts {
   uint64_t read = 0, accepted = 0, linked = 0, quarantined = 0;
   uint64_t bytes = 0, lines = 0;
   bool reused = false;
-  double seconds = 0;
+  double seconds = 0;                                    // ingest wall time of the feed
+  double parse_seconds = 0, sort_seconds = 0, write_seconds = 0;  // its parts (0 when reused)
 };
 
 /// Counts by name, in name order (transparent lookup by string_view).
