@@ -69,7 +69,7 @@ std::string_view trim_ascii(std::string_view text) {
   return text;
 }
 
-std::string_view trim_space(std::string_view text) {
+std::string_view trim_space_slow(std::string_view text) {
   for (size_t len; (len = leading_space_len(text)) > 0;) text.remove_prefix(len);
   for (size_t len; (len = trailing_space_len(text)) > 0;) text.remove_suffix(len);
   return text;

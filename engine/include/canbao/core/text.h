@@ -12,7 +12,16 @@ namespace canbao {
 std::string_view trim_ascii(std::string_view text);
 
 /// Strips ASCII whitespace, U+3000 (ideographic space) and U+00A0 from both ends.
-std::string_view trim_space(std::string_view text);
+std::string_view trim_space_slow(std::string_view text);
+inline std::string_view trim_space(std::string_view text) {
+  // Fast path (nearly every field value): neither end can start or end a space.
+  if (!text.empty()) {
+    const auto front = static_cast<unsigned char>(text.front());
+    const auto back = static_cast<unsigned char>(text.back());
+    if (front > ' ' && front != 0xE3 && front != 0xC2 && back > ' ' && back != 0x80 && back != 0xA0) return text;
+  }
+  return trim_space_slow(text);
+}
 
 /// SPEC §2 name normalisation: trim, collapse runs of whitespace (ASCII, U+3000, U+00A0) to one
 /// ASCII space, and unify the middle dots `·・•．.` (U+00B7, U+30FB, U+2022, U+FF0E, '.') to U+00B7.
