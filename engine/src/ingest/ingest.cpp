@@ -1,10 +1,12 @@
 #include "canbao/ingest/ingest.h"
 
 #include <malloc.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_group.h>
 #include <oneapi/tbb/task_arena.h>
@@ -184,7 +186,7 @@ uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index, Day as_of) 
 
 Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_t feed_index, Day as_of,
                     const char* data, size_t size, size_t chunk_bytes, SegmentData& out, Progress* progress,
-                    bool release_consumed) {
+                    const FeedPaging& paging) {
   out = SegmentData{};
   out.agency = feed.agency;
   out.feed_index = feed_index;
@@ -231,6 +233,11 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
             if (end <= offset || end > size) end = size;  // a misbehaving adapter: take the rest
             work->end = end;
             offset = end;
+            // Ask for the next chunks now so the kernel reads them while this one is parsed
+            // (a feed that is not in the page cache is then read at disk speed, not fault by fault).
+            if (paging.fd >= 0 && end < size)
+              ::posix_fadvise(paging.fd, static_cast<off_t>(end), static_cast<off_t>(std::min(size - end, 4 * chunk_bytes)),
+                              POSIX_FADV_WILLNEED);
             return work;
           }) &
           tbb::make_filter<std::shared_ptr<ChunkWork>, std::shared_ptr<ChunkWork>>(
@@ -262,13 +269,17 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                 }
                 append_chunk(*work, feed_index, next_line, out);
                 next_line += static_cast<uint64_t>(work->lines);
-                if (release_consumed) {
+                if (paging.mapped) {
                   const size_t upto = work->end / page * page;
                   if (upto > released) {
+                    char* from = const_cast<char*>(data) + released;
                     // Cold first: parsed feed pages are the first the page cache gives up when
                     // the feeds, the index being written and the working memory do not all fit.
-                    ::madvise(const_cast<char*>(data) + released, upto - released, MADV_COLD);
-                    ::madvise(const_cast<char*>(data) + released, upto - released, MADV_DONTNEED);
+                    ::madvise(from, upto - released, MADV_COLD);
+                    ::madvise(from, upto - released, MADV_DONTNEED);
+                    if (paging.drop_cache && paging.fd >= 0)
+                      ::posix_fadvise(paging.fd, static_cast<off_t>(released), static_cast<off_t>(upto - released),
+                                      POSIX_FADV_DONTNEED);
                     released = upto;
                   }
                 }
@@ -284,7 +295,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
 }
 
 Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, AdapterRegistry& registry,
-                   size_t chunk_bytes, SegmentData& out, Progress* progress) {
+                   size_t chunk_bytes, SegmentData& out, Progress* progress, bool drop_cache) {
   const canbao_adapter* adapter = nullptr;
   if (!feed.resolved_plugin.empty()) {
     CANBAO_RETURN_IF_ERROR(registry.load_plugin(feed.resolved_plugin, &adapter));
@@ -301,8 +312,12 @@ Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, Adapter
     boost::interprocess::file_mapping file(feed.resolved_path.c_str(), boost::interprocess::read_only);
     boost::interprocess::mapped_region region(file, boost::interprocess::read_only);
     region.advise(boost::interprocess::mapped_region::advice_sequential);
+    FeedPaging paging;
+    paging.mapped = true;
+    paging.fd = file.get_mapping_handle().handle;
+    paging.drop_cache = drop_cache;
     return ingest_bytes(adapter, feed, feed_index, as_of, static_cast<const char*>(region.get_address()),
-                        region.get_size(), chunk_bytes, out, progress, /*release_consumed=*/true);
+                        region.get_size(), chunk_bytes, out, progress, paging);
   } catch (const std::exception& failure) {
     return Status::Error(feed.path + ": cannot map feed: " + failure.what());
   }
@@ -331,6 +346,15 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   // cache keeps room for the feeds being read and the segments being written.
   const uint64_t overlap_budget = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
                                   static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) / 4;
+  // Feeds larger than half of memory cannot stay in the page cache next to the index being
+  // written and the working memory: keeping them would only evict the index, which linking and
+  // matching read next. Their parsed pages are dropped from the cache as parsing passes them.
+  uint64_t feed_bytes = 0;
+  for (const FeedSpec& feed : manifest.feeds) {
+    struct stat st {};
+    if (::stat(feed.resolved_path.c_str(), &st) == 0) feed_bytes += static_cast<uint64_t>(st.st_size);
+  }
+  const bool drop_feed_cache = feed_bytes > 2 * overlap_budget;
   tbb::task_group finalizer;
   uint64_t finalizing_bytes = 0;  // file bytes of the feed being written (0: none)
   Status finalize_status;
@@ -364,7 +388,7 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
     auto data = std::make_shared<SegmentData>();
     if (options.progress) options.progress->start("ingest " + feed.path, result.bytes, "B");
     Status parsed = ingest_feed(feed, feed_index, manifest.settings.as_of, registry, options.chunk_bytes, *data,
-                                options.progress);
+                                options.progress, drop_feed_cache);
     if (options.progress) options.progress->finish();
     result.parse_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     CANBAO_RETURN_IF_ERROR(wait_finalizer());
@@ -390,9 +414,12 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   ::malloc_trim(0);
   // Segments are mapped once all are written: mapping (and populating) them earlier would keep
   // every finished feed resident while the later ones are parsed.
-  for (IngestedFeed& result : out) {
-    if (!result.segment) CANBAO_RETURN_IF_ERROR(Segment::Open(segment_path(result.feed_index), result.segment));
-  }
+  // (In parallel: a segment the page cache had to give up is read back while another is mapped.)
+  std::vector<Status> opened(out.size());
+  tbb::parallel_for(size_t{0}, out.size(), [&](size_t idx) {
+    if (!out[idx].segment) opened[idx] = Segment::Open(segment_path(out[idx].feed_index), out[idx].segment);
+  });
+  for (const Status& status : opened) CANBAO_RETURN_IF_ERROR(status);
   return Status::OK();
 }
 

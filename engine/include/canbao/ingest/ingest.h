@@ -41,16 +41,23 @@ struct IngestedFeed {
 Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, const IngestOptions& options,
                        std::vector<IngestedFeed>& out);
 
+/// How ingest_bytes treats the pages of a feed file it reads through a mapping.
+struct FeedPaging {
+  bool mapped = false;      // data is a page-aligned read-only mapping: parsed pages are unmapped
+  int fd = -1;              // the feed file, for read-ahead hints (with mapped)
+  bool drop_cache = false;  // also drop parsed pages from the page cache (feeds larger than memory)
+};
+
 /// Parses one feed file into segment data (not sorted, not written). Exposed for tests/benches.
+/// drop_cache: see FeedPaging (set by ingest_manifest when the feeds exceed half of memory).
 Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, AdapterRegistry& registry,
-                   size_t chunk_bytes, SegmentData& out, Progress* progress = nullptr);
+                   size_t chunk_bytes, SegmentData& out, Progress* progress = nullptr, bool drop_cache = false);
 
 /// Parses feed bytes already in memory with a given adapter (tests, benchmarks, fuzzing).
-/// release_consumed: `data` is a page-aligned read-only file mapping whose parsed pages may be
-/// dropped from the mapping (madvise MADV_DONTNEED) as parsing passes them.
+/// paging: how to treat the pages of a mapped feed (default: plain memory, left alone).
 Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_t feed_index, Day as_of,
                     const char* data, size_t size, size_t chunk_bytes, SegmentData& out,
-                    Progress* progress = nullptr, bool release_consumed = false);
+                    Progress* progress = nullptr, const FeedPaging& paging = {});
 
 /// The fingerprint that decides whether a feed's segment can be reused: format version, feed
 /// options, as_of, and the file's (and plugin's) size, mtime and inode.
