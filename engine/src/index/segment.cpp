@@ -79,8 +79,33 @@ void sort_segment_records(SegmentData& data) {
   });
 }
 
+namespace {
+
+/// Records per write block (~1 MiB of records).
+size_t records_per_block(size_t record_size) { return std::max<size_t>(1, (size_t{1} << 20) / record_size); }
+
+/// Text of a Str whose offset is global over the concatenated arena chunks.
+std::string_view chunked_str(const SegmentData& data, const std::vector<uint64_t>& chunk_at, Str str) {
+  if (str.len == 0) return {};
+  const size_t chunk = static_cast<size_t>(std::upper_bound(chunk_at.begin(), chunk_at.end(), str.off) - chunk_at.begin()) - 1;
+  return std::string_view(data.arena_chunks[chunk]).substr(str.off - chunk_at[chunk], str.len);
+}
+
+void set_errno_once(std::atomic<int>& slot) {
+  int expected = 0;
+  slot.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
+}
+
+}  // namespace
+
 Status write_segment(const SegmentData& data, const std::string& path) {
   const size_t record_size = packed_size(data.agency);
+  const size_t per_block = records_per_block(record_size);
+  const size_t blocks = (data.order.size() + per_block - 1) / per_block;
+  std::vector<uint64_t> chunk_at(data.arena_chunks.size());  // global offset of each arena chunk
+  for (size_t idx = 0, at = 0; idx < data.arena_chunks.size(); at += data.arena_chunks[idx].size(), ++idx)
+    chunk_at[idx] = at;
+
   SegmentHeader header{};
   std::memcpy(header.magic, kMagic, sizeof(kMagic));
   header.format_version = kSegmentFormatVersion;
@@ -101,78 +126,107 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   offset = align_up(offset + data.pending_info.size() * sizeof(PendingInfo));
   header.quarantine_off = offset;
   offset = align_up(offset + data.quarantine.size() * sizeof(QuarantineEntry));
-  header.arena_off = offset;
-  header.arena_size = data.arena_size;
-  offset += data.arena_size;
-  header.file_size = offset;
+  header.arena_off = offset;  // the arena's size is known once the records are written
 
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot create index segment", tmp);
-  bool ok = ::ftruncate(fd, static_cast<off_t>(header.file_size)) == 0;
-  // Records in key order, gathered from their chunks and rebased (arena offsets, feed, line) in
-  // blocks of ~1 MiB, each block through its own staging buffer and pwrite, in parallel.
-  std::atomic<int> write_errno{0};
-  if (ok) {
-    const size_t per_block = std::max<size_t>(1, (size_t{1} << 20) / record_size);
-    const size_t blocks = (data.order.size() + per_block - 1) / per_block;
-    with_packed_type(data.agency, [&](auto type) {
-      using T = typename decltype(type)::type;
-      tbb::parallel_for(size_t{0}, blocks, [&](size_t block) {
-        if (write_errno.load(std::memory_order_relaxed) != 0) return;
-        const size_t begin = block * per_block;
+  bool ok = true;
+
+  // The arena is rewritten in record order: the strings of the records in key order, then those
+  // of the pending records and quarantine entries. A person's strings then sit next to its
+  // records, and matching reads the arena front to back instead of at random.
+  //
+  // Records are gathered in key order and rebased (feed, line, strings) in blocks of ~1 MiB, each
+  // with its own staging buffers, in parallel; a group of blocks is then placed (each block's
+  // strings after the previous block's) and written, so the whole segment is never held twice.
+  uint64_t text_size = 0;  // arena bytes written so far
+  with_packed_type(data.agency, [&](auto type) {
+    using T = typename decltype(type)::type;
+    struct Block {
+      std::vector<T> records;
+      std::string text;
+      uint64_t text_at = 0;
+    };
+    const size_t group_blocks = 64;
+    std::vector<Block> group(std::min(blocks, group_blocks));
+    std::atomic<int> write_errno{0};
+    for (size_t first = 0; ok && first < blocks; first += group_blocks) {
+      const size_t count = std::min(group_blocks, blocks - first);
+      tbb::parallel_for(size_t{0}, count, [&](size_t slot) {
+        Block& out = group[slot];
+        const size_t begin = (first + slot) * per_block;
         const size_t end = std::min(data.order.size(), begin + per_block);
-        std::vector<T> staging(end - begin);
+        out.records.resize(end - begin);
+        out.text.clear();
         for (size_t idx = begin; idx < end; ++idx) {
           const RecordRef& ref = data.order[idx];
-          T& rec = staging[idx - begin];
+          T& rec = out.records[idx - begin];
           std::memcpy(&rec, data.record_chunks[ref.chunk].data() + static_cast<size_t>(ref.index) * record_size,
                       record_size);
           const ChunkBase& base = data.chunk_bases[ref.chunk];
+          const std::string& arena = data.arena_chunks[base.arena_chunk];
           for_each_str(rec, [&](Str& str) {
-            if (str.len != 0) str.off += base.arena_delta;  // empty strings keep offset 0
+            if (str.len == 0) return;  // empty strings keep offset 0
+            const uint64_t at = out.text.size();
+            out.text.append(arena, str.off, str.len);
+            str.off = at;  // block-relative until the block is placed
           });
           rec.head.origin.feed = data.feed_index;
           rec.head.origin.line = static_cast<uint32_t>(base.first_line + rec.head.origin.line);
         }
-        if (!pwrite_all(fd, staging.data(), staging.size() * record_size, header.records_off + begin * record_size)) {
-          int expected = 0;
-          write_errno.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
-        }
       });
-    });
-  }
-  if (write_errno.load() != 0) {
-    ok = false;
-    errno = write_errno.load();
-  }
-  ok = ok && pwrite_all(fd, data.pending.data(), data.pending.size(), header.pending_off);
-  ok = ok && pwrite_all(fd, data.pending_info.data(), data.pending_info.size() * sizeof(PendingInfo),
-                        header.pending_info_off);
-  ok = ok && pwrite_all(fd, data.quarantine.data(), data.quarantine.size() * sizeof(QuarantineEntry),
-                        header.quarantine_off);
-  {
-    std::vector<uint64_t> arena_at(data.arena_chunks.size());
-    uint64_t at = header.arena_off;
-    for (size_t idx = 0; idx < data.arena_chunks.size(); ++idx) {
-      arena_at[idx] = at;
-      at += data.arena_chunks[idx].size();
-    }
-    std::atomic<int> arena_errno{0};
-    if (ok) {
-      tbb::parallel_for(size_t{0}, data.arena_chunks.size(), [&](size_t idx) {
-        const std::string& chunk = data.arena_chunks[idx];
-        if (!pwrite_all(fd, chunk.data(), chunk.size(), arena_at[idx])) {
-          int expected = 0;
-          arena_errno.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
-        }
+      for (size_t slot = 0; slot < count; ++slot) {
+        group[slot].text_at = text_size;
+        text_size += group[slot].text.size();
+      }
+      tbb::parallel_for(size_t{0}, count, [&](size_t slot) {
+        Block& out = group[slot];
+        for (T& rec : out.records)
+          for_each_str(rec, [&](Str& str) {
+            if (str.len != 0) str.off += out.text_at;
+          });
+        const size_t begin = (first + slot) * per_block;
+        if (!pwrite_all(fd, out.records.data(), out.records.size() * record_size, header.records_off + begin * record_size) ||
+            !pwrite_all(fd, out.text.data(), out.text.size(), header.arena_off + out.text_at))
+          set_errno_once(write_errno);
       });
+      if (write_errno.load() != 0) {
+        ok = false;
+        errno = write_errno.load();
+      }
     }
-    if (arena_errno.load() != 0) {
-      ok = false;
-      errno = arena_errno.load();
-    }
+  });
+
+  // Pending records, their infos and the quarantine entries (few): strings copied to the tail.
+  std::vector<char> pending = data.pending;
+  std::vector<PendingInfo> pending_info = data.pending_info;
+  std::vector<QuarantineEntry> quarantine = data.quarantine;
+  std::string tail;
+  const auto move_to_tail = [&](Str& str) {
+    if (str.len == 0) return;
+    const std::string_view text = chunked_str(data, chunk_at, str);
+    str.off = text_size + tail.size();
+    tail.append(text);
+  };
+  with_packed_type(data.agency, [&](auto type) {
+    using T = typename decltype(type)::type;
+    T* rec = reinterpret_cast<T*>(pending.data());
+    for (size_t idx = 0; idx < pending.size() / sizeof(T); ++idx) for_each_str(rec[idx], move_to_tail);
+  });
+  for (PendingInfo& info : pending_info) move_to_tail(info.masked_id);
+  for (QuarantineEntry& entry : quarantine) {
+    move_to_tail(entry.reason);
+    move_to_tail(entry.masked_id);
   }
+  header.arena_size = text_size + tail.size();
+  header.file_size = header.arena_off + header.arena_size;
+
+  ok = ok && pwrite_all(fd, pending.data(), pending.size(), header.pending_off);
+  ok = ok && pwrite_all(fd, pending_info.data(), pending_info.size() * sizeof(PendingInfo), header.pending_info_off);
+  ok = ok && pwrite_all(fd, quarantine.data(), quarantine.size() * sizeof(QuarantineEntry), header.quarantine_off);
+  ok = ok && pwrite_all(fd, tail.data(), tail.size(), header.arena_off + text_size);
+  ok = ok && ::ftruncate(fd, static_cast<off_t>(header.file_size)) == 0;  // alignment gaps at the end
   // The header goes last: a file cut short never carries a valid header.
   ok = ok && pwrite_all(fd, &header, sizeof(header), 0);
   if (!ok) {

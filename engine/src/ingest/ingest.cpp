@@ -123,7 +123,7 @@ void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, Seg
   }
   if (!work.records.empty()) {
     out.record_chunks.push_back(std::move(work.records));
-    out.chunk_bases.push_back(ChunkBase{delta, first_line});
+    out.chunk_bases.push_back(ChunkBase{static_cast<uint32_t>(out.arena_chunks.size()), first_line});
   }
   out.pending.insert(out.pending.end(), work.pending.begin(), work.pending.end());
   for (PendingInfo info : work.pending_info) {

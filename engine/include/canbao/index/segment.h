@@ -19,7 +19,7 @@
 
 namespace canbao {
 
-inline constexpr uint32_t kSegmentFormatVersion = 3;  // 2: RecordHead.name_hash; 3: zeroed padding
+inline constexpr uint32_t kSegmentFormatVersion = 4;  // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order
 
 /// A record the adapter or decoder rejected (SPEC §2 "nothing is lost").
 struct QuarantineEntry {
@@ -64,12 +64,12 @@ struct RecordRef {
   uint32_t index;
 };
 
-/// Where a chunk of parsed records sits in its segment: records inside a chunk carry arena
-/// offsets relative to the chunk's own arena bytes and lines relative to the chunk; the writer
-/// adds these bases while it copies each record into place (so the serial part of ingestion
-/// never walks the records).
+/// Where a chunk of parsed records sits in its segment: records inside a chunk carry string
+/// offsets into the chunk's own arena bytes and lines relative to the chunk; the writer resolves
+/// them while it copies each record into place (so the serial part of ingestion never walks the
+/// records). Pending records and quarantine entries carry offsets over all arena chunks.
 struct ChunkBase {
-  uint64_t arena_delta = 0;  // offset of the chunk's arena bytes in the segment's arena
+  uint32_t arena_chunk = 0;  // index in arena_chunks of the chunk's string bytes
   uint64_t first_line = 0;   // file line of the chunk's line 0
 };
 
@@ -85,7 +85,7 @@ struct SegmentData {
   std::vector<char> pending;                     // packed records (ID rejected), line order
   std::vector<PendingInfo> pending_info;
   std::vector<QuarantineEntry> quarantine;  // line order
-  std::vector<std::string> arena_chunks;    // concatenated, they are the arena
+  std::vector<std::string> arena_chunks;    // string bytes per chunk (rewritten in key order on write)
   uint64_t arena_size = 0;
   uint64_t lines = 0;
 
