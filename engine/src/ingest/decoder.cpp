@@ -230,6 +230,7 @@ class FieldReader {
 
   uint32_t name_hash(int field) {
     if (texts_.state[field] != FieldTexts::kText) return 0;
+    if (name_is_normal(texts_.value[field])) return canbao::name_hash(texts_.value[field]);
     thread_local std::string normal;
     normalize_name(texts_.value[field], normal);
     return canbao::name_hash(normal);

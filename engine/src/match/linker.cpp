@@ -15,20 +15,13 @@ namespace {
 
 const RecordHead& head_of(const char* record) { return *reinterpret_cast<const RecordHead*>(record); }
 
-// Most names are already normal (no spaces, no dot variants): skip the copy for them.
-bool needs_normalising(std::string_view name) {
-  for (unsigned char c : name)
-    if (c <= ' ' || c == '.' || c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) return true;
-  return false;
-}
-
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
 void normalised(std::string_view raw, std::string& scratch, std::string_view& out) {
-  if (needs_normalising(raw)) {
+  if (!name_is_normal(raw)) {
     normalize_name(raw, scratch);
     out = scratch;
   } else {

@@ -27,6 +27,15 @@ inline std::string_view trim_space(std::string_view text) {
 /// ASCII space, and unify the middle dots `·・•．.` (U+00B7, U+30FB, U+2022, U+FF0E, '.') to U+00B7.
 /// Writes into `out` (cleared first).
 void normalize_name(std::string_view name, std::string& out);
+/// True when normalize_name(name) == name: no byte that can start a space or a dot variant (most
+/// names). A cheap screen before normalising.
+inline bool name_is_normal(std::string_view name) {
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= ' ' || c == '.' || c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) return false;
+  }
+  return true;
+}
 std::string normalize_name(std::string_view name);
 
 /// A 32-bit hash of a normalised name (never 0 for a non-empty name). Stored in every packed
