@@ -9,7 +9,7 @@
 //
 // Exit status: 0 when DuckDB's answers equal canbao's, 1 on a mismatch, 2 on an error.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -51,6 +51,13 @@ size_t SegmentData::record_count() const {
   return bytes / packed_size(agency);
 }
 
+uint64_t SegmentData::memory_bytes() const {
+  uint64_t bytes = arena_size + pending.size() + pending_info.size() * sizeof(PendingInfo) +
+                   quarantine.size() * sizeof(QuarantineEntry);
+  for (const auto& chunk : record_chunks) bytes += chunk.capacity();
+  return bytes + record_count() * sizeof(RecordRef);
+}
+
 uint64_t SegmentData::add_arena_chunk(std::string bytes) {
   const uint64_t offset = arena_size;
   arena_size += bytes.size();

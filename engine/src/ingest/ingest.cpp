@@ -340,12 +340,12 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   // written by a background task while the next feed is parsed, so the per-feed serial tails
   // overlap with parallel work. At most one feed waits to be written: two feeds in memory at most.
   //
-  // Overlap costs memory: a feed's parsed data (~0.6x its bytes) stays until written. A feed is
-  // parsed while the previous one is still being written only when the bytes of both fit a quarter
-  // of physical memory; otherwise (a 25M-person city's 8.6 GB tax feed) it waits, so the page
-  // cache keeps room for the feeds being read and the segments being written.
-  const uint64_t overlap_budget = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
-                                  static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) / 4;
+  // Overlap costs memory: a parsed feed (~0.55x its bytes, plus its sort order) stays until
+  // written. The next feed is parsed alongside only when the previous feed's parsed data plus an
+  // estimate of the next one's fit 40% of physical memory; otherwise it waits, so the page cache
+  // keeps room for the segments being written (which linking and matching read right after).
+  const uint64_t memory = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t overlap_budget = memory / 5 * 2;
   // Feeds larger than half of memory cannot stay in the page cache next to the index being
   // written and the working memory: keeping them would only evict the index, which linking and
   // matching read next. Their parsed pages are dropped from the cache as parsing passes them.
@@ -354,9 +354,9 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
     struct stat st {};
     if (::stat(feed.resolved_path.c_str(), &st) == 0) feed_bytes += static_cast<uint64_t>(st.st_size);
   }
-  const bool drop_feed_cache = feed_bytes > 2 * overlap_budget;
+  const bool drop_feed_cache = feed_bytes > memory / 2;
   tbb::task_group finalizer;
-  uint64_t finalizing_bytes = 0;  // file bytes of the feed being written (0: none)
+  uint64_t finalizing_bytes = 0;  // memory held by the feed being written (0: none)
   Status finalize_status;
   const auto wait_finalizer = [&]() {
     finalizer.wait();
@@ -382,7 +382,7 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
       result.reused = true;
       continue;
     }
-    if (finalizing_bytes != 0 && finalizing_bytes + result.bytes > overlap_budget)
+    if (finalizing_bytes != 0 && finalizing_bytes + result.bytes / 5 * 3 > overlap_budget)
       CANBAO_RETURN_IF_ERROR(wait_finalizer());
     const auto start = std::chrono::steady_clock::now();
     auto data = std::make_shared<SegmentData>();
@@ -394,7 +394,7 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
     CANBAO_RETURN_IF_ERROR(wait_finalizer());
     if (!parsed.ok()) return parsed;
     data->fingerprint = fingerprint;
-    finalizing_bytes = std::max<uint64_t>(1, result.bytes);
+    finalizing_bytes = std::max<uint64_t>(1, data->memory_bytes());
     finalizer.run([data, path, &result, &finalize_status, start]() {
       const auto sort_start = std::chrono::steady_clock::now();
       sort_segment_records(*data);

@@ -1,10 +1,11 @@
 -- SPEC §2 fallback linking, §4 derived facts, R1 coverage state and R3/R3b duplicate case types,
 -- on the per-agency tables that baseline.mjs loads from the manifest's feeds:
 --   enrollment, tax, hr, public_security, education, disability, civil_affairs
--- each with: feed (its place in the manifest; rowid keeps the line order within it), reject (SPEC §2 reason, NULL = valid ID), k17 (person key: the 17 digits before the check
--- character, as BIGINT; also set for IDs rejected for their region, birth date or checksum), name
--- (trimmed), birth, sex, bad (a required field missing or a field unparsable: quarantined, SPEC §3)
--- and the agency's typed fields.
+-- each with: feed (its place in the manifest; rowid keeps the line order within it), reject
+-- (SPEC §2 reason, NULL = valid ID), k17 (person key: the 17 digits before the check character,
+-- as BIGINT; also set for IDs rejected for their region, birth date or checksum), name (trimmed),
+-- birth, sex, bad (a required field missing or a field unparsable: quarantined, SPEC §3) and the
+-- agency's typed fields.
 -- Parameters: p_as_of() (d), p_city() (the city code).
 
 -- ===== SPEC §2 fallback linking ==================================================================

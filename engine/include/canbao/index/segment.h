@@ -90,6 +90,8 @@ struct SegmentData {
   uint64_t lines = 0;
 
   size_t record_count() const;
+  /// Bytes held (records, arena, sort order once sorted: counted ahead), for memory budgets.
+  uint64_t memory_bytes() const;
   size_t pending_count() const { return pending.size() / packed_size(agency); }
   /// Appends bytes to the arena as a chunk of its own; returns their offset.
   uint64_t add_arena_chunk(std::string bytes);
