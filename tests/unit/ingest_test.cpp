@@ -6,6 +6,7 @@
 
 #include "canbao/index/segment.h"
 #include "canbao/ingest/ingest.h"
+#include "canbao/manifest/manifest.h"
 #include "test_util.h"
 
 namespace canbao {
@@ -77,6 +78,69 @@ TEST(Ingest, CountsAddUpAndLinesArePhysical) {
     ASSERT_TRUE(prev->key < cur->key || (prev->key == cur->key && prev->origin.line < cur->origin.line));
     ASSERT_EQ(cur->origin.feed, 2u);
   }
+}
+
+}  // namespace
+}  // namespace canbao
+
+namespace canbao {
+namespace {
+
+// The arena of a written segment holds the records' strings in key order (format v4): the
+// strings of record i come before those of record i+1, so matching reads the arena sequentially.
+TEST(Ingest, SegmentArenaIsInRecordOrder) {
+  TempDir tmp;
+  testing::write_file(tmp / "tax.ndjson", ndjson_feed());
+  ingest_to_bytes(tmp.path(), 2, 1000);
+  std::unique_ptr<Segment> segment;
+  ASSERT_TRUE(Segment::Open(tmp / "seg-2-1000", segment).ok());
+  uint64_t next = 0;
+  for (size_t idx = 0; idx < segment->record_count(); ++idx) {
+    const auto* rec = reinterpret_cast<const TaxPacked*>(segment->record(idx));
+    ASSERT_EQ(rec->head.name.off, next) << "record " << idx;
+    next += rec->head.name.len;
+    EXPECT_EQ(segment->str(rec->head.name).substr(0, 1), "n");
+  }
+  // Then the pending records' strings, then the quarantine's.
+  const auto* first_pending = reinterpret_cast<const TaxPacked*>(segment->pending(0));
+  EXPECT_EQ(first_pending->head.name.off, next);
+  EXPECT_EQ(segment->str(segment->quarantine()[0].reason), "bad_json");
+  EXPECT_LE(segment->quarantine()[0].reason.off + segment->quarantine()[0].reason.len, segment->header().arena_size);
+}
+
+std::string ingest_manifest_segments(const std::string& dir, const std::string& index, uint64_t memory_bytes) {
+  Manifest manifest;
+  EXPECT_TRUE(load_manifest(dir + "/manifest.json", day_from_ymd(2026, 11, 22), manifest).ok());
+  auto registry = AdapterRegistry::MakeWithBuiltins();
+  IngestOptions options;
+  options.index_dir = index;
+  options.chunk_bytes = 2000;
+  options.memory_bytes = memory_bytes;
+  std::vector<IngestedFeed> feeds;
+  const Status status = ingest_manifest(manifest, *registry, options, feeds);
+  EXPECT_TRUE(status.ok()) << status.message();
+  std::string bytes;
+  for (const IngestedFeed& feed : feeds) {
+    EXPECT_FALSE(feed.reused);
+    EXPECT_GT(feed.parse_seconds, 0.0);
+    bytes += read_file(feed.segment->path());
+  }
+  return bytes;
+}
+
+// The big-city paths (next feed waits for the previous one's write; parsed feed pages dropped
+// from the page cache) give the same segments as the overlapped default.
+TEST(Ingest, MemoryPolicyDoesNotChangeSegments) {
+  TempDir tmp;
+  testing::write_file(tmp / "tax.ndjson", ndjson_feed());
+  testing::write_file(tmp / "tax2.ndjson", ndjson_feed());
+  testing::write_file(tmp / "manifest.json",
+                      R"({"city": "350200", "as_of": "2026-11-22", "feeds": [)"
+                      R"({"agency": "tax", "path": "tax.ndjson"}, {"agency": "tax", "path": "tax2.ndjson"}]})");
+  const std::string overlapped = ingest_manifest_segments(tmp.path(), tmp / "index-a", 0);
+  const std::string tight = ingest_manifest_segments(tmp.path(), tmp / "index-b", 1);  // 1 byte of "memory"
+  ASSERT_FALSE(overlapped.empty());
+  EXPECT_EQ(tight, overlapped);
 }
 
 }  // namespace

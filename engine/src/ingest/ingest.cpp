@@ -349,7 +349,10 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   // written. The next feed is parsed alongside only when the previous feed's parsed data plus an
   // estimate of the next one's fit 40% of physical memory; otherwise it waits, so the page cache
   // keeps room for the segments being written (which linking and matching read right after).
-  const uint64_t memory = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t memory =
+      options.memory_bytes != 0
+          ? options.memory_bytes
+          : static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   const uint64_t overlap_budget = memory / 5 * 2;
   // Feeds larger than half of memory cannot stay in the page cache next to the index being
   // written and the working memory: keeping them would only evict the index, which linking and

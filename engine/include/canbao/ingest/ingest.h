@@ -21,6 +21,9 @@ struct IngestOptions {
   size_t chunk_bytes = size_t{4} << 20;  // MB-sized tokens
   bool force_rebuild = false;
   Progress* progress = nullptr;  // optional progress bar (bytes)
+  /// Physical memory the ingestion plans for (overlap budget, page-cache policy; see
+  /// docs/DECISIONS.md). 0: the machine's. Tests set it to force the big-city paths.
+  uint64_t memory_bytes = 0;
 };
 
 /// One feed after ingestion: its mapped segment and how it was obtained.
