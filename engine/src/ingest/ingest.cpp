@@ -14,6 +14,7 @@
 #include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -97,6 +98,57 @@ int sink_reject(void* user, uint64_t line, const char* reason, const char* raw_i
   entry.masked_id = ctx.work->arena.add(raw_id ? mask_id(std::string_view(raw_id, raw_id_size)) : std::string());
   ctx.work->quarantine.push_back(entry);
   return 0;
+}
+
+// Orders a parsed chunk's records by (key, line) and lays its string bytes out in that order
+// (then the pending records' and quarantine entries' strings), while the chunk is still in cache.
+// The segment writer later gathers every feed's records in key order: with each chunk sorted,
+// its reads walk every chunk front to back instead of jumping at random through gigabytes of
+// parse buffers (at 25M persons the random gather was a quarter of all CPU time).
+void sort_chunk(ChunkWork& work, Agency agency) {
+  with_packed_type(agency, [&](auto type) {
+    using T = typename decltype(type)::type;
+    const size_t count = work.records.size() / sizeof(T);
+    const T* records = reinterpret_cast<const T*>(work.records.data());
+    struct KeyIndex {
+      PersonKey key;
+      uint32_t index;
+    };
+    std::vector<KeyIndex> order(count);
+    bool sorted = true;
+    for (size_t idx = 0; idx < count; ++idx) {
+      order[idx] = {records[idx].head.key, static_cast<uint32_t>(idx)};
+      if (idx > 0 && order[idx].key < order[idx - 1].key) sorted = false;
+    }
+    if (sorted) return;  // a feed exported in ID order: strings are already in record order
+    std::sort(order.begin(), order.end(), [](const KeyIndex& a, const KeyIndex& b) {
+      return a.key != b.key ? a.key < b.key : a.index < b.index;
+    });
+    const std::string& old_arena = work.arena.bytes;
+    std::string arena;
+    arena.reserve(old_arena.size());
+    const auto move = [&](Str& str) {
+      if (str.len == 0) return;
+      const uint64_t at = arena.size();
+      arena.append(old_arena, str.off, str.len);
+      str.off = at;
+    };
+    std::vector<char> bytes(work.records.size());
+    T* out = reinterpret_cast<T*>(bytes.data());
+    for (size_t idx = 0; idx < count; ++idx) {
+      out[idx] = records[order[idx].index];
+      for_each_str(out[idx], move);
+    }
+    T* pending = reinterpret_cast<T*>(work.pending.data());
+    for (size_t idx = 0; idx < work.pending.size() / sizeof(T); ++idx) for_each_str(pending[idx], move);
+    for (PendingInfo& info : work.pending_info) move(info.masked_id);
+    for (QuarantineEntry& entry : work.quarantine) {
+      move(entry.reason);
+      move(entry.masked_id);
+    }
+    work.records = std::move(bytes);
+    work.arena.bytes = std::move(arena);
+  });
 }
 
 // Empty strings keep offset 0, so segments do not depend on how the file was cut into chunks.
@@ -263,6 +315,8 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                 if (work->lines < 0)
                   work->error = chunk_err[0] ? std::string(chunk_err, strnlen(chunk_err, sizeof(chunk_err)))
                                              : "adapter failed";
+                else
+                  sort_chunk(*work, feed.agency);
                 return work;
               }) &
           tbb::make_filter<std::shared_ptr<ChunkWork>, void>(
