@@ -4,6 +4,10 @@
 
 #include <oneapi/tbb/global_control.h>
 
+#include <cstring>
+#include <tuple>
+#include <vector>
+
 #include "canbao/index/segment.h"
 #include "canbao/ingest/ingest.h"
 #include "canbao/manifest/manifest.h"
@@ -141,6 +145,36 @@ TEST(Ingest, MemoryPolicyDoesNotChangeSegments) {
   const std::string tight = ingest_manifest_segments(tmp.path(), tmp / "index-b", 1);  // 1 byte of "memory"
   ASSERT_FALSE(overlapped.empty());
   EXPECT_EQ(tight, overlapped);
+}
+
+}  // namespace
+}  // namespace canbao
+
+namespace canbao {
+namespace {
+
+// sort_segment_records merges per-chunk runs; chunks that are not sorted (data not built by
+// ingestion) are sorted first. Equal keys keep file order: (key, chunk, index).
+TEST(Ingest, SortSegmentRecordsOrdersByKeyThenFileOrder) {
+  SegmentData data;
+  data.agency = Agency::kTax;
+  const std::vector<std::vector<PersonKey>> chunks = {{50, 10, 30, 10}, {10, 20}, {}, {5, 50, 40}, {30}};
+  for (const auto& keys : chunks) {
+    std::vector<char> bytes(keys.size() * sizeof(TaxPacked));
+    for (size_t idx = 0; idx < keys.size(); ++idx) {
+      TaxPacked rec{};
+      rec.head.key = keys[idx];
+      std::memcpy(bytes.data() + idx * sizeof(TaxPacked), &rec, sizeof(rec));
+    }
+    data.record_chunks.push_back(std::move(bytes));
+  }
+  sort_segment_records(data);
+  std::vector<std::tuple<PersonKey, uint32_t, uint32_t>> got;
+  for (const RecordRef& ref : data.order) got.emplace_back(ref.key, ref.chunk, ref.index);
+  const std::vector<std::tuple<PersonKey, uint32_t, uint32_t>> want = {
+      {5, 3, 0},  {10, 0, 1}, {10, 0, 3}, {10, 1, 0}, {20, 1, 1}, {30, 0, 2},
+      {30, 4, 0}, {40, 3, 2}, {50, 0, 0}, {50, 3, 1}};
+  EXPECT_EQ(got, want);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/parallel_sort.h>
 
 #include <algorithm>
 #include <atomic>
@@ -68,22 +67,49 @@ uint64_t SegmentData::add_arena_chunk(std::string bytes) {
 void sort_segment_records(SegmentData& data) {
   const size_t record_size = packed_size(data.agency);
   const size_t chunks = data.record_chunks.size();
-  std::vector<size_t> first(chunks + 1, 0);
-  for (size_t idx = 0; idx < chunks; ++idx) first[idx + 1] = first[idx] + data.record_chunks[idx].size() / record_size;
-  data.order.resize(first[chunks]);
+  std::vector<size_t> bounds(chunks + 1, 0);
+  for (size_t idx = 0; idx < chunks; ++idx) bounds[idx + 1] = bounds[idx] + data.record_chunks[idx].size() / record_size;
+  const size_t count = bounds[chunks];
+  data.order.resize(count);
+  // One run per chunk. Ingestion sorts every chunk by key as it parses it, so runs are normally
+  // sorted already; any that is not (data built otherwise) is sorted here.
   tbb::parallel_for(size_t{0}, chunks, [&](size_t chunk_idx) {
     const auto& chunk = data.record_chunks[chunk_idx];
-    RecordRef* out = data.order.data() + first[chunk_idx];
-    const uint32_t count = static_cast<uint32_t>(first[chunk_idx + 1] - first[chunk_idx]);
-    for (uint32_t idx = 0; idx < count; ++idx)
+    RecordRef* out = data.order.data() + bounds[chunk_idx];
+    const uint32_t size = static_cast<uint32_t>(bounds[chunk_idx + 1] - bounds[chunk_idx]);
+    bool sorted = true;
+    for (uint32_t idx = 0; idx < size; ++idx) {
       out[idx] = {reinterpret_cast<const RecordHead*>(chunk.data() + idx * record_size)->key,
                   static_cast<uint32_t>(chunk_idx), idx};
+      if (idx > 0 && out[idx].key < out[idx - 1].key) sorted = false;
+    }
+    if (!sorted)
+      std::sort(out, out + size, [](const RecordRef& a, const RecordRef& b) {
+        return a.key != b.key ? a.key < b.key : a.index < b.index;
+      });
   });
-  // (chunk, index) is file order, so ties keep line order.
-  tbb::parallel_sort(data.order.begin(), data.order.end(), [](const RecordRef& a, const RecordRef& b) {
-    if (a.key != b.key) return a.key < b.key;
-    return a.chunk != b.chunk ? a.chunk < b.chunk : a.index < b.index;
-  });
+  // Bottom-up merge of the runs, pairs merged in parallel. std::merge takes from the earlier run
+  // on equal keys, and runs are in file order, so ties keep line order: (key, chunk, index).
+  std::vector<RecordRef> spare(count);
+  std::vector<RecordRef>* from = &data.order;
+  std::vector<RecordRef>* to = &spare;
+  const auto key_less = [](const RecordRef& a, const RecordRef& b) { return a.key < b.key; };
+  while (bounds.size() > 2) {
+    const size_t runs = bounds.size() - 1;
+    tbb::parallel_for(size_t{0}, (runs + 1) / 2, [&](size_t pair) {
+      const size_t begin = bounds[2 * pair], middle = bounds[2 * pair + 1];
+      const size_t end = 2 * pair + 2 <= runs ? bounds[2 * pair + 2] : middle;
+      std::merge(from->begin() + begin, from->begin() + middle, from->begin() + middle, from->begin() + end,
+                 to->begin() + begin, key_less);
+    });
+    std::vector<size_t> next;
+    next.reserve(runs / 2 + 2);
+    for (size_t idx = 0; idx < runs; idx += 2) next.push_back(bounds[idx]);
+    next.push_back(bounds[runs]);
+    bounds.swap(next);
+    std::swap(from, to);
+  }
+  if (from != &data.order) data.order.swap(*from);
 }
 
 namespace {
