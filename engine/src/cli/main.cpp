@@ -44,6 +44,13 @@ int main(int argc, char** argv) {
   run->add_option("--index", run_options.index_dir, "Index directory of memory-mapped segments (default: OUT.index)");
   run->add_option("--threads", run_options.threads, "Worker threads (default: all cores)");
   run->add_flag("--rebuild-index", run_options.force_rebuild, "Re-ingest every feed even if its segment is current");
+  std::string split_by;
+  run->add_option("--split-by", split_by, "Also write outreach/<district>.csv per home district for community workers")
+      ->check(CLI::IsMember({"district"}));
+  run->add_flag("--mask-ids", run_options.exports.mask_ids,
+                "In the split outreach lists, keep the first 6 and last 4 ID characters (350203********1234)");
+  run->add_flag("--mask-names", run_options.exports.mask_names,
+                "In the split outreach lists, keep the first character of names (陈**)");
 
   // ingest
   canbao::RunOptions ingest_options;
@@ -91,6 +98,10 @@ int main(int argc, char** argv) {
     auto control = limit_threads(run_options.threads);
     run_options.threads = effective_threads(run_options.threads);
     run_options.progress = ::isatty(2);
+    run_options.exports.split_by_district = split_by == "district";
+    if ((run_options.exports.mask_ids || run_options.exports.mask_names) && !run_options.exports.split_by_district)
+      return fail(canbao::Status::Error("--mask-ids/--mask-names apply to the lists written with --split-by district "
+                                        "(the bureau's own outputs keep full IDs)"));
     canbao::RunReport report;
     if (auto status = canbao::run_job(run_options, report); !status.ok()) return fail(status);
     std::fputs(canbao::format_run_summary(report).c_str(), stdout);

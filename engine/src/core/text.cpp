@@ -53,14 +53,6 @@ size_t leading_dot_len(std::string_view text) {
   return 0;
 }
 
-size_t utf8_len(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead >> 5) == 0x6) return 2;
-  if ((lead >> 4) == 0xE) return 3;
-  if ((lead >> 3) == 0x1E) return 4;
-  return 1;
-}
-
 }  // namespace
 
 std::string_view trim_ascii(std::string_view text) {

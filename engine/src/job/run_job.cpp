@@ -5,12 +5,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 #include "canbao/core/text.h"
 #include "canbao/ingest/ingest.h"
 #include "canbao/match/linker.h"
+#include "canbao/output/output_file.h"
+#include "canbao/output/outreach_exports.h"
 
 namespace canbao {
 
@@ -27,40 +33,12 @@ double seconds_since(Clock::time_point start) {
 constexpr const char* kOutputNames[kOutputFileCount] = {"registry.csv", "outreach.csv", "duplicates.csv",
                                                        "actions.csv", "benefits.csv"};
 
-class OutputStream {
- public:
-  ~OutputStream() {
-    if (file_) std::fclose(file_);
-  }
-  Status open(const std::string& path) {
-    path_ = path;
-    file_ = std::fopen(path.c_str(), "wb");
-    if (!file_) return Status::Error(path + ": cannot create output: " + std::strerror(errno));
-    std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
-    return Status::OK();
-  }
-  Status write(std::string_view bytes) {
-    if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
-      return Status::Error(path_ + ": cannot write output: " + std::strerror(errno));
-    return Status::OK();
-  }
-  Status close() {
-    FILE* file = file_;
-    file_ = nullptr;
-    if (std::fclose(file) != 0) return Status::Error(path_ + ": cannot write output: " + std::strerror(errno));
-    return Status::OK();
-  }
-
- private:
-  std::string path_;
-  FILE* file_ = nullptr;
-};
-
-Status write_text_file(const std::string& path, std::string_view text) {
-  OutputStream file;
-  CANBAO_RETURN_IF_ERROR(file.open(path));
-  CANBAO_RETURN_IF_ERROR(file.write(text));
-  return file.close();
+Status read_text_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(path + ": cannot read: " + std::strerror(errno));
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::Error(path + ": cannot read: " + std::strerror(errno));
+  return Status::OK();
 }
 
 // quarantine.csv: per feed in manifest order, the decoder/adapter rejects and the pending records
@@ -229,6 +207,19 @@ std::string build_summary_json(const RunReport& report) {
   json_counts(json, "duplicates_by_type", report.duplicate_types);
   json_counts(json, "duplicates_by_resolution", report.duplicate_resolutions);
   json_counts(json, "actions", report.actions);
+  json += ",\n  \"outreach_exports\": {\"split_by\": ";
+  json += report.exports.split_by_district ? "\"district\"" : "null";
+  json += std::string(", \"ids_masked\": ") + (report.exports.mask_ids ? "true" : "false");
+  json += std::string(", \"names_masked\": ") + (report.exports.mask_names ? "true" : "false");
+  json += ", \"rows\": {";
+  bool first_export = true;
+  for (const auto& [district, rows] : report.outreach_exports) {
+    json += first_export ? "" : ", ";
+    first_export = false;
+    json_string(json, "outreach/" + district + ".csv");
+    json += ": " + std::to_string(rows);
+  }
+  json += "}}";
   json += ",\n  \"timings_seconds\": {";
   for (size_t idx = 0; idx < report.timings.size(); ++idx) {
     json += idx ? ", " : "";
@@ -332,7 +323,7 @@ Status run_job(const RunOptions& options, RunReport& report) {
   const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine));
 
-  OutputStream files[kOutputFileCount];
+  BufferedFile files[kOutputFileCount];
   const char* headers[kOutputFileCount] = {kRegistryHeader, kOutreachHeader, kDuplicatesHeader, kActionsHeader,
                                            kBenefitsHeader};
   for (int file = 0; file < kOutputFileCount; ++file) {
@@ -347,9 +338,17 @@ Status run_job(const RunOptions& options, RunReport& report) {
     return Status::OK();
   };
   CANBAO_RETURN_IF_ERROR(run_match(segments, links, report.manifest.settings, writer, report.match, &progress));
-  for (OutputStream& file : files) CANBAO_RETURN_IF_ERROR(file.close());
+  for (BufferedFile& file : files) CANBAO_RETURN_IF_ERROR(file.close());
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/plan.csv", report.match.plan.to_csv(report.manifest.settings)));
   report.timings.emplace_back("match_and_write", seconds_since(start));
+  report.exports = options.exports;
+  if (options.exports.split_by_district) {
+    start = Clock::now();
+    std::string outreach;
+    CANBAO_RETURN_IF_ERROR(read_text_file(staging + "/outreach.csv", outreach));
+    CANBAO_RETURN_IF_ERROR(write_outreach_exports(outreach, staging, options.exports, report.outreach_exports));
+    report.timings.emplace_back("exports", seconds_since(start));
+  }
   report.timings.emplace_back("total", seconds_since(total_start));
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/summary.json", build_summary_json(report)));
   return commit_output_dir(staging, options.out_dir);
@@ -396,6 +395,18 @@ std::string format_run_summary(const RunReport& report) {
     text += line;
   }
   text += "outputs: " + report.out_dir + "/{registry,outreach,duplicates,actions,benefits,plan,quarantine}.csv, summary.json\n";
+  if (report.exports.split_by_district) {
+    text += "outreach exports: " + report.out_dir + "/outreach/{";
+    bool first = true;
+    for (const auto& [district, rows] : report.outreach_exports) {
+      text += (first ? "" : ",") + district;
+      first = false;
+    }
+    text += "}.csv";
+    if (report.exports.mask_ids) text += ", IDs masked";
+    if (report.exports.mask_names) text += ", names masked";
+    text += "\n";
+  }
   text += "index:   " + report.index_dir + "\n";
   text += "timings:";
   for (const auto& [stage, seconds] : report.timings) text += " " + stage + " " + format_seconds(seconds) + "s";

@@ -2,6 +2,7 @@
 // All functions are pure and thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -52,6 +53,15 @@ void append_csv_cell(std::string& out, std::string_view cell);
 /// The cell at `index` (0-based) of one CSV line (RFC 4180, quotes removed), or "" when the line
 /// has fewer cells. Quoted cells with `""` come back with both quotes (callers only read tokens).
 std::string_view csv_cell(std::string_view line, int index);
+
+/// Bytes of the UTF-8 sequence a lead byte starts (1 for ASCII and for stray bytes).
+inline size_t utf8_len(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
 
 /// True when the bytes are well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);

@@ -12,6 +12,7 @@
 #include "canbao/core/status.h"
 #include "canbao/manifest/manifest.h"
 #include "canbao/match/matcher.h"
+#include "canbao/output/outreach_exports.h"
 
 namespace canbao {
 
@@ -23,6 +24,7 @@ struct RunOptions {
   bool force_rebuild = false;
   bool progress = false;  // progress bar on stderr
   size_t chunk_bytes = size_t{4} << 20;
+  OutreachExportOptions exports;  // outreach/<district>.csv, masking (issue #5)
 };
 
 struct FeedCounts {
@@ -50,6 +52,8 @@ struct RunReport {
   Counts duplicate_resolutions;  // and by resolution
   Counts actions;                // actions.csv rows by action
   MatchStats match;
+  OutreachExportOptions exports;                        // as run
+  std::map<std::string, uint64_t> outreach_exports;     // outreach/<district>.csv → rows
   std::vector<std::pair<std::string, double>> timings;  // stage -> seconds
 };
 

@@ -1,0 +1,41 @@
+#include "canbao/output/output_file.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace canbao {
+
+BufferedFile::~BufferedFile() {
+  if (file_) std::fclose(file_);
+}
+
+Status BufferedFile::open(const std::string& path) {
+  path_ = path;
+  file_ = std::fopen(path.c_str(), "wb");
+  if (!file_) return Status::Error(path + ": cannot create output: " + std::strerror(errno));
+  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  return Status::OK();
+}
+
+Status BufferedFile::write(std::string_view bytes) {
+  if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
+    return Status::Error(path_ + ": cannot write output: " + std::strerror(errno));
+  return Status::OK();
+}
+
+Status BufferedFile::close() {
+  FILE* file = file_;
+  file_ = nullptr;
+  if (file == nullptr || std::fclose(file) != 0)
+    return Status::Error(path_ + ": cannot write output: " + std::strerror(errno));
+  return Status::OK();
+}
+
+Status write_text_file(const std::string& path, std::string_view text) {
+  BufferedFile file;
+  CANBAO_RETURN_IF_ERROR(file.open(path));
+  CANBAO_RETURN_IF_ERROR(file.write(text));
+  return file.close();
+}
+
+}  // namespace canbao

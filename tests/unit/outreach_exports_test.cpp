@@ -1,0 +1,157 @@
+// Outreach exports for community workers (issue #5): outreach/<district>.csv per home district,
+// IDs masked as SPEC §6 id_masked (first 6 + last 4), names masked to the surname; the bureau's
+// own outreach.csv keeps full IDs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "canbao/output/outreach_exports.h"
+#include "test_util.h"
+
+namespace canbao {
+namespace {
+
+using testing::cli;
+using testing::read_file;
+using testing::run_command;
+using testing::shared_dir;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+TEST(OutreachExports, MaskNameKeepsTheSurnameOnly) {
+  EXPECT_EQ(mask_name("陈晓明"), "陈**");
+  EXPECT_EQ(mask_name("张三"), "张*");
+  EXPECT_EQ(mask_name(" 欧阳娜娜 "), "欧***");
+  EXPECT_EQ(mask_name("迪丽热巴·迪力木拉提"), "迪*********");
+  EXPECT_EQ(mask_name("陈"), "*");  // shown whole otherwise
+  EXPECT_EQ(mask_name("Li Lei"), "L*****");
+  EXPECT_EQ(mask_name(""), "");
+}
+
+TEST(OutreachExports, CsvRecordsWithQuotesCommasAndNewlines) {
+  const std::string text = "a,\"b,c\",\"say \"\"hi\"\"\"\r\n\"two\nlines\",,x\nlast";
+  size_t pos = 0;
+  std::vector<std::string> cells;
+  ASSERT_TRUE(next_csv_record(text, pos, cells));
+  EXPECT_EQ(cells, (std::vector<std::string>{"a", "b,c", "say \"hi\""}));
+  ASSERT_TRUE(next_csv_record(text, pos, cells));
+  EXPECT_EQ(cells, (std::vector<std::string>{"two\nlines", "", "x"}));
+  ASSERT_TRUE(next_csv_record(text, pos, cells));
+  EXPECT_EQ(cells, (std::vector<std::string>{"last"}));
+  EXPECT_FALSE(next_csv_record(text, pos, cells));
+  size_t bad = 0;
+  EXPECT_FALSE(next_csv_record("\"open,quote\n", bad, cells));
+}
+
+const char* kOutreach =
+    "id,name,home_district,address,state,group,suggested_scheme,channel\n"
+    "350203198805208738,陈晓明,350203,\"思明区, 湖滨南路 1 号\",never,other,resident,community:350203\n"
+    "350205197407148459,\"张\"\"三\",350205,,lapsed,employed,employee,unit:913502\n"
+    "350211199208154924,李四,350203,,never,student,resident,school:S1\n";
+
+TEST(OutreachExports, SplitsByDistrictKeepingHeaderOrderAndQuoting) {
+  TempDir tmp;
+  OutreachExportOptions options;
+  options.split_by_district = true;
+  std::map<std::string, uint64_t> rows;
+  ASSERT_TRUE(write_outreach_exports(kOutreach, tmp.path(), options, rows).ok());
+  EXPECT_EQ(rows, (std::map<std::string, uint64_t>{{"350203", 2}, {"350205", 1}}));
+  EXPECT_EQ(read_file(tmp / "outreach/350203.csv"),
+            "id,name,home_district,address,state,group,suggested_scheme,channel\n"
+            "350203198805208738,陈晓明,350203,\"思明区, 湖滨南路 1 号\",never,other,resident,community:350203\n"
+            "350211199208154924,李四,350203,,never,student,resident,school:S1\n");
+  EXPECT_EQ(read_file(tmp / "outreach/350205.csv"),
+            "id,name,home_district,address,state,group,suggested_scheme,channel\n"
+            "350205197407148459,\"张\"\"三\",350205,,lapsed,employed,employee,unit:913502\n");
+}
+
+TEST(OutreachExports, MasksIdsAndNamesWhenAsked) {
+  TempDir tmp;
+  OutreachExportOptions options;
+  options.split_by_district = true;
+  options.mask_ids = true;
+  options.mask_names = true;
+  std::map<std::string, uint64_t> rows;
+  ASSERT_TRUE(write_outreach_exports(kOutreach, tmp.path(), options, rows).ok());
+  const std::string text = read_file(tmp / "outreach/350203.csv");
+  EXPECT_NE(text.find("350203********8738,陈**,350203,"), std::string::npos) << text;
+  EXPECT_NE(text.find("350211********4924,李*,350203,"), std::string::npos) << text;
+  EXPECT_EQ(text.find("350203198805208738"), std::string::npos);  // no full ID leaves the bureau
+  EXPECT_NE(read_file(tmp / "outreach/350205.csv").find("350205********8459,张**,"), std::string::npos);
+}
+
+TEST(OutreachExports, ARowWithoutADistrictIsAnErrorNamingTheLine) {
+  TempDir tmp;
+  OutreachExportOptions options;
+  options.split_by_district = true;
+  std::map<std::string, uint64_t> rows;
+  const Status status = write_outreach_exports(
+      "id,name,home_district\n350203198805208738,a,350203\n350205197407148459,b,../etc\n", tmp.path(), options, rows);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("outreach.csv:3:"), std::string::npos) << status.message();
+  EXPECT_FALSE(fs::exists(tmp / "etc.csv"));
+}
+
+std::string sample_city() { return shared_dir() + "/examples/sample-city"; }
+
+std::set<std::string> lines_without_header(const std::string& text) {
+  std::set<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) lines.insert(line);
+  return lines;
+}
+
+// Through the CLI on the worked example: every outreach row lands in exactly its district's file,
+// outreach.csv itself is unchanged, and the masked lists carry no full ID.
+TEST(OutreachExports, SampleCitySplitCoversOutreachExactly) {
+  if (!fs::exists(sample_city() + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
+  TempDir tmp;
+  const std::string manifest = sample_city() + "/manifest.json";
+  ASSERT_EQ(run_command(cli() + " run " + manifest + " --out " + tmp / "plain").exit_code, 0);
+  const auto split = run_command(cli() + " run " + manifest + " --out " + tmp / "split" + " --split-by district");
+  ASSERT_EQ(split.exit_code, 0) << split.output;
+  const auto masked =
+      run_command(cli() + " run " + manifest + " --out " + tmp / "masked" + " --split-by district --mask-ids --mask-names");
+  ASSERT_EQ(masked.exit_code, 0) << masked.output;
+  const std::string outreach = read_file(tmp / "plain/outreach.csv");
+  EXPECT_EQ(read_file(tmp / "split/outreach.csv"), outreach);
+  EXPECT_EQ(read_file(tmp / "masked/outreach.csv"), outreach);
+
+  std::set<std::string> from_files;
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(tmp / "split/outreach")) {
+    ++files;
+    const std::string district = entry.path().stem().string();
+    for (const std::string& line : lines_without_header(read_file(entry.path().string()))) {
+      EXPECT_NE(line.find("," + district + ","), std::string::npos) << line;  // home_district column
+      EXPECT_TRUE(from_files.insert(line).second) << "row in two files: " << line;
+    }
+  }
+  EXPECT_GE(files, 2u);
+  EXPECT_EQ(from_files, lines_without_header(outreach));
+
+  for (const std::string& row : lines_without_header(outreach)) {
+    const std::string id = row.substr(0, row.find(','));
+    for (const auto& entry : fs::directory_iterator(tmp / "masked/outreach"))
+      EXPECT_EQ(read_file(entry.path().string()).find(id), std::string::npos) << id;
+  }
+  EXPECT_NE(read_file(tmp / "masked/summary.json").find("\"ids_masked\": true"), std::string::npos);
+}
+
+TEST(OutreachExports, MaskingWithoutSplitIsRefused) {
+  if (!fs::exists(sample_city() + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
+  TempDir tmp;
+  const auto run = run_command(cli() + " run " + sample_city() + "/manifest.json --out " + tmp / "out" + " --mask-ids");
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("--split-by district"), std::string::npos) << run.output;
+  EXPECT_FALSE(fs::exists(tmp / "out"));
+}
+
+}  // namespace
+}  // namespace canbao
