@@ -10,6 +10,7 @@
 #include <string>
 
 #include "canbao/job/run_job.h"
+#include "canbao/query/person_index.h"
 #include "canbao/synth/synth.h"
 
 namespace {
@@ -62,6 +63,14 @@ int main(int argc, char** argv) {
 
   // synth
   canbao::SynthOptions synth_options;
+  std::string query_index;
+  std::vector<std::string> query_ids;
+  auto* query = app.add_subcommand("query", "Real-time lookup (实时查询): coverage state, normal records, duplicate "
+                                            "case and home district of citizen IDs, from an index written by `run` "
+                                            "or `ingest` (one JSON line per ID; exit 1 if any ID is invalid or unknown)");
+  query->add_option("--index", query_index, "Index directory (OUT.index of a run)")->required();
+  query->add_option("ids", query_ids, "Citizen ID numbers")->required();
+
   auto* synth = app.add_subcommand("synth", "Write a deterministic synthetic city (feeds, manifest.json, truth file)");
   synth->add_option("--persons", synth_options.persons, "Number of persons")->default_val(synth_options.persons);
   synth->add_option("--seed", synth_options.seed, "Random seed")->default_val(synth_options.seed);
@@ -120,6 +129,17 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(feed.accepted), static_cast<unsigned long long>(feed.quarantined),
                   feed.reused ? "(index reused: feed unchanged)" : "(ingested)");
     return 0;
+  }
+  if (query->parsed()) {
+    std::unique_ptr<canbao::PersonIndex> index;
+    if (auto status = canbao::PersonIndex::Open(query_index, index); !status.ok()) return fail(status);
+    int exit_code = 0;
+    for (const std::string& id : query_ids) {
+      const canbao::PersonAnswer answer = index->lookup(id);
+      std::printf("%s\n", answer.json.c_str());
+      if (!answer.found) exit_code = 1;
+    }
+    return exit_code;
   }
   if (synth->parsed()) {
     auto control = limit_threads(synth_options.threads);

@@ -21,6 +21,7 @@
 
 #include "canbao/core/text.h"
 #include "canbao/ingest/decoder.h"
+#include "canbao/query/person_index.h"
 #include "canbao/records/fields.h"
 
 namespace canbao {
@@ -482,7 +483,8 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
     if (!out[idx].segment) opened[idx] = Segment::Open(segment_path(out[idx].feed_index), out[idx].segment);
   });
   for (const Status& status : opened) CANBAO_RETURN_IF_ERROR(status);
-  return Status::OK();
+  // index.json: the settings and feeds the segments belong to, for `canbao query` / `serve`.
+  return write_index_info(manifest, options.index_dir);
 }
 
 }  // namespace canbao

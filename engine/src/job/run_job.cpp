@@ -87,28 +87,6 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
   return csv;
 }
 
-void json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 std::string format_seconds(double seconds) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.3f", seconds);
@@ -130,13 +108,13 @@ void count_cells(std::string_view text, int column, Counts& counts) {
 
 void json_counts(std::string& json, const char* key, const Counts& counts) {
   json += ",\n  ";
-  json_string(json, key);
+  append_json_string(json, key);
   json += ": {";
   bool first = true;
   for (const auto& [name, count] : counts) {
     json += first ? "" : ", ";
     first = false;
-    json_string(json, name);
+    append_json_string(json, name);
     json += ": " + std::to_string(count);
   }
   json += "}";
@@ -144,24 +122,24 @@ void json_counts(std::string& json, const char* key, const Counts& counts) {
 
 std::string build_summary_json(const RunReport& report) {
   std::string json = "{\n  \"canbao_version\": ";
-  json_string(json, CANBAO_VERSION);
+  append_json_string(json, CANBAO_VERSION);
   json += ",\n  \"manifest\": ";
-  json_string(json, report.manifest.path);
+  append_json_string(json, report.manifest.path);
   json += ",\n  \"city\": ";
-  json_string(json, report.manifest.city_text);
+  append_json_string(json, report.manifest.city_text);
   json += ",\n  \"as_of\": ";
-  json_string(json, format_date(report.manifest.settings.as_of));
+  append_json_string(json, format_date(report.manifest.settings.as_of));
   json += ",\n  \"threads\": " + std::to_string(report.threads);
   json += ",\n  \"index\": ";
-  json_string(json, report.index_dir);
+  append_json_string(json, report.index_dir);
   json += ",\n  \"feeds\": [";
   for (size_t idx = 0; idx < report.feeds.size(); ++idx) {
     const FeedCounts& feed = report.feeds[idx];
     json += idx ? ",\n    {" : "\n    {";
     json += "\"path\": ";
-    json_string(json, feed.path);
+    append_json_string(json, feed.path);
     json += ", \"agency\": ";
-    json_string(json, feed.agency);
+    append_json_string(json, feed.agency);
     json += ", \"read\": " + std::to_string(feed.read) + ", \"accepted\": " + std::to_string(feed.accepted) +
             ", \"linked\": " + std::to_string(feed.linked) + ", \"quarantined\": " + std::to_string(feed.quarantined) +
             ", \"lines\": " + std::to_string(feed.lines) + ", \"bytes\": " + std::to_string(feed.bytes) +
@@ -176,7 +154,7 @@ std::string build_summary_json(const RunReport& report) {
   for (const char* method : {"checksum_repair", "name_birth"}) {
     json += first ? "" : ", ";
     first = false;
-    json_string(json, method);
+    append_json_string(json, method);
     const auto it = report.links.find(method);
     json += ": " + std::to_string(it == report.links.end() ? 0 : it->second);
   }
@@ -185,14 +163,14 @@ std::string build_summary_json(const RunReport& report) {
   for (const auto& [reason, count] : report.quarantine_reasons) {
     json += first ? "" : ", ";
     first = false;
-    json_string(json, reason);
+    append_json_string(json, reason);
     json += ": " + std::to_string(count);
   }
   json += "},\n  \"persons\": " + std::to_string(report.match.persons);
   json += ",\n  \"outputs\": {";
   for (int file = 0; file < kOutputFileCount; ++file) {
     json += file ? ", " : "";
-    json_string(json, kOutputNames[file]);
+    append_json_string(json, kOutputNames[file]);
     json += ": " + std::to_string(report.match.rows[file]);
   }
   json += ", \"plan.csv\": " + std::to_string(report.match.plan.districts().size() + 2);
@@ -216,14 +194,14 @@ std::string build_summary_json(const RunReport& report) {
   for (const auto& [district, rows] : report.outreach_exports) {
     json += first_export ? "" : ", ";
     first_export = false;
-    json_string(json, "outreach/" + district + ".csv");
+    append_json_string(json, "outreach/" + district + ".csv");
     json += ": " + std::to_string(rows);
   }
   json += "}}";
   json += ",\n  \"timings_seconds\": {";
   for (size_t idx = 0; idx < report.timings.size(); ++idx) {
     json += idx ? ", " : "";
-    json_string(json, report.timings[idx].first);
+    append_json_string(json, report.timings[idx].first);
     json += ": " + format_seconds(report.timings[idx].second);
   }
   json += "}\n}\n";

@@ -229,6 +229,20 @@ void evaluate_partition(const std::vector<const Segment*>& segments, const LinkR
 
 }  // namespace
 
+void gather_person(const std::vector<const Segment*>& segments, const LinkResult& links, PersonKey key,
+                   PersonView& view) {
+  view.clear();
+  view.key = key;
+  for (const Segment* segment : segments)
+    for (size_t pos = segment->lower_bound(key); pos < segment->record_count() && segment->key_at(pos) == key; ++pos)
+      append_record(view, segment->agency(), segment->record(pos), *segment, LinkMethod::kDirect);
+  const auto& linked = links.linked;
+  const size_t first = static_cast<size_t>(
+      std::lower_bound(linked.begin(), linked.end(), key, [](const LinkedRef& ref, PersonKey k) { return ref.key < k; }) -
+      linked.begin());
+  add_linked(segments, linked, first, key, view);
+}
+
 Status run_match(const std::vector<const Segment*>& segments, const LinkResult& links, const RunSettings& settings,
                  const PartitionWriter& writer, MatchStats& stats, Progress* progress) {
   stats = MatchStats{};

@@ -27,6 +27,11 @@ void PersonOutcome::clear() {
   in_plan = false;
   plan_district = kNoRegion;
   plan = PlanTally{};
+  status.target = false;
+  status.alive = true;
+  status.state = {};
+  status.home_district = kNoRegion;
+  status.normal.clear();
 }
 
 namespace rules_internal {
@@ -168,6 +173,14 @@ void evaluate_person(const PersonView& person, const RunSettings& settings, Pers
   compute_facts(ev);              // §4
   compute_enrollment_facts(ev);   // §4 paid / normal
   ev.state = r1_coverage_state(ev);
+  PersonStatus& status = out.status;
+  status.target = ev.facts.target;
+  status.alive = ev.facts.alive;
+  status.state = coverage_state_name(ev.state);
+  status.home_district = ev.facts.home_district;
+  status.normal.clear();
+  for (uint32_t idx = 0; idx < person.enrollment.size(); ++idx)
+    if (scratch.enroll[idx].normal) status.normal.push_back(idx);
   registry_row(ev);
   r2_outreach(ev);
   int64_t subsidy_yuan = 0;

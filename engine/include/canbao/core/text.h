@@ -54,6 +54,9 @@ void append_csv_cell(std::string& out, std::string_view cell);
 /// has fewer cells. Quoted cells with `""` come back with both quotes (callers only read tokens).
 std::string_view csv_cell(std::string_view line, int index);
 
+/// Appends `text` as a JSON string literal (quotes, escapes for `"` `\` and control characters).
+void append_json_string(std::string& out, std::string_view text);
+
 /// Bytes of the UTF-8 sequence a lead byte starts (1 for ASCII and for stray bytes).
 inline size_t utf8_len(unsigned char lead) {
   if (lead < 0x80) return 1;

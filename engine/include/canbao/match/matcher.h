@@ -38,6 +38,12 @@ struct MatchStats {
 /// Called serially, in key order, for every partition's rows.
 using PartitionWriter = std::function<Status(const PartitionRows&)>;
 
+/// One person's records from the segments (and the fallback-linked ones), in (feed, line) order
+/// per agency: what run_match builds for each person, for real-time lookups. view.key is set;
+/// no record → an empty view.
+void gather_person(const std::vector<const Segment*>& segments, const LinkResult& links, PersonKey key,
+                   PersonView& view);
+
 /// Gathers every person's records from the segments (plus the fallback-linked records) and
 /// evaluates the rules for each. REQUIRES: segments[i] is the segment of manifest feed i.
 Status run_match(const std::vector<const Segment*>& segments, const LinkResult& links,

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "canbao/rules/person_view.h"
 
@@ -26,6 +28,15 @@ struct PlanTally {
   PlanTally& operator+=(const PlanTally& other);
 };
 
+/// What a real-time lookup reports of a person (issue #5), filled by evaluate_person.
+struct PersonStatus {
+  bool target = false;               // §4 target population
+  bool alive = true;                 // §4 alive
+  std::string_view state;            // R1: insured / lapsed / never
+  Region home_district = kNoRegion;  // §4 home district (kNoRegion: none)
+  std::vector<uint32_t> normal;      // §4 normal records: indices into PersonView::enrollment
+};
+
 /// What one person contributes to the outputs.
 struct PersonOutcome {
   // Complete CSV lines ('\n'-terminated, no header), in SPEC §6 order within this person.
@@ -35,6 +46,7 @@ struct PersonOutcome {
   bool in_plan = false;
   Region plan_district = kNoRegion;
   PlanTally plan;
+  PersonStatus status;
 
   void clear();
 };
