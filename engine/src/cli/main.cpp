@@ -1,4 +1,6 @@
 // canbao command-line interface.
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,9 +10,11 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "canbao/job/run_job.h"
 #include "canbao/query/person_index.h"
+#include "canbao/serve/lookup_server.h"
 #include "canbao/synth/synth.h"
 
 namespace {
@@ -70,6 +74,17 @@ int main(int argc, char** argv) {
                                             "or `ingest` (one JSON line per ID; exit 1 if any ID is invalid or unknown)");
   query->add_option("--index", query_index, "Index directory (OUT.index of a run)")->required();
   query->add_option("ids", query_ids, "Citizen ID numbers")->required();
+
+  std::string serve_index, serve_token_file;
+  int serve_port = 8080, serve_threads = 0;
+  bool serve_quiet = false;
+  auto* serve = app.add_subcommand("serve", "Real-time lookup over HTTP on 127.0.0.1: GET /v1/persons/{id} with "
+                                            "`Authorization: Bearer <token>` (401 without, 400 malformed ID, 404 unknown)");
+  serve->add_option("--index", serve_index, "Index directory (OUT.index of a run)")->required();
+  serve->add_option("--port", serve_port, "TCP port on 127.0.0.1")->default_val(serve_port);
+  serve->add_option("--token-file", serve_token_file, "File holding the bearer token")->required();
+  serve->add_option("--threads", serve_threads, "HTTP worker threads (default: 2 × cores, at least 4)");
+  serve->add_flag("--quiet", serve_quiet, "No access log on stderr");
 
   auto* synth = app.add_subcommand("synth", "Write a deterministic synthetic city (feeds, manifest.json, truth file)");
   synth->add_option("--persons", synth_options.persons, "Number of persons")->default_val(synth_options.persons);
@@ -140,6 +155,37 @@ int main(int argc, char** argv) {
       if (!answer.found) exit_code = 1;
     }
     return exit_code;
+  }
+  if (serve->parsed()) {
+    canbao::ServeOptions options;
+    options.port = serve_port;
+    options.threads = serve_threads;
+    options.access_log = !serve_quiet;
+    if (auto status = canbao::read_token_file(serve_token_file, options.token); !status.ok()) return fail(status);
+    std::unique_ptr<canbao::PersonIndex> index;
+    if (auto status = canbao::PersonIndex::Open(serve_index, index); !status.ok()) return fail(status);
+    // SIGINT/SIGTERM are taken by a thread of their own (sigwait) that stops the server cleanly;
+    // the HTTP threads started later inherit the blocked mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    canbao::LookupServer server(*index, options);
+    if (auto status = server.bind(); !status.ok()) return fail(status);
+    std::thread stopper([&server, signals] {
+      int signal = 0;
+      sigwait(&signals, &signal);
+      server.stop();
+    });
+    std::fprintf(stderr, "canbao serve: http://127.0.0.1:%d/v1/persons/{id} (index %s)\n", server.port(),
+                 serve_index.c_str());
+    const auto status = server.listen();
+    if (stopper.joinable()) {
+      pthread_kill(stopper.native_handle(), SIGTERM);  // listen ended on its own: release the waiter
+      stopper.join();
+    }
+    return status.ok() ? 0 : fail(status);
   }
   if (synth->parsed()) {
     auto control = limit_threads(synth_options.threads);
