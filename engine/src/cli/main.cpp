@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   serve->add_option("--index", serve_index, "Index directory (OUT.index of a run)")->required();
   serve->add_option("--port", serve_port, "TCP port on 127.0.0.1")->default_val(serve_port);
   serve->add_option("--token-file", serve_token_file, "File holding the bearer token")->required();
-  serve->add_option("--threads", serve_threads, "HTTP worker threads (default: 2 × cores, at least 4)");
+  serve->add_option("--threads", serve_threads, "HTTP worker threads, i.e. keep-alive connections served at once (default: 64)");
   serve->add_flag("--quiet", serve_quiet, "No access log on stderr");
 
   auto* synth = app.add_subcommand("synth", "Write a deterministic synthetic city (feeds, manifest.json, truth file)");

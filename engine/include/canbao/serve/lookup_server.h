@@ -27,7 +27,7 @@ std::string loggable_path(std::string_view path);
 struct ServeOptions {
   int port = 8080;          // 0: any free port (tests)
   std::string token;        // bearer token every request must carry
-  int threads = 0;          // HTTP worker threads (0: 2 × cores, at least 4)
+  int threads = 0;          // HTTP worker threads = connections served at once (0: 64)
   bool access_log = true;   // one line per request on stderr
 };
 
