@@ -12,8 +12,10 @@
 #include <iterator>
 #include <memory>
 
+#include "canbao/core/date.h"
 #include "canbao/core/text.h"
 #include "canbao/ingest/ingest.h"
+#include "canbao/job/report_html.h"
 #include "canbao/match/linker.h"
 #include "canbao/output/output_file.h"
 #include "canbao/output/outreach_exports.h"
@@ -102,6 +104,25 @@ void count_cells(std::string_view text, int column, Counts& counts) {
     auto it = counts.find(cell);
     if (it == counts.end()) it = counts.emplace(std::string(cell), 0).first;
     ++it->second;
+    text.remove_prefix(std::min(text.size(), end + 1));
+  }
+}
+
+// benefits.csv rows (id,record_id,scheme,start,paid_on,prior_months,gap_months,benefit_start) by
+// how long after the record's start the benefits begin (R6).
+void count_benefit_waits(std::string_view text, Counts& counts) {
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view row = text.substr(0, end);
+    const auto start = parse_date(csv_cell(row, 3));
+    const auto benefit = parse_date(csv_cell(row, 7));
+    if (start && benefit) {
+      const int days = *benefit - *start;
+      const char* bucket = days <= 0 ? "0 immediate" : days <= 92 ? "1 within 3 months"
+                         : days <= 185 ? "2 3-6 months" : "3 over 6 months";
+      ++counts[bucket];
+    }
     text.remove_prefix(std::min(text.size(), end + 1));
   }
 }
@@ -313,11 +334,17 @@ Status run_job(const RunOptions& options, RunReport& report) {
     count_cells(rows.text[kDuplicatesCsv], 2, report.duplicate_types);        // type
     count_cells(rows.text[kDuplicatesCsv], 6, report.duplicate_resolutions);  // resolution
     count_cells(rows.text[kActionsCsv], 2, report.actions);                   // action
+    count_cells(rows.text[kActionsCsv], 3, report.action_handlers);           // handler
+    count_cells(rows.text[kActionsCsv], 6, report.action_refunds);            // refund
+    count_cells(rows.text[kOutreachCsv], 4, report.outreach_states);          // state
+    count_cells(rows.text[kOutreachCsv], 5, report.outreach_groups);          // group
+    count_benefit_waits(rows.text[kBenefitsCsv], report.benefit_waits);
     return Status::OK();
   };
   CANBAO_RETURN_IF_ERROR(run_match(segments, links, report.manifest.settings, writer, report.match, &progress));
   for (BufferedFile& file : files) CANBAO_RETURN_IF_ERROR(file.close());
-  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/plan.csv", report.match.plan.to_csv(report.manifest.settings)));
+  const std::string plan_csv = report.match.plan.to_csv(report.manifest.settings);
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/plan.csv", plan_csv));
   report.timings.emplace_back("match_and_write", seconds_since(start));
   report.exports = options.exports;
   if (options.exports.split_by_district) {
@@ -327,6 +354,7 @@ Status run_job(const RunOptions& options, RunReport& report) {
     CANBAO_RETURN_IF_ERROR(write_outreach_exports(outreach, staging, options.exports, report.outreach_exports));
     report.timings.emplace_back("exports", seconds_since(start));
   }
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/report.html", build_report_html(report, plan_csv)));
   report.timings.emplace_back("total", seconds_since(total_start));
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/summary.json", build_summary_json(report)));
   return commit_output_dir(staging, options.out_dir);
@@ -372,7 +400,7 @@ std::string format_run_summary(const RunReport& report) {
                   static_cast<long long>(tally.lapsed), static_cast<long long>(tally.never), rate);
     text += line;
   }
-  text += "outputs: " + report.out_dir + "/{registry,outreach,duplicates,actions,benefits,plan,quarantine}.csv, summary.json\n";
+  text += "outputs: " + report.out_dir + "/{registry,outreach,duplicates,actions,benefits,plan,quarantine}.csv, summary.json, report.html\n";
   if (report.exports.split_by_district) {
     text += "outreach exports: " + report.out_dir + "/outreach/{";
     bool first = true;

@@ -51,6 +51,11 @@ struct RunReport {
   Counts duplicate_types;        // duplicates.csv rows by type
   Counts duplicate_resolutions;  // and by resolution
   Counts actions;                // actions.csv rows by action
+  Counts action_handlers;        // … by handler (local / region:<code>)
+  Counts action_refunds;         // … by refund class (empty: no refund cell)
+  Counts outreach_states;        // outreach.csv rows by state (lapsed / never)
+  Counts outreach_groups;        // … by R2 group
+  Counts benefit_waits;          // benefits.csv rows by waiting period (benefit_start − start)
   MatchStats match;
   OutreachExportOptions exports;                        // as run
   std::map<std::string, uint64_t> outreach_exports;     // outreach/<district>.csv → rows

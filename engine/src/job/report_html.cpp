@@ -1,0 +1,213 @@
+#include "canbao/job/report_html.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "canbao/core/date.h"
+#include "canbao/core/text.h"
+#include "canbao/output/outreach_exports.h"
+
+namespace canbao {
+
+namespace {
+
+void append_escaped(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+}
+
+std::string number(double value, int decimals = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, value);
+  return buf;
+}
+
+using Bars = std::vector<std::pair<std::string, double>>;
+
+// A horizontal bar chart as inline SVG. target (when ≥ 0) draws a vertical line at that value.
+void bar_chart(std::string& html, std::string_view id, std::string_view title, const Bars& bars,
+               double target = -1, int decimals = 0, double scale_max = 0) {
+  constexpr int kWidth = 720, kLabel = 220, kBar = 22, kGap = 8, kTop = 10, kRight = 90;
+  const int height = kTop * 2 + static_cast<int>(bars.size()) * (kBar + kGap);
+  double max = scale_max;
+  for (const auto& bar : bars) max = std::max(max, bar.second);
+  if (target > max) max = target;
+  if (max <= 0) max = 1;
+  const double span = kWidth - kLabel - kRight;
+  html += "<figure><figcaption>";
+  append_escaped(html, title);
+  html += "</figcaption><svg class=\"chart\" data-chart=\"";
+  append_escaped(html, id);
+  html += "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(kWidth) + "\" height=\"" +
+          std::to_string(std::max(height, 40)) + "\" viewBox=\"0 0 " + std::to_string(kWidth) + " " +
+          std::to_string(std::max(height, 40)) + "\" role=\"img\">";
+  if (bars.empty()) html += "<text x=\"10\" y=\"25\" class=\"empty\">无 none</text>";
+  int y = kTop;
+  for (const auto& [label, value] : bars) {
+    const double w = std::max(1.0, span * value / max);
+    html += "<text x=\"" + std::to_string(kLabel - 8) + "\" y=\"" + std::to_string(y + 16) + "\" class=\"label\">";
+    append_escaped(html, label);
+    html += "</text><rect class=\"bar\" x=\"" + std::to_string(kLabel) + "\" y=\"" + std::to_string(y) +
+            "\" width=\"" + number(w, 1) + "\" height=\"" + std::to_string(kBar) + "\"/>";
+    html += "<text x=\"" + number(kLabel + w + 6, 1) + "\" y=\"" + std::to_string(y + 16) + "\" class=\"value\">" +
+            number(value, decimals) + "</text>";
+    y += kBar + kGap;
+  }
+  if (target >= 0) {
+    const double x = kLabel + span * target / max;
+    html += "<line class=\"target\" x1=\"" + number(x, 1) + "\" x2=\"" + number(x, 1) + "\" y1=\"2\" y2=\"" +
+            std::to_string(std::max(height, 40) - 2) + "\"/>";
+    html += "<text class=\"target-label\" x=\"" + number(x + 4, 1) + "\" y=\"" + std::to_string(kTop) + "\">目标 target " +
+            number(target, 2) + "</text>";
+  }
+  html += "</svg></figure>\n";
+}
+
+Bars bars_of(const Counts& counts, std::string (*label)(const std::string&) = nullptr) {
+  Bars bars;
+  for (const auto& [name, count] : counts)
+    bars.emplace_back(label ? label(name) : (name.empty() ? std::string("(无 none)") : name), static_cast<double>(count));
+  return bars;
+}
+
+std::string state_label(const std::string& state) {
+  if (state == "lapsed") return "断保 lapsed";
+  if (state == "never") return "未参保 never";
+  return state;
+}
+
+std::string group_label(const std::string& group) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"newborn", "新生儿 newborn"}, {"assisted", "困难群体 assisted"}, {"student", "学生 student"},
+      {"employed", "就业人员 employed"}, {"pensioner", "退休人员 pensioner"}, {"other", "其他 other"}};
+  for (const auto& [key, name] : kNames)
+    if (group == key) return name;
+  return group;
+}
+
+std::string wait_label(const std::string& bucket) {
+  if (bucket.size() > 2 && bucket[1] == ' ') {
+    const std::string rest = bucket.substr(2);
+    if (rest == "immediate") return "即时 from start";
+    if (rest == "within 3 months") return "3个月内 ≤3 months";
+    if (rest == "3-6 months") return "3–6个月 3–6 months";
+    if (rest == "over 6 months") return "6个月以上 >6 months";
+    return rest;
+  }
+  return bucket;
+}
+
+}  // namespace
+
+std::string build_report_html(const RunReport& report, std::string_view plan_csv) {
+  const RunSettings& settings = report.manifest.settings;
+  std::string html;
+  html.reserve(64 << 10);
+  html +=
+      "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>全民参保计划 年度报告 · canbao</title><style>"
+      "body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;margin:24px auto;max-width:980px;color:#222}"
+      "h1{font-size:24px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}"
+      "figure{margin:12px 0}figcaption{font-weight:bold;margin-bottom:4px}"
+      "svg.chart .bar{fill:#3c78b4}svg.chart .label{text-anchor:end;font-size:13px}svg.chart .value{font-size:12px}"
+      "svg.chart .target{stroke:#c0392b;stroke-width:2;stroke-dasharray:5 3}svg.chart .target-label{fill:#c0392b;font-size:12px}"
+      "table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+      "th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}.note{color:#666;font-size:12px}"
+      "</style></head><body>\n";
+  html += "<h1>全民参保计划 年度报告 <small>Universal enrollment — annual report</small></h1>\n<p>统筹区 City ";
+  append_escaped(html, report.manifest.city_text);
+  html += " · 评估日 as of " + format_date(settings.as_of) + " · 计划年度 plan year " +
+          std::to_string(settings.plan_year != 0 ? settings.plan_year : ymd_from_day(settings.as_of).year + 1) +
+          " · 目标参保率 target rate ";
+  append_escaped(html, settings.target_rate_text);
+  html += "</p>\n";
+
+  // R9 plan: the table exactly as plan.csv, and the rate chart from the same rows.
+  html += "<h2>年度参保扩面计划 Annual enrollment plan (R9)</h2>\n";
+  std::vector<std::string> cells;
+  size_t pos = 0;
+  Bars rates, subsidies;
+  html += "<table class=\"plan\">";
+  bool header = true;
+  while (next_csv_record(plan_csv, pos, cells)) {
+    html += header ? "<tr>" : "<tr class=\"plan-row\">";
+    for (const std::string& cell : cells) {
+      html += header ? "<th>" : "<td>";
+      append_escaped(html, cell);
+      html += header ? "</th>" : "</td>";
+    }
+    html += "</tr>";
+    if (!header && cells.size() >= 10 && cells[0] != "total" && cells[0] != "unassigned") {
+      if (!cells[5].empty()) rates.emplace_back(cells[0], std::atof(cells[5].c_str()));
+      subsidies.emplace_back(cells[0], std::atof(cells[9].c_str()));
+    }
+    header = false;
+  }
+  html += "</table>\n";
+  bar_chart(html, "plan-rate", "各区参保率 Enrollment rate by district (R9)", rates, settings.target_rate, 4, 1.0);
+
+  html += "<h2>未参保人员 Uninsured persons (R1/R2)</h2>\n";
+  bar_chart(html, "uninsured-state", "按参保状态 By coverage state (R1)", bars_of(report.outreach_states, state_label));
+  bar_chart(html, "uninsured-group", "按人群 By group (R2)", bars_of(report.outreach_groups, group_label));
+
+  html += "<h2>重复参保 Duplicate enrollment (R3/R4)</h2>\n";
+  bar_chart(html, "duplicate-type", "按类型 Cases by type (R3)", bars_of(report.duplicate_types));
+  bar_chart(html, "duplicate-resolution", "按处理方式 Cases by resolution (R4)", bars_of(report.duplicate_resolutions));
+
+  html += "<h2>处理事项 Actions (R5, R7, R8)</h2>\n";
+  bar_chart(html, "action-type", "按事项 By action", bars_of(report.actions));
+  Counts handlers;  // every other region in one bar
+  for (const auto& [handler, count] : report.action_handlers)
+    handlers[handler.rfind("region:", 0) == 0 ? "region:* 异地 other regions" : handler + " 本地"] += count;
+  bar_chart(html, "action-handler", "按经办方 By handler (X 五(三))", bars_of(handlers));
+  bar_chart(html, "action-refund", "按退费类别 By refund class (N 六, X 四)", bars_of(report.action_refunds));
+  bar_chart(html, "subsidy-district", "财政补助扣减（元）Subsidy deductions by district, yuan (R5)", subsidies);
+
+  html += "<h2>待遇等待期 Benefit waiting periods (R6)</h2>\n";
+  bar_chart(html, "benefit-wait", "待遇起始距参保开始 Benefit start after the record's start",
+            bars_of(report.benefit_waits, wait_label));
+
+  html += "<h2>数据质量 Data quality</h2>\n<table class=\"feeds\"><tr><th>数据源 feed</th><th>部门 agency</th>"
+          "<th>读入 read</th><th>接收 accepted</th><th>补链 linked</th><th>隔离 quarantined</th></tr>";
+  Bars quarantined;
+  for (const FeedCounts& feed : report.feeds) {
+    html += "<tr><td>";
+    append_escaped(html, feed.path);
+    html += "</td><td>";
+    append_escaped(html, feed.agency);
+    html += "</td><td>" + std::to_string(feed.read) + "</td><td>" + std::to_string(feed.accepted) + "</td><td>" +
+            std::to_string(feed.linked) + "</td><td>" + std::to_string(feed.quarantined) + "</td></tr>";
+    quarantined.emplace_back(feed.path, static_cast<double>(feed.quarantined));
+  }
+  html += "</table>\n";
+  bar_chart(html, "quarantine-feed", "各数据源隔离记录 Quarantined records per feed", quarantined);
+  bar_chart(html, "quarantine-reason", "隔离原因 Quarantine reasons", bars_of(report.quarantine_reasons));
+  bar_chart(html, "link-method", "补链方式 Fallback links by method (SPEC §2)", bars_of(report.links));
+
+  html += "<h2>运行耗时 Run timings</h2>\n";
+  Bars timings;
+  for (const auto& [stage, seconds] : report.timings)
+    if (stage != "total") timings.emplace_back(stage, seconds);
+  bar_chart(html, "timings", "各阶段耗时（秒）Seconds per stage", timings, -1, 3);
+  html += "<p class=\"note\">canbao · " + std::to_string(report.threads) + " thread(s) · ";
+  append_escaped(html, report.manifest.path);
+  html += "</p>\n";
+  // For checks in a real browser: every chart records the size it was laid out at.
+  html += "<script>window.addEventListener('load',function(){document.querySelectorAll('svg.chart').forEach("
+          "function(s){var r=s.getBoundingClientRect();s.setAttribute('data-rendered-width',Math.round(r.width));"
+          "s.setAttribute('data-rendered-height',Math.round(r.height));});document.body.setAttribute('data-ready','1');});"
+          "</script>\n</body></html>\n";
+  return html;
+}
+
+}  // namespace canbao
