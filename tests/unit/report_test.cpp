@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
@@ -76,6 +77,13 @@ TEST_F(ReportTest, IsSelfContainedWithEveryChartAndThePlanTable) {
   EXPECT_EQ(html.find("href=\"http"), std::string::npos);
   EXPECT_EQ(html.find("url("), std::string::npos);
   EXPECT_EQ(html_plan_rows(html), plan_rows(read_file(tmp_ / "out/plan.csv")));  // R9 as written
+  // Quarantine reasons per feed: one table row per (feed, reason) with quarantine.csv's count.
+  std::map<std::string, int> counts;
+  for (const auto& row : plan_rows(read_file(tmp_ / "out/quarantine.csv")))
+    if (row.size() >= 4 && row[0] != "feed") ++counts["<tr><td>" + row[0] + "</td><td>" + row[3] + "</td><td>"];
+  ASSERT_FALSE(counts.empty());
+  for (const auto& [prefix, count] : counts)
+    EXPECT_NE(html.find(prefix + std::to_string(count) + "</td></tr>"), std::string::npos) << prefix << count;
 }
 
 std::string find_chromium() {

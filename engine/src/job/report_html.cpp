@@ -192,6 +192,16 @@ std::string build_report_html(const RunReport& report, std::string_view plan_csv
   html += "</table>\n";
   bar_chart(html, "quarantine-feed", "各数据源隔离记录 Quarantined records per feed", quarantined);
   bar_chart(html, "quarantine-reason", "隔离原因 Quarantine reasons", bars_of(report.quarantine_reasons));
+  html += "<table class=\"quarantine\"><tr><th>数据源 feed</th><th>隔离原因 reason</th><th>记录 records</th></tr>";
+  for (const FeedCounts& feed : report.feeds)
+    for (const auto& [reason, count] : feed.quarantine_reasons) {
+      html += "<tr><td>";
+      append_escaped(html, feed.path);
+      html += "</td><td>";
+      append_escaped(html, reason);
+      html += "</td><td>" + std::to_string(count) + "</td></tr>";
+    }
+  html += "</table>\n";
   bar_chart(html, "link-method", "补链方式 Fallback links by method (SPEC §2)", bars_of(report.links));
 
   html += "<h2>运行耗时 Run timings</h2>\n";

@@ -82,6 +82,7 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
       append_csv_cell(csv, row.masked);
       csv += '\n';
       ++report.quarantine_reasons[std::string(row.reason)];
+      ++report.feeds[seg_idx].quarantine_reasons[std::string(row.reason)];
     }
     report.feeds[seg_idx].quarantined = rows.size();
     report.quarantine_rows += rows.size();
