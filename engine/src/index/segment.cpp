@@ -1,5 +1,7 @@
 #include "canbao/index/segment.h"
 
+#include "canbao/core/failpoint.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -260,6 +262,7 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   ok = ok && pwrite_all(fd, quarantine.data(), quarantine.size() * sizeof(QuarantineEntry), header.quarantine_off);
   ok = ok && pwrite_all(fd, tail.data(), tail.size(), header.arena_off + text_size);
   ok = ok && ::ftruncate(fd, static_cast<off_t>(header.file_size)) == 0;  // alignment gaps at the end
+  failpoint("ingest.segment_half_written");  // every byte but the header is written
   // The header goes last: a file cut short never carries a valid header.
   ok = ok && pwrite_all(fd, &header, sizeof(header), 0);
   if (!ok) {

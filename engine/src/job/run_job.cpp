@@ -1,5 +1,6 @@
 #include "canbao/job/run_job.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <memory>
 
 #include "canbao/core/date.h"
+#include "canbao/core/failpoint.h"
 #include "canbao/core/text.h"
 #include "canbao/ingest/ingest.h"
 #include "canbao/job/report_html.h"
@@ -232,6 +234,7 @@ std::string build_summary_json(const RunReport& report) {
 
 // Moves a finished staging directory into place as out_dir.
 Status commit_output_dir(const std::string& staging, const std::string& out_dir) {
+  failpoint("output.before_rename");
   std::error_code ec;
   const std::string old = out_dir + ".old-" + std::to_string(::getpid());
   const bool had_old = fs::exists(out_dir, ec);
@@ -239,6 +242,7 @@ Status commit_output_dir(const std::string& staging, const std::string& out_dir)
     fs::rename(out_dir, old, ec);
     if (ec) return Status::Error(out_dir + ": cannot replace the output directory: " + ec.message());
   }
+  failpoint("output.between_renames");
   fs::rename(staging, out_dir, ec);
   if (ec) {
     if (had_old) fs::rename(old, out_dir, ec);
@@ -246,6 +250,26 @@ Status commit_output_dir(const std::string& staging, const std::string& out_dir)
   }
   if (had_old) fs::remove_all(old, ec);
   return Status::OK();
+}
+
+// A killed run leaves `OUT.tmp-<pid>` (outputs being written) and perhaps `OUT.old-<pid>` (the
+// previous outputs, moved aside just before the new ones were renamed into place). Neither is ever
+// read; they are removed by the next run once their process is gone.
+void remove_stale_siblings(const std::string& out_dir) {
+  const fs::path out = fs::absolute(fs::path(out_dir)).lexically_normal();
+  const std::string base = out.filename().string();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(out.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    for (const char* tag : {".tmp-", ".old-"}) {
+      const std::string prefix = base + tag;
+      if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string pid_text = name.substr(prefix.size());
+      if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+      if (pid == ::getpid() || (::kill(pid, 0) == -1 && errno == ESRCH)) fs::remove_all(entry.path(), ec);
+    }
+  }
 }
 
 Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<AdapterRegistry>& registry,
@@ -313,6 +337,7 @@ Status run_job(const RunOptions& options, RunReport& report) {
   report.timings.emplace_back("link", seconds_since(start));
 
   // Outputs go to a staging directory beside out_dir, renamed into place at the end.
+  remove_stale_siblings(options.out_dir);
   const std::string staging = options.out_dir + ".tmp-" + std::to_string(::getpid());
   std::error_code ec;
   fs::remove_all(staging, ec);
@@ -332,6 +357,7 @@ Status run_job(const RunOptions& options, RunReport& report) {
   }
   const PartitionWriter writer = [&](const PartitionRows& rows) -> Status {
     for (int file = 0; file < kOutputFileCount; ++file) CANBAO_RETURN_IF_ERROR(files[file].write(rows.text[file]));
+    failpoint("match.partition_written");
     count_cells(rows.text[kDuplicatesCsv], 2, report.duplicate_types);        // type
     count_cells(rows.text[kDuplicatesCsv], 6, report.duplicate_resolutions);  // resolution
     count_cells(rows.text[kActionsCsv], 2, report.actions);                   // action
