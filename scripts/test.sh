@@ -14,11 +14,13 @@ fi
 CANBAO_WERROR="${CANBAO_WERROR:-ON}" bash scripts/build.sh -DCANBAO_WERROR="${CANBAO_WERROR:-ON}"
 (cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j "${JOBS:-2}" --timeout 1200)
 if [ "${CANBAO_SANITIZERS:-1}" != 0 ]; then
-  # -O1 keeps the instrumented build and run to ~3.5 minutes on 2 cores. ThreadSanitizer is not
+  # -O1 keeps the instrumented build and run to ~3.5 minutes on 2 cores. Warnings are enforced by
+  # the build above; here GCC 12 gives false -Wmaybe-uninitialized inside <regex> and <functional>
+  # under ASan, so they do not stop the build. ThreadSanitizer is not
   # run: Debian's libtbb is not instrumented, so every parallel_for reports false races
   # (docs/DECISIONS.md).
   cd "$root"
   BUILD_DIR=build-asan bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DCANBAO_SANITIZE=address,undefined \
-    -DCANBAO_BUILD_BENCHMARKS=OFF -DCANBAO_WERROR="${CANBAO_WERROR:-ON}"
+    -DCANBAO_BUILD_BENCHMARKS=OFF -DCANBAO_WERROR=OFF
   (cd build-asan && ctest --output-on-failure -j "${JOBS:-2}" --timeout 1200)
 fi
