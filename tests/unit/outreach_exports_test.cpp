@@ -32,21 +32,6 @@ TEST(OutreachExports, MaskNameKeepsTheSurnameOnly) {
   EXPECT_EQ(mask_name(""), "");
 }
 
-TEST(OutreachExports, CsvRecordsWithQuotesCommasAndNewlines) {
-  const std::string text = "a,\"b,c\",\"say \"\"hi\"\"\"\r\n\"two\nlines\",,x\nlast";
-  size_t pos = 0;
-  std::vector<std::string> cells;
-  ASSERT_TRUE(next_csv_record(text, pos, cells));
-  EXPECT_EQ(cells, (std::vector<std::string>{"a", "b,c", "say \"hi\""}));
-  ASSERT_TRUE(next_csv_record(text, pos, cells));
-  EXPECT_EQ(cells, (std::vector<std::string>{"two\nlines", "", "x"}));
-  ASSERT_TRUE(next_csv_record(text, pos, cells));
-  EXPECT_EQ(cells, (std::vector<std::string>{"last"}));
-  EXPECT_FALSE(next_csv_record(text, pos, cells));
-  size_t bad = 0;
-  EXPECT_FALSE(next_csv_record("\"open,quote\n", bad, cells));
-}
-
 const char* kOutreach =
     "id,name,home_district,address,state,group,suggested_scheme,channel\n"
     "350203198805208738,陈晓明,350203,\"思明区, 湖滨南路 1 号\",never,other,resident,community:350203\n"

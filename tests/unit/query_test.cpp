@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "canbao/output/outreach_exports.h"
+#include "canbao/core/text.h"
 #include "canbao/query/person_index.h"
 #include "test_util.h"
 

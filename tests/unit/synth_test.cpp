@@ -41,29 +41,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 std::vector<std::string> csv_cells(const std::string& line) {
   std::vector<std::string> cells;
-  std::string cur;
-  bool quoted = false;
-  for (size_t pos = 0; pos < line.size(); ++pos) {
-    const char ch = line[pos];
-    if (quoted) {
-      if (ch == '"' && pos + 1 < line.size() && line[pos + 1] == '"') {
-        cur.push_back('"');
-        ++pos;
-      } else if (ch == '"') {
-        quoted = false;
-      } else {
-        cur.push_back(ch);
-      }
-    } else if (ch == '"') {
-      quoted = true;
-    } else if (ch == ',') {
-      cells.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(ch);
-    }
-  }
-  cells.push_back(cur);
+  split_csv_line(line, cells);
   return cells;
 }
 

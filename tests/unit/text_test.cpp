@@ -52,5 +52,28 @@ TEST(Text, NameIsNormalExactlyWhenNormalisingChangesNothing) {
   EXPECT_FALSE(name_is_normal("陈 晓明"));
 }
 
+TEST(Text, CsvRecordsWithQuotesCommasAndNewlines) {
+  const std::string text = "a,\"b,c\",\"say \"\"hi\"\"\"\r\n\"two\nlines\",,x\nlast";
+  size_t pos = 0;
+  std::vector<std::string> cells;
+  ASSERT_TRUE(next_csv_record(text, pos, cells));
+  EXPECT_EQ(cells, (std::vector<std::string>{"a", "b,c", "say \"hi\""}));
+  ASSERT_TRUE(next_csv_record(text, pos, cells));
+  EXPECT_EQ(cells, (std::vector<std::string>{"two\nlines", "", "x"}));
+  ASSERT_TRUE(next_csv_record(text, pos, cells));
+  EXPECT_EQ(cells, (std::vector<std::string>{"last"}));
+  EXPECT_FALSE(next_csv_record(text, pos, cells));
+  size_t bad = 0;
+  EXPECT_FALSE(next_csv_record("\"open,quote\n", bad, cells));
+}
+
+TEST(Text, SplitCsvLineAlwaysGivesACell) {
+  std::vector<std::string> cells;
+  split_csv_line("", cells);
+  EXPECT_EQ(cells, (std::vector<std::string>{""}));
+  split_csv_line("a,\"b,\"\"c\"\"\",", cells);
+  EXPECT_EQ(cells, (std::vector<std::string>{"a", "b,\"c\"", ""}));
+}
+
 }  // namespace
 }  // namespace canbao

@@ -233,4 +233,35 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+bool next_csv_record(std::string_view text, size_t& pos, std::vector<std::string>& cells) {
+  cells.clear();
+  if (pos >= text.size()) return false;
+  std::string cell;
+  bool quoted = false;
+  while (pos < text.size()) {
+    const char c = text[pos++];
+    if (quoted) {
+      if (c != '"') {
+        cell.push_back(c);
+      } else if (pos < text.size() && text[pos] == '"') {
+        cell.push_back('"');
+        ++pos;
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      cells.push_back(std::move(cell));
+      cell.clear();
+    } else if (c == '\n') {
+      break;
+    } else if (c != '\r') {
+      cell.push_back(c);
+    }
+  }
+  cells.push_back(std::move(cell));
+  return !quoted;
+}
+
 }  // namespace canbao

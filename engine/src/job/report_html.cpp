@@ -7,7 +7,6 @@
 
 #include "canbao/core/date.h"
 #include "canbao/core/text.h"
-#include "canbao/output/outreach_exports.h"
 
 namespace canbao {
 

@@ -37,38 +37,6 @@ std::string mask_name(std::string_view name) {
   return out;
 }
 
-bool next_csv_record(std::string_view text, size_t& pos, std::vector<std::string>& cells) {
-  cells.clear();
-  if (pos >= text.size()) return false;
-  std::string cell;
-  bool quoted = false;
-  while (pos < text.size()) {
-    const char c = text[pos++];
-    if (quoted) {
-      if (c != '"') {
-        cell.push_back(c);
-      } else if (pos < text.size() && text[pos] == '"') {
-        cell.push_back('"');
-        ++pos;
-      } else {
-        quoted = false;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.push_back(std::move(cell));
-      cell.clear();
-    } else if (c == '\n') {
-      break;
-    } else if (c != '\r') {
-      cell.push_back(c);
-    }
-  }
-  if (quoted) return false;
-  cells.push_back(std::move(cell));
-  return true;
-}
-
 Status write_outreach_exports(std::string_view outreach_csv, const std::string& dir,
                               const OutreachExportOptions& options, std::map<std::string, uint64_t>& rows_by_district) {
   rows_by_district.clear();

@@ -9,7 +9,6 @@
 #include "canbao/core/date.h"
 #include "canbao/core/text.h"
 #include "canbao/match/matcher.h"
-#include "canbao/output/outreach_exports.h"
 #include "canbao/output/output_file.h"
 #include "canbao/rules/rules.h"
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "canbao/adapter_abi.h"
+#include "canbao/core/text.h"
 #include "synth_internal.h"
 
 namespace canbao::synth {
@@ -340,29 +341,13 @@ void emit_hr(SPerson& p, const SHr& h, Rng& v, FeedBuffers& out) {
   finish(p, h.dirty, kFeedHr, out);
 }
 
-void append_csv(std::string& out, std::string_view cell) {
-  bool quote = false;
-  for (char ch : cell)
-    if (ch == ',' || ch == '"' || ch == '\n' || ch == '\r') quote = true;
-  if (!quote) {
-    out += cell;
-    return;
-  }
-  out.push_back('"');
-  for (char ch : cell) {
-    if (ch == '"') out.push_back('"');
-    out.push_back(ch);
-  }
-  out.push_back('"');
-}
-
 void emit_ps(SPerson& p, const SPs& r, Rng& v, FeedBuffers& out) {
   const DirtySpec* dirt = r.dirty >= 0 ? &p.dirty[static_cast<size_t>(r.dirty)] : nullptr;
   std::string line;
   line += dirt && !dirt->name.empty() ? dirt->name : p.name;
   line.push_back(',');
   if (!dirt) line += clean_id(p, v, kFeedPs);
-  else if (dirt->id_present) append_csv(line, dirt->raw_id);
+  else if (dirt->id_present) append_csv_cell(line, dirt->raw_id);
   line.push_back(',');
   const bool male = dirt && dirt->with_birth ? dirt->sex_male : p.male;
   if (!dirt || !dirt->with_birth || dirt->with_sex) line += male ? "男" : "女";
@@ -375,7 +360,7 @@ void emit_ps(SPerson& p, const SPs& r, Rng& v, FeedBuffers& out) {
   line.push_back(',');
   if (r.residence) line += std::to_string(r.residence);
   line.push_back(',');
-  append_csv(line, r.address);
+  append_csv_cell(line, r.address);
   line.push_back(',');
   if (r.permit) line += std::to_string(r.permit);
   line.push_back(',');

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "canbao/core/text.h"
 #include "canbao/synth/synth.h"
 #include "synth_internal.h"
 
@@ -18,35 +19,6 @@ namespace canbao {
 namespace {
 
 using synth::mix64;
-
-void split_csv(std::string_view line, std::vector<std::string>& cells) {
-  cells.clear();
-  std::string cur;
-  bool quoted = false;
-  for (size_t pos = 0; pos < line.size(); ++pos) {
-    const char ch = line[pos];
-    if (quoted) {
-      if (ch == '"') {
-        if (pos + 1 < line.size() && line[pos + 1] == '"') {
-          cur.push_back('"');
-          ++pos;
-        } else {
-          quoted = false;
-        }
-      } else {
-        cur.push_back(ch);
-      }
-    } else if (ch == '"') {
-      quoted = true;
-    } else if (ch == ',') {
-      cells.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur.push_back(ch);
-    }
-  }
-  cells.push_back(std::move(cur));
-}
 
 uint64_t hash_cells(const std::vector<std::string>& cells, size_t first, const std::vector<int>& pick) {
   uint64_t h = 0xCBF29CE484222325ULL;
@@ -165,7 +137,7 @@ bool read_output(const std::string& path, const Output& out, std::string& error,
   bool header_ok = true;
   const bool found = for_each_line(path, [&](uint64_t line_no, std::string_view line) {
     if (!header_ok) return;
-    split_csv(line, cells);
+    split_csv_line(line, cells);
     if (line_no == 1) {
       for (const std::string& col : out.columns) {
         const auto it = std::find(cells.begin(), cells.end(), col);
@@ -202,7 +174,7 @@ bool run_eval(const std::string& truth_path, const std::string& out_dir, EvalRep
       if (line_no == 1 && line.substr(0, 5) != "kind,") truth_ok = false;
       return;
     }
-    split_csv(line, cells);
+    split_csv_line(line, cells);
     const std::string& kind = cells[0];
     if (kind == "link") {
       if (cells.size() < 8) return;
@@ -309,7 +281,7 @@ bool run_eval(const std::string& truth_path, const std::string& out_dir, EvalRep
   if (need_examples) {
     for_each_line(truth_path, [&](uint64_t line_no, std::string_view line) {
       if (line_no == 1 || line.empty()) return;
-      split_csv(line, cells);
+      split_csv_line(line, cells);
       for (const Output& out : outputs()) {
         if (cells[0] != out.kind || cells.size() < out.columns.size() + 1) continue;
         categorize(out.kind, cells, 1, keyed);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace canbao {
 
@@ -64,6 +65,18 @@ inline size_t utf8_len(unsigned char lead) {
   if ((lead >> 4) == 0xE) return 3;
   if ((lead >> 3) == 0x1E) return 4;
   return 1;
+}
+
+/// Splits one RFC 4180 record starting at text[pos] into cells (quotes removed, "" unescaped; a
+/// quoted cell may hold newlines); advances pos past the record's line end. False at the end of
+/// text (no cells), or for a record with an unterminated quote (its cells so far are kept).
+bool next_csv_record(std::string_view text, size_t& pos, std::vector<std::string>& cells);
+
+/// The cells of one CSV line (at least one, "" for an empty line).
+inline void split_csv_line(std::string_view line, std::vector<std::string>& cells) {
+  size_t pos = 0;
+  next_csv_record(line, pos, cells);
+  if (cells.empty()) cells.emplace_back();
 }
 
 /// True when the bytes are well-formed UTF-8.

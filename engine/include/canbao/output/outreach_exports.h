@@ -23,11 +23,6 @@ struct OutreachExportOptions {
 /// point) replaced by `*` ("陈晓明" → "陈**"); a one-character name becomes "*"; trimmed first.
 std::string mask_name(std::string_view name);
 
-/// Splits one RFC 4180 record starting at text[pos] into cells (quotes removed, "" unescaped);
-/// advances pos past the record's line end. False at the end of text or on a malformed record
-/// (an unterminated quote).
-bool next_csv_record(std::string_view text, size_t& pos, std::vector<std::string>& cells);
-
 /// Reads `outreach_csv` (the run's outreach.csv) and writes `dir`/outreach/<district>.csv, one per
 /// home district with the same header, rows in the same order. rows_by_district receives the row
 /// count of every file written. An outreach row without a 6-digit home district is an error (the
