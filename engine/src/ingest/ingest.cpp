@@ -15,6 +15,7 @@
 #include <boost/interprocess/mapped_region.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -263,7 +264,10 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
   uint64_t first_line = 1;
   size_t offset = adapter->body_start(ctx, &first_line);
   uint64_t next_line = first_line;
-  std::string error;
+  std::string error;  // written by the output stage only; read after the pipeline
+  // The reader stage runs concurrently with the output stage: it sees a chunk error through this
+  // flag, never by reading `error` (a data race ThreadSanitizer found).
+  std::atomic<bool> failed{false};
   const size_t record_size = packed_size(feed.agency);
   const size_t tokens = static_cast<size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
   // With a mapped feed, pages every chunk before has been parsed are unmapped as the writer passes
@@ -276,7 +280,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
       tbb::make_filter<void, std::shared_ptr<ChunkWork>>(
           tbb::filter_mode::serial_in_order,
           [&](tbb::flow_control& fc) -> std::shared_ptr<ChunkWork> {
-            if (offset >= size || !error.empty()) {
+            if (offset >= size || failed.load(std::memory_order_relaxed)) {
               fc.stop();
               return nullptr;
             }
@@ -325,6 +329,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                 if (!error.empty()) return;
                 if (!work->error.empty()) {
                   error = work->error;
+                  failed.store(true, std::memory_order_relaxed);
                   return;
                 }
                 append_chunk(*work, feed_index, next_line, out);

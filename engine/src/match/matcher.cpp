@@ -5,6 +5,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 
 namespace canbao {
@@ -253,14 +254,17 @@ Status run_match(const std::vector<const Segment*>& segments, const LinkResult& 
   if (progress) progress->start("match + rules", total_records, "rec");
   tbb::enumerable_thread_specific<Worker> workers;
   size_t next_part = 0;
-  Status status;
+  Status status;  // written by the output stage only; read after the pipeline
+  // The input stage runs concurrently with the output stage, so it learns of a failed write
+  // through this flag, never by reading `status` (a data race ThreadSanitizer found).
+  std::atomic<bool> failed{false};
   const size_t tokens = static_cast<size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
   tbb::parallel_pipeline(
       tokens,
       tbb::make_filter<void, std::shared_ptr<PartitionWork>>(
           tbb::filter_mode::serial_in_order,
           [&](tbb::flow_control& fc) -> std::shared_ptr<PartitionWork> {
-            if (next_part + 1 >= bounds.size() || !status.ok()) {
+            if (next_part + 1 >= bounds.size() || failed.load(std::memory_order_relaxed)) {
               fc.stop();
               return nullptr;
             }
@@ -280,6 +284,7 @@ Status run_match(const std::vector<const Segment*>& segments, const LinkResult& 
               tbb::filter_mode::serial_in_order, [&](std::shared_ptr<PartitionWork> work) {
                 if (!status.ok()) return;
                 status = writer(work->rows);
+                if (!status.ok()) failed.store(true, std::memory_order_relaxed);
                 stats.persons += work->rows.persons;
                 for (int file = 0; file < kOutputFileCount; ++file) stats.rows[file] += work->rows.rows[file];
                 stats.plan.merge(work->plan);
