@@ -160,6 +160,32 @@ bool valid_utf8(std::string_view text) {
   return is_ascii(text.data(), text.size()) || simdjson::validate_utf8(text.data(), text.size());
 }
 
+// True when a file declared GBK is really UTF-8: it holds non-ASCII text and all of it is valid
+// UTF-8 (GBK text with Chinese characters is practically never valid UTF-8, while UTF-8 text read
+// as GBK silently decodes into wrong characters). Scans in blocks and stops at the first block
+// that is not UTF-8, so a real GBK file costs one block.
+bool gbk_file_is_utf8(const char* data, size_t size) {
+  constexpr size_t kBlock = size_t{1} << 20;
+  bool non_ascii = false;
+  for (size_t pos = 0; pos < size;) {
+    size_t end = size - pos > kBlock ? pos + kBlock : size;
+    // End the block on a character boundary (before any continuation bytes 10xxxxxx).
+    for (int back = 0; end < size && back < 3 && (static_cast<unsigned char>(data[end]) & 0xC0) == 0x80; ++back) --end;
+    if (!is_ascii(data + pos, end - pos)) {
+      if (!simdjson::validate_utf8(data + pos, end - pos)) return false;
+      non_ascii = true;
+    }
+    pos = end;
+  }
+  return non_ascii;
+}
+
+// The end of the line that starts at `pos` (after its '\n', or `limit`).
+size_t line_end_from(const char* data, size_t pos, size_t limit) {
+  const void* newline = std::memchr(data + pos, '\n', limit - pos);
+  return newline != nullptr ? static_cast<size_t>(static_cast<const char*>(newline) - data) + 1 : limit;
+}
+
 void* csv_open(const canbao_feed_options* options, const char* data, size_t size, char* err,
                size_t err_size) noexcept {
   try {
@@ -188,6 +214,12 @@ void* csv_open(const canbao_feed_options* options, const char* data, size_t size
     std::string_view header_raw = strip_line_end(data, header_begin, header.end);
     std::string decoded;
     std::string_view header_text = header_raw;
+    if (ctx->encoding == Encoding::kGbk && gbk_file_is_utf8(data, size)) {
+      write_err(err, err_size,
+                std::string(path) + ": declared gbk, but the file is UTF-8 (its non-ASCII text is all valid UTF-8); "
+                                    "set \"encoding\": \"utf-8\" in the manifest");
+      return nullptr;
+    }
     if (ctx->encoding == Encoding::kGbk) {
       GbkDecoder gbk;
       size_t len = 0;
@@ -211,7 +243,11 @@ void* csv_open(const canbao_feed_options* options, const char* data, size_t size
       write_line_err(err, err_size, path, 1, "unterminated quoted cell in the header");
       return nullptr;
     }
-    if (header_text.empty()) names.clear();  // an empty file has no columns
+    // An empty file (or one of blank space) has no columns and no records: nothing to map.
+    bool empty_file = true;
+    for (size_t pos = header_begin; pos < size && empty_file; ++pos)
+      empty_file = data[pos] == '\n' || is_blank(data + pos, 1);
+    if (header_text.empty()) names.clear();
 
     KeyTable keys;
     keys.build(options->column_names);
@@ -226,7 +262,7 @@ void* csv_open(const canbao_feed_options* options, const char* data, size_t size
       }
     }
     for (int field = 0; field < CANBAO_F_COUNT; ++field) {
-      if (keys.explicit_key(field) && (assigned & (uint32_t{1} << field)) == 0) {
+      if (!empty_file && keys.explicit_key(field) && (assigned & (uint32_t{1} << field)) == 0) {
         write_line_err(err, err_size, path, 1,
                        "column '" + std::string(keys.key_of(field)) + "' (field " +
                            std::string(field_name(field)) + ") not in header");
@@ -271,7 +307,10 @@ size_t csv_chunk_end(void* ctx_ptr, size_t begin, size_t target) noexcept {
       if (last_newline != nullptr) pos = static_cast<size_t>(static_cast<const char*>(last_newline) - data) + 1;
       if (pos >= limit) break;
     }
-    pos = scan_record(data, pos, ctx.size).end;
+    const RecordSpan span = scan_record(data, pos, ctx.size);
+    // A quote never closed before the end of the file: the record is only its own line (as in
+    // csv_parse), so a stray quote does not swallow the rest of the file.
+    pos = span.unterminated ? line_end_from(data, pos, ctx.size) : span.end;
   }
   return pos;
 }
@@ -313,6 +352,13 @@ int64_t csv_parse(void* ctx_ptr, size_t begin, size_t end, const canbao_record_s
     size_t pos = begin;
     while (pos < end) {
       RecordSpan span = scan_record(data, pos, end);
+      if (span.unterminated) {
+        // An opening quote that no later quote closes: quarantine its line alone (bad_quote) and
+        // read the lines after it as records again. (A stray quote that a later one does close
+        // still joins the lines between them, as RFC 4180 reads them.)
+        span.end = line_end_from(data, pos, end);
+        span.newlines = data[span.end - 1] == '\n' ? 1 : 0;
+      }
       uint64_t record_line = line_no;
       line_no += span.newlines + (data[span.end - 1] == '\n' ? 0 : 1);
       std::string_view raw = strip_line_end(data, pos, span.end);

@@ -163,9 +163,12 @@ TEST(AdapterCsv, InvalidHeaderEncodingFailsOpen) {
   EXPECT_EQ(result.open_error, "x.csv:1: header is not valid UTF-8");
 }
 
+// A quote nothing closes quarantines its own line only; the lines after it are records again
+// (issue #6 regression: it used to swallow the rest of the file).
 TEST(AdapterCsv, UnterminatedQuoteIsBadQuote) {
   FeedResult result = run("id,name\n1,A\n2,\"never closed\n3,C\n");
-  ASSERT_EQ(result.rows.size(), 1u);
+  ASSERT_EQ(result.rows.size(), 2u);
+  EXPECT_EQ(result.rows[1].at("id"), "3");
   ASSERT_EQ(result.rejects.size(), 1u);
   EXPECT_EQ(result.rejects[0].reason, "bad_quote");
   EXPECT_EQ(result.rejects[0].line, 3u);

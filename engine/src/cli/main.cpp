@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "canbao/core/crash_report.h"
 #include "canbao/job/run_job.h"
 #include "canbao/query/person_index.h"
 #include "canbao/serve/lookup_server.h"
@@ -35,6 +36,7 @@ int fail(const canbao::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  canbao::install_crash_reporter();  // a crashing adapter plugin is named (core/crash_report.h)
   CLI::App app{"canbao — universal medical-insurance enrollment reconciliation (参保对账)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", CANBAO_VERSION_STRING);

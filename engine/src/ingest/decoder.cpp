@@ -13,7 +13,7 @@ void FieldTexts::assign(const canbao_kv* fields, size_t count) {
   for (size_t idx = 0; idx < count; ++idx) {
     const canbao_kv& kv = fields[idx];
     if (kv.field >= CANBAO_F_COUNT) continue;
-    if (kv.kind == CANBAO_VALUE_INVALID) {
+    if (kv.kind != CANBAO_VALUE_TEXT) {  // CANBAO_VALUE_INVALID, or a kind this ABI does not define
       state[kv.field] = kInvalid;
       value[kv.field] = {};
       continue;

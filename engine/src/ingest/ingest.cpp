@@ -14,12 +14,15 @@
 #include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 
+#include "canbao/core/crash_report.h"
 #include "canbao/core/text.h"
 #include "canbao/ingest/decoder.h"
 #include "canbao/query/person_index.h"
@@ -49,13 +52,61 @@ struct SinkContext {
   Agency agency;
   size_t record_size;
   Day as_of;
+  bool third_party;  // a plugin: its text is checked for UTF-8 (built-ins validate their own)
+  uint64_t lines_seen = 0;  // 1 + the largest line the adapter gave a record on
+  const char* garbage = nullptr;  // the first thing the adapter handed over that breaks the ABI
   FieldTexts texts;
   alignas(16) char record[256];
 };
 
+bool valid_text(std::string_view text) {
+  for (unsigned char byte : text)
+    if (byte >= 0x80) return simdjson::validate_utf8(text.data(), text.size());
+  return true;
+}
+
+// A quarantine reason from an adapter must be a short token (it goes into quarantine.csv and
+// report.html as it is): letters, digits and _:.- only.
+bool valid_reason(const char* reason) {
+  size_t len = 0;
+  for (; reason[len] != '\0'; ++len) {
+    const char c = reason[len];
+    if (len >= 64 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                       c == ':' || c == '.' || c == '-'))
+      return false;
+  }
+  return len > 0;
+}
+
+void add_quarantine(ChunkWork& work, uint64_t line, std::string_view reason, std::string_view raw_id) {
+  QuarantineEntry entry{};
+  entry.line = static_cast<uint32_t>(line);
+  entry.reason = work.arena.add(reason);
+  entry.masked_id = work.arena.add(mask_id(raw_id));
+  work.quarantine.push_back(entry);
+}
+
 int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_count) {
   auto& ctx = *static_cast<SinkContext*>(user);
   ChunkWork& work = *ctx.work;
+  ctx.lines_seen = std::max(ctx.lines_seen, line + 1);
+  if (field_count > 0 && fields == nullptr) {
+    ctx.garbage = "a record with fields but no field array";
+    return 1;
+  }
+  if (ctx.third_party) {
+    for (size_t idx = 0; idx < field_count; ++idx) {
+      if (fields[idx].kind != CANBAO_VALUE_TEXT || fields[idx].size == 0) continue;
+      if (fields[idx].data == nullptr) {
+        ctx.garbage = "a field value with a size but no bytes";
+        return 1;
+      }
+      if (!valid_text(std::string_view(fields[idx].data, fields[idx].size))) {
+        add_quarantine(work, line, "bad_encoding", {});
+        return 0;
+      }
+    }
+  }
   ctx.texts.assign(fields, field_count);
   const DecodeResult result = decode_record(ctx.agency, ctx.texts, ctx.as_of, work.arena, ctx.record);
   auto* head = reinterpret_cast<RecordHead*>(ctx.record);
@@ -79,13 +130,9 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
       break;
     }
     case DecodeStatus::kBadField: {
-      QuarantineEntry entry{};
-      entry.line = static_cast<uint32_t>(line);
       std::string reason = "bad_field:";
       reason += field_name(result.bad_field);
-      entry.reason = work.arena.add(reason);
-      entry.masked_id = work.arena.add(mask_id(raw_id));
-      work.quarantine.push_back(entry);
+      add_quarantine(work, line, reason, raw_id);
       break;
     }
   }
@@ -94,12 +141,39 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
 
 int sink_reject(void* user, uint64_t line, const char* reason, const char* raw_id, size_t raw_id_size) {
   auto& ctx = *static_cast<SinkContext*>(user);
-  QuarantineEntry entry{};
-  entry.line = static_cast<uint32_t>(line);
-  entry.reason = ctx.work->arena.add(reason ? std::string_view(reason) : std::string_view("unreadable"));
-  entry.masked_id = ctx.work->arena.add(raw_id ? mask_id(std::string_view(raw_id, raw_id_size)) : std::string());
-  ctx.work->quarantine.push_back(entry);
+  ctx.lines_seen = std::max(ctx.lines_seen, line + 1);
+  if (reason != nullptr && !valid_reason(reason)) {
+    ctx.garbage = "a reject reason that is not a short token";
+    return 1;
+  }
+  std::string_view id = raw_id ? std::string_view(raw_id, raw_id_size) : std::string_view();
+  if (!valid_text(id)) id = {};  // never copy bytes that are not UTF-8 into quarantine.csv
+  add_quarantine(*ctx.work, line, reason ? std::string_view(reason) : std::string_view("unreadable"), id);
   return 0;
+}
+
+// The ABI's promises about a parsed chunk, checked so a misbehaving adapter stops the run with a
+// clear line instead of writing wrong line numbers or records. Empty when the chunk is fine.
+std::string check_chunk(const SinkContext& sink, const canbao_adapter& adapter, const char* data, size_t begin,
+                        size_t end, int64_t lines) {
+  std::string problem;
+  if (sink.garbage) {
+    problem = sink.garbage;
+  } else if (lines == 0 && end > begin) {
+    problem = "no lines in a chunk of " + std::to_string(end - begin) + " bytes";
+  } else if (sink.lines_seen > static_cast<uint64_t>(lines)) {
+    problem = "a record on line " + std::to_string(sink.lines_seen - 1) + " of a chunk of " + std::to_string(lines) +
+              " lines";
+  } else if (sink.third_party) {
+    // The line count decides every later line number: a plugin's is checked against the bytes.
+    const auto newlines = static_cast<int64_t>(std::count(data + begin, data + end, '\n'));
+    const int64_t expected = newlines + (end > begin && data[end - 1] != '\n' ? 1 : 0);
+    if (lines != expected)
+      problem = std::to_string(lines) + " lines for a chunk of " + std::to_string(expected) + " lines";
+  }
+  if (problem.empty()) return problem;
+  return "adapter '" + std::string(adapter.name ? adapter.name : "?") + "' returned garbage: " + problem +
+         " (bytes " + std::to_string(begin) + "-" + std::to_string(end) + ")";
 }
 
 // Orders a parsed chunk's records by (key, line) and lays its string bytes out in that order
@@ -244,6 +318,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
   out = SegmentData{};
   out.agency = feed.agency;
   out.feed_index = feed_index;
+  const bool third_party = !feed.resolved_plugin.empty();
   std::vector<const char*> column_names(CANBAO_F_COUNT, nullptr);
   for (int field = 0; field < CANBAO_F_COUNT; ++field)
     if (!feed.columns[field].empty()) column_names[field] = feed.columns[field].c_str();
@@ -255,6 +330,8 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
   options.column_names = column_names.data();
 
   char err[512] = {0};
+  // A plugin that crashes in any of its calls is named in the crash report (core/crash_report.h).
+  const CrashContext whole_file(feed.path.c_str(), adapter->name, 0, size);
   void* ctx = adapter->open(&options, data, size, err, sizeof(err));
   if (ctx == nullptr) {
     std::string message = err[0] ? std::string(err, strnlen(err, sizeof(err))) : "adapter cannot read it";
@@ -263,6 +340,12 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
   }
   uint64_t first_line = 1;
   size_t offset = adapter->body_start(ctx, &first_line);
+  if (offset > size || first_line == 0) {
+    adapter->close(ctx);
+    return Status::Error(feed.path + ": adapter '" + (adapter->name ? adapter->name : "?") +
+                         "' returned garbage: body starts at byte " + std::to_string(offset) + ", line " +
+                         std::to_string(first_line) + " of a file of " + std::to_string(size) + " bytes");
+  }
   uint64_t next_line = first_line;
   std::string error;  // written by the output stage only; read after the pipeline
   // The reader stage runs concurrently with the output stage: it sees a chunk error through this
@@ -286,7 +369,11 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
             }
             auto work = std::make_shared<ChunkWork>();
             work->begin = offset;
-            size_t end = adapter->chunk_end(ctx, offset, chunk_bytes);
+            size_t end = 0;
+            {
+              const CrashContext crash_context(feed.path.c_str(), adapter->name, offset, size);
+              end = adapter->chunk_end(ctx, offset, chunk_bytes);
+            }
             if (end <= offset || end > size) end = size;  // a misbehaving adapter: take the rest
             work->end = end;
             offset = end;
@@ -314,14 +401,19 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                 sink_ctx.agency = feed.agency;
                 sink_ctx.record_size = record_size;
                 sink_ctx.as_of = as_of;
+                sink_ctx.third_party = third_party;
                 canbao_record_sink sink{&sink_ctx, sink_emit, sink_reject};
                 char chunk_err[512] = {0};
-                work->lines = adapter->parse(ctx, work->begin, work->end, &sink, chunk_err, sizeof(chunk_err));
+                {
+                  const CrashContext crash_context(feed.path.c_str(), adapter->name, work->begin, work->end);
+                  work->lines = adapter->parse(ctx, work->begin, work->end, &sink, chunk_err, sizeof(chunk_err));
+                }
                 if (work->lines < 0)
                   work->error = chunk_err[0] ? std::string(chunk_err, strnlen(chunk_err, sizeof(chunk_err)))
                                              : "adapter failed";
                 else
-                  sort_chunk(*work, feed.agency);
+                  work->error = check_chunk(sink_ctx, *adapter, data, work->begin, work->end, work->lines);
+                if (work->error.empty()) sort_chunk(*work, feed.agency);
                 return work;
               }) &
           tbb::make_filter<std::shared_ptr<ChunkWork>, void>(

@@ -45,8 +45,8 @@ Status read_text_file(const std::string& path, std::string& out) {
   return Status::OK();
 }
 
-// quarantine.csv: per feed in manifest order, the decoder/adapter rejects and the pending records
-// that linked to nobody, by line.
+// quarantine.csv: per feed in manifest order, the decoder/adapter rejects, the pending records
+// that linked to nobody and the duplicate_record_id records, by line.
 std::string build_quarantine(const Manifest& manifest, const std::vector<const Segment*>& segments,
                              const LinkResult& links, RunReport& report) {
   std::string csv = "feed,line,agency,reason,id_masked\n";
@@ -56,7 +56,8 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
     std::string_view masked;
   };
   std::vector<Row> rows;
-  size_t unlinked_pos = 0;
+  std::vector<std::string> masked_keys;  // id_masked of duplicate records accepted by their own ID
+  size_t unlinked_pos = 0, duplicate_pos = 0;
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
     rows.clear();
@@ -69,6 +70,17 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
       const PendingInfo& info = segment.pending_info()[ref.pending];
       rows.push_back({info.line, ref.ambiguous ? std::string_view("ambiguous") : id_reject_name(info.reject),
                       segment.str(info.masked_id)});
+    }
+    // masked_keys is filled before rows point into it (no reallocation afterwards).
+    masked_keys.clear();
+    size_t end = duplicate_pos;
+    for (; end < links.duplicate_ids.size() && links.duplicate_ids[end].segment == seg_idx; ++end)
+      if (!links.duplicate_ids[end].pending) masked_keys.push_back(mask_id(format_citizen_id(links.duplicate_ids[end].key)));
+    for (size_t masked_pos = 0; duplicate_pos < end; ++duplicate_pos) {
+      const DuplicateRecordRef& ref = links.duplicate_ids[duplicate_pos];
+      const std::string_view masked = ref.pending ? segment.str(segment.pending_info()[ref.index].masked_id)
+                                                  : std::string_view(masked_keys[masked_pos++]);
+      rows.push_back({ref.line, "duplicate_record_id", masked});
     }
     std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.line < b.line; });
     const FeedSpec& feed = manifest.feeds[seg_idx];
@@ -330,6 +342,7 @@ Status run_job(const RunOptions& options, RunReport& report) {
   auto start = Clock::now();
   LinkResult links;
   link_fallback(segments, links);
+  for (const ExcludedRef& ref : links.excluded) --report.feeds[ref.segment].accepted;
   for (const LinkedRef& ref : links.linked) {
     ++report.links[std::string(link_method_name(ref.method))];
     ++report.feeds[ref.segment].linked;

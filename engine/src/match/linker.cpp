@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "canbao/core/text.h"
 
@@ -62,6 +63,16 @@ bool person_has_name(const std::vector<const Segment*>& segments, PersonKey key,
 
 void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out) {
   out = LinkResult{};
+  out.duplicate_ids = find_duplicate_record_ids(segments);
+  std::vector<std::pair<uint32_t, uint32_t>> pending_duplicates;  // (segment, pending index), sorted
+  for (const DuplicateRecordRef& ref : out.duplicate_ids) {
+    if (ref.pending)
+      pending_duplicates.emplace_back(ref.segment, ref.index);
+    else
+      out.excluded.push_back({ref.key, ref.segment, ref.index});
+  }
+  std::sort(pending_duplicates.begin(), pending_duplicates.end());
+  std::sort(out.excluded.begin(), out.excluded.end());
   // The pending records that could link: fields fine, and something to link by.
   struct Candidate {
     uint32_t segment, pending;
@@ -78,6 +89,8 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
     for (uint32_t idx = 0; idx < segment.pending_count(); ++idx) {
+      if (std::binary_search(pending_duplicates.begin(), pending_duplicates.end(), std::make_pair(seg_idx, idx)))
+        continue;  // quarantined as duplicate_record_id
       const PendingInfo& info = segment.pending_info()[idx];
       const RecordHead& head = head_of(segment.pending(idx));
       const std::string name = normalize_name(segment.str(head.name));

@@ -193,6 +193,10 @@ void evaluate_partition(const std::vector<const Segment*>& segments, const LinkR
   size_t link_pos = static_cast<size_t>(
       std::lower_bound(linked.begin(), linked.end(), work.lo, [](const LinkedRef& ref, PersonKey key) { return ref.key < key; }) -
       linked.begin());
+  // Records quarantined as duplicate_record_id, met in (key, segment, index) order like the loop.
+  const auto& excluded = links.excluded;
+  size_t ex_pos = static_cast<size_t>(
+      std::lower_bound(excluded.begin(), excluded.end(), ExcludedRef{work.lo, 0, 0}) - excluded.begin());
   for (;;) {
     PersonKey key = kNoPerson;
     for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
@@ -207,12 +211,17 @@ void evaluate_partition(const std::vector<const Segment*>& segments, const LinkR
     for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
       const Segment& segment = *segments[seg_idx];
       Cursor& cursor = cursors[seg_idx];
-      while (cursor.pos < cursor.end && segment.key_at(cursor.pos) == key) {
+      for (; cursor.pos < cursor.end && segment.key_at(cursor.pos) == key; ++cursor.pos) {
+        if (ex_pos < excluded.size() && excluded[ex_pos].key == key && excluded[ex_pos].segment == seg_idx &&
+            excluded[ex_pos].index == cursor.pos) {
+          ++ex_pos;
+          continue;
+        }
         append_record(view, segment.agency(), segment.record(cursor.pos), segment, LinkMethod::kDirect);
-        ++cursor.pos;
       }
     }
     link_pos = add_linked(segments, linked, link_pos, key, view);
+    if (view.empty()) continue;  // every record of this key was a duplicate_record_id
     PersonOutcome& outcome = worker.outcome;
     outcome.clear();
     evaluate_person(view, settings, outcome);
@@ -234,9 +243,14 @@ void gather_person(const std::vector<const Segment*>& segments, const LinkResult
                    PersonView& view) {
   view.clear();
   view.key = key;
-  for (const Segment* segment : segments)
-    for (size_t pos = segment->lower_bound(key); pos < segment->record_count() && segment->key_at(pos) == key; ++pos)
-      append_record(view, segment->agency(), segment->record(pos), *segment, LinkMethod::kDirect);
+  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+    const Segment& segment = *segments[seg_idx];
+    for (size_t pos = segment.lower_bound(key); pos < segment.record_count() && segment.key_at(pos) == key; ++pos) {
+      const ExcludedRef ref{key, seg_idx, static_cast<uint32_t>(pos)};
+      if (!links.excluded.empty() && std::binary_search(links.excluded.begin(), links.excluded.end(), ref)) continue;
+      append_record(view, segment.agency(), segment.record(pos), segment, LinkMethod::kDirect);
+    }
+  }
   const auto& linked = links.linked;
   const size_t first = static_cast<size_t>(
       std::lower_bound(linked.begin(), linked.end(), key, [](const LinkedRef& ref, PersonKey k) { return ref.key < k; }) -

@@ -143,10 +143,7 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
   thread_local PersonView view;
   thread_local PersonOutcome outcome;
   gather_person(segments_, links_, id.key, view);
-  const bool any = !view.enrollment.empty() || !view.tax.empty() || !view.hr.empty() ||
-                   !view.public_security.empty() || !view.education.empty() || !view.disability.empty() ||
-                   !view.civil_affairs.empty();
-  if (!any) {
+  if (view.empty()) {
     json += ", \"found\": false}";
     return answer;
   }

@@ -21,6 +21,11 @@ struct PersonView {
   std::vector<Disability> disability;
   std::vector<CivilAffairs> civil_affairs;
 
+  bool empty() const {
+    return enrollment.empty() && tax.empty() && hr.empty() && public_security.empty() && education.empty() &&
+           disability.empty() && civil_affairs.empty();
+  }
+
   void clear() {
     key = kNoPerson;
     enrollment.clear();
