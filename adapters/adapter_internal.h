@@ -60,6 +60,11 @@ inline bool is_ascii(const char* data, size_t size) noexcept {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
+/// A record longer than this is quarantined "line_too_long" unread: records are a few hundred
+/// bytes, and the index keeps strings of at most 16 MiB - 1 (records.h kMaxStrLen), so a longer
+/// value could only be truncated — never done silently.
+constexpr size_t kMaxLineSize = size_t{16} << 20;
+
 inline bool is_blank(const char* data, size_t size) noexcept {
   for (size_t pos = 0; pos < size; ++pos) {
     char ch = data[pos];

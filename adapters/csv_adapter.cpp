@@ -364,6 +364,10 @@ int64_t csv_parse(void* ctx_ptr, size_t begin, size_t end, const canbao_record_s
       std::string_view raw = strip_line_end(data, pos, span.end);
       pos = span.end;
       if (raw.empty() || is_blank(raw.data(), raw.size())) continue;
+      if (raw.size() > kMaxLineSize) {
+        if (sink->reject(sink->user, record_line, "line_too_long", nullptr, 0) != 0) break;
+        continue;
+      }
 
       int stop = 0;
       std::string_view text = raw;

@@ -26,9 +26,8 @@ namespace od = simdjson::ondemand;
 
 constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
 constexpr size_t kInitialParserCapacity = 16 * 1024;
-/// A longer line is "bad_json" without being parsed: records are a few hundred bytes, and a huge
-/// line (a whole JSON array exported on one line, say) would make simdjson allocate ~6x its size.
-constexpr size_t kMaxLineSize = size_t{16} << 20;
+// Lines longer than kMaxLineSize (adapter_internal.h) are "line_too_long" without being parsed:
+// a huge line (a whole JSON array exported on one line, say) would make simdjson allocate ~6x its size.
 /// After a line this large, the thread's parser gives its buffers back.
 constexpr size_t kKeepParserCapacity = size_t{1} << 20;
 constexpr size_t kMaxRawIdSize = 64;
@@ -375,7 +374,7 @@ int64_t ndjson_parse(void* ctx_ptr, size_t begin, size_t end, const canbao_recor
 
       if (len == 0 || (*line != '{' && is_blank(line, len))) continue;
       if (len > kMaxLineSize) {
-        if (sink->reject(sink->user, line_no, "bad_json", nullptr, 0) != 0) {
+        if (sink->reject(sink->user, line_no, "line_too_long", nullptr, 0) != 0) {
           ++line_no;
           break;
         }

@@ -212,7 +212,7 @@ TEST(AdapterNdjson, LongLines) {
   EXPECT_EQ(result.rows[1].at("id"), "2");
   EXPECT_EQ(result.rows[2].line, 4u);
   ASSERT_EQ(result.rejects.size(), 2u);  // over 16 MiB: not parsed
-  EXPECT_EQ(result.rejects[0].reason, "bad_json");
+  EXPECT_EQ(result.rejects[0].reason, "line_too_long");
   EXPECT_EQ(result.rejects[0].line, 3u);
   EXPECT_EQ(result.rejects[1].reason, "bad_json");  // nested too deep
   EXPECT_EQ(result.rejects[1].line, 5u);

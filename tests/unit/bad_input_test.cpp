@@ -307,6 +307,27 @@ TEST(BadInput, CsvUnclosedQuoteQuarantinesOnlyItsLine) {
   EXPECT_EQ(feed_counts(read_file(tmp / "out/summary.json"), "ca.csv").lines, 5u);
 }
 
+// #6 bad input: a 100 MB single line, in NDJSON (a valid object with a 100 MB name, and 100 MB of
+// garbage) and in CSV (a 100 MB cell); SPEC §2 nothing is lost, §3 never guessed. The line is
+// quarantined as line_too_long at its physical line — never parsed into a 16 MiB-truncated name —
+// and the records around it are read. (Regression: NDJSON said bad_json; CSV truncated silently.)
+TEST(BadInput, HundredMegabyteSingleLineIsLineTooLong) {
+  TempDir tmp;
+  const std::string huge(size_t{100} << 20, 'A');
+  write_file(tmp / "tax.ndjson", tax_line(kShen, "沈雪水") + "\n" + tax_line(kGuo, huge) + "\n" + huge + "\n" +
+                                     tax_line(kZhu, "朱静建") + "\n");
+  write_file(tmp / "ca.csv", std::string("id,name,category,region\n") + kKe + ",柯磊,dibao,350206\n" + kYang + "," +
+                                 huge + ",dibao,350206\n" + kShen + ",沈雪水,dibao,350206\n");
+  write_file(tmp / "manifest.json", manifest_with(R"({"agency": "tax", "path": "tax.ndjson"},
+     {"agency": "civil_affairs", "path": "ca.csv"})"));
+  const CommandResult run = run_canbao(tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(quarantine_of(tmp), std::string(kQuarantineHeader) + "tax.ndjson,2,tax,line_too_long,\n" +
+                                    "tax.ndjson,3,tax,line_too_long,\n" + "ca.csv,3,civil_affairs,line_too_long,\n");
+  expect_counts(tmp, "tax.ndjson", 4, 2, 0, 2);
+  expect_counts(tmp, "ca.csv", 3, 2, 0, 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Empty feeds
 // ---------------------------------------------------------------------------------------------

@@ -101,6 +101,10 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
         ctx.garbage = "a field value with a size but no bytes";
         return 1;
       }
+      if (fields[idx].size > kMaxStrLen) {  // the index could only truncate it
+        add_quarantine(work, line, "value_too_long", {});
+        return 0;
+      }
       if (!valid_text(std::string_view(fields[idx].data, fields[idx].size))) {
         add_quarantine(work, line, "bad_encoding", {});
         return 0;
