@@ -321,42 +321,9 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   return Status::OK();
 }
 
-}  // namespace
-
-Status run_ingest(const RunOptions& options, RunReport& report) {
-  std::unique_ptr<AdapterRegistry> registry;
-  std::vector<IngestedFeed> ingested;
-  Progress progress(options.progress);
-  return prepare(options, report, registry, ingested, &progress);
-}
-
-Status run_job(const RunOptions& options, RunReport& report) {
-  const auto total_start = Clock::now();
-  std::unique_ptr<AdapterRegistry> registry;
-  std::vector<IngestedFeed> ingested;
-  Progress progress(options.progress);
-  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress));
-  std::vector<const Segment*> segments;
-  for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
-
-  auto start = Clock::now();
-  LinkResult links;
-  link_fallback(segments, links);
-  for (const ExcludedRef& ref : links.excluded) --report.feeds[ref.segment].accepted;
-  for (const LinkedRef& ref : links.linked) {
-    ++report.links[std::string(link_method_name(ref.method))];
-    ++report.feeds[ref.segment].linked;
-  }
-  report.timings.emplace_back("link", seconds_since(start));
-
-  // Outputs go to a staging directory beside out_dir, renamed into place at the end.
-  remove_stale_siblings(options.out_dir);
-  const std::string staging = options.out_dir + ".tmp-" + std::to_string(::getpid());
-  std::error_code ec;
-  fs::remove_all(staging, ec);
-  fs::create_directories(staging, ec);
-  if (ec) return Status::Error(staging + ": cannot create output directory: " + ec.message());
-
+Status write_outputs(const RunOptions& options, RunReport& report, const std::vector<const Segment*>& segments,
+                     const LinkResult& links, const std::string& staging, Progress& progress, Clock::time_point start,
+                     Clock::time_point total_start) {
   start = Clock::now();
   const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine));
@@ -396,7 +363,52 @@ Status run_job(const RunOptions& options, RunReport& report) {
   }
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/report.html", build_report_html(report, plan_csv)));
   report.timings.emplace_back("total", seconds_since(total_start));
-  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/summary.json", build_summary_json(report)));
+  return write_text_file(staging + "/summary.json", build_summary_json(report));
+}
+
+
+}  // namespace
+
+Status run_ingest(const RunOptions& options, RunReport& report) {
+  std::unique_ptr<AdapterRegistry> registry;
+  std::vector<IngestedFeed> ingested;
+  Progress progress(options.progress);
+  return prepare(options, report, registry, ingested, &progress);
+}
+
+Status run_job(const RunOptions& options, RunReport& report) {
+  const auto total_start = Clock::now();
+  std::unique_ptr<AdapterRegistry> registry;
+  std::vector<IngestedFeed> ingested;
+  Progress progress(options.progress);
+  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress));
+  std::vector<const Segment*> segments;
+  for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
+
+  auto start = Clock::now();
+  LinkResult links;
+  link_fallback(segments, links);
+  for (const ExcludedRef& ref : links.excluded) --report.feeds[ref.segment].accepted;
+  for (const LinkedRef& ref : links.linked) {
+    ++report.links[std::string(link_method_name(ref.method))];
+    ++report.feeds[ref.segment].linked;
+  }
+  report.timings.emplace_back("link", seconds_since(start));
+
+  // Outputs go to a staging directory beside out_dir, renamed into place at the end.
+  remove_stale_siblings(options.out_dir);
+  const std::string staging = options.out_dir + ".tmp-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  if (ec) return Status::Error(staging + ": cannot create output directory: " + ec.message());
+  // A failure (a full disk, say) removes the staging directory at once, so the space is given back
+  // and only the error is left (killed runs are cleaned by the next run: remove_stale_siblings).
+  Status status = write_outputs(options, report, segments, links, staging, progress, start, total_start);
+  if (!status.ok()) {
+    fs::remove_all(staging, ec);
+    return status;
+  }
   return commit_output_dir(staging, options.out_dir);
 }
 
