@@ -110,6 +110,7 @@ void expect_file_level_error(const TempDir& tmp, const CommandResult& run, const
   EXPECT_EQ(run.output, "canbao: " + message + "\n");
   EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
   EXPECT_FALSE(fs::exists(tmp / "out")) << "an output directory was created";
+  EXPECT_FALSE(fs::exists(tmp / "out.index")) << "an empty index directory was left";
 }
 
 // ---------------------------------------------------------------------------------------------

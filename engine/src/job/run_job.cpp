@@ -299,7 +299,11 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   ingest_options.chunk_bytes = options.chunk_bytes;
   ingest_options.force_rebuild = options.force_rebuild;
   ingest_options.progress = progress;
-  CANBAO_RETURN_IF_ERROR(ingest_manifest(report.manifest, *registry, ingest_options, ingested));
+  if (Status status = ingest_manifest(report.manifest, *registry, ingest_options, ingested); !status.ok()) {
+    std::error_code ec;
+    fs::remove(report.index_dir, ec);  // only when empty: a first run that failed leaves no trace
+    return status;
+  }
   report.timings.emplace_back("ingest", seconds_since(start));
   for (const IngestedFeed& feed : ingested) {
     const FeedSpec& spec = report.manifest.feeds[feed.feed_index];
