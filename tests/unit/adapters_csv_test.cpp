@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters_test_util.h"
+#include "test_util.h"
 #include "builtin_adapters.h"
 
 namespace canbao::adapter_test {
@@ -314,7 +315,7 @@ std::string read_file(const std::string& path) {
 }
 
 TEST(AdapterCsv, SampleCityFeedsParseCleanly) {
-  const std::string dir = "/work/shared/examples/sample-city/";
+  const std::string dir = testing::sample_city() + "/";
   std::string public_security = read_file(dir + "public_security.csv");
   std::string civil_affairs = read_file(dir + "civil_affairs.csv");
   if (public_security.empty() || civil_affairs.empty()) GTEST_SKIP() << "sample city not available";

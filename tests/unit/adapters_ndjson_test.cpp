@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adapters_test_util.h"
+#include "test_util.h"
 #include "builtin_adapters.h"
 
 namespace canbao::adapter_test {
@@ -358,7 +359,7 @@ TEST(AdapterNdjson, GbkLinesAreDecoded) {
 }
 
 TEST(AdapterNdjson, SampleCityFeedsParseCleanly) {
-  const std::string dir = "/work/shared/examples/sample-city/";
+  const std::string dir = testing::sample_city() + "/";
   for (const char* name : {"enrollment.ndjson", "national_platform.jsonl", "tax.ndjson", "hr.ndjson",
                            "education.ndjson", "disability.ndjson"}) {
     FILE* file = std::fopen((dir + name).c_str(), "rb");

@@ -280,6 +280,12 @@ TEST(BadInput, CsvHeaderWithoutRequiredColumnQuarantinesEveryRow) {
                                     "noid.csv,3,civil_affairs,missing,\n");
   expect_counts(tmp, "nocat.csv", 2, 0, 0, 2);
   expect_counts(tmp, "noid.csv", 2, 0, 0, 2);
+  // The run summary points at the likely cause of a feed with nothing accepted.
+  EXPECT_NE(run.output.find("  warning: nocat.csv: every record was quarantined (mostly bad_field:category: 2); "
+                            "check its header, \"columns\" and \"agency\" in the manifest\n"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("  warning: noid.csv: every record was quarantined (mostly missing: 2)"), std::string::npos);
 }
 
 // #6 bad input (3): a CSV header without a column the manifest's `columns` names: file-level,

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 const char* kCsvOutputs[] = {"registry.csv", "outreach.csv", "duplicates.csv", "actions.csv",
                              "benefits.csv", "plan.csv",     "quarantine.csv"};
 
-std::string sample_city() { return shared_dir() + "/examples/sample-city"; }
+using testing::sample_city;
 
 #define REQUIRE_SAMPLE_CITY()                                                              \
   if (!fs::exists(sample_city() + "/manifest.json"))                                      \

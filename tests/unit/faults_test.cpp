@@ -16,7 +16,7 @@ using testing::shared_dir;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-std::string sample_manifest() { return shared_dir() + "/examples/sample-city/manifest.json"; }
+std::string sample_manifest() { return testing::sample_city() + "/manifest.json"; }
 
 // /proc refuses new directories even to root, so this holds in CI containers too.
 TEST(Faults, UnwritableOutputDirectoryIsOneClearLine) {
@@ -65,7 +65,7 @@ TEST(Faults, DiskFullWhileWritingOutputsKeepsTheEarlierOutputs) {
                          run_cmd + " > " + tmp / "first.log" + " 2>&1; echo $? > " + tmp / "first.rc" + "\n" + run_cmd +
                              " > " + tmp / "second.log" + " 2>&1; echo $? > " + tmp / "second.rc" + "\n" + "ls -A " +
                              tmp / "disk" + " > " + tmp / "listing\n" + "cmp " + tmp / "disk/out/registry.csv " +
-                             shared_dir() + "/examples/sample-city/expected/registry.csv > " + tmp / "cmp.log" +
+                             testing::sample_city() + "/expected/registry.csv > " + tmp / "cmp.log" +
                              " 2>&1; echo $? > " + tmp / "cmp.rc\n",
                          why))
     GTEST_SKIP() << why;

@@ -81,7 +81,7 @@ TEST(OutreachExports, ARowWithoutADistrictIsAnErrorNamingTheLine) {
   EXPECT_FALSE(fs::exists(tmp / "etc.csv"));
 }
 
-std::string sample_city() { return shared_dir() + "/examples/sample-city"; }
+using testing::sample_city;
 
 std::set<std::string> lines_without_header(const std::string& text) {
   std::set<std::string> lines;

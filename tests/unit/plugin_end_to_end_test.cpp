@@ -41,7 +41,7 @@ std::string detail(const std::string& record_id, const std::string& id, char sch
 }
 
 TEST(PluginEndToEnd, LegacyFixedWidthFeedJoinsTheCity) {
-  const std::string sample = testing::shared_dir() + "/examples/sample-city";
+  const std::string sample = testing::sample_city();
   if (!fs::exists(sample + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
   TempDir tmp;
   fs::copy(sample, tmp / "city", fs::copy_options::recursive);

@@ -24,7 +24,7 @@ using testing::shared_dir;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-std::string sample_city() { return shared_dir() + "/examples/sample-city"; }
+using testing::sample_city;
 
 // Rows of a CSV output (header skipped), cells split.
 std::vector<std::vector<std::string>> csv_rows(const std::string& text) {

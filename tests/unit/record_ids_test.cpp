@@ -120,7 +120,7 @@ TEST(RecordIds, NoDuplicatesNoneFound) {  // SPEC §3
 // masked ID, the counts add up, and every other output is exactly the unmodified city's (a record
 // delivered twice is not a duplicate enrollment, R3).
 TEST(RecordIds, SampleCityWithRepeatedRecordIds) {  // SPEC §2 nothing is lost, §3, R3
-  const std::string city = testing::shared_dir() + "/examples/sample-city";
+  const std::string city = testing::sample_city();
   if (!fs::exists(city + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
   TempDir tmp;
   fs::copy(city, tmp / "city", fs::copy_options::recursive);

@@ -58,7 +58,7 @@ std::vector<std::vector<std::string>> html_plan_rows(const std::string& html) {
 class ReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(shared_dir() + "/examples/sample-city/manifest.json"))
+    if (!fs::exists(testing::sample_city() + "/manifest.json"))
       GTEST_SKIP() << "shared/examples/sample-city not found";
     const auto run = run_command(cli() + " run " + shared_dir() + "/examples/sample-city/manifest.json --out " + tmp_ / "out");
     ASSERT_EQ(run.exit_code, 0) << run.output;

@@ -45,7 +45,7 @@ TEST(Serve, TokenFileIsTrimmedAndMustNotBeEmpty) {
 }
 
 TEST(Serve, AnswersOverHttpWithTokenAndStatusCodes) {
-  const std::string city = shared_dir() + "/examples/sample-city";
+  const std::string city = testing::sample_city();
   if (!fs::exists(city + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
   TempDir tmp;
   const auto run = run_command(cli() + " run " + city + "/manifest.json --out " + tmp / "out");

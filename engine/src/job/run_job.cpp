@@ -428,6 +428,16 @@ std::string format_run_summary(const RunReport& report) {
                   static_cast<unsigned long long>(feed.accepted), static_cast<unsigned long long>(feed.linked),
                   static_cast<unsigned long long>(feed.quarantined), feed.reused ? "  (index reused)" : "");
     text += line;
+    // A feed of which nothing was accepted usually has a file-wide cause (a misspelt header, the
+    // wrong columns mapping or agency): say so where staff look first.
+    if (feed.read > 0 && feed.accepted + feed.linked == 0) {
+      auto top = feed.quarantine_reasons.begin();
+      for (auto it = top; it != feed.quarantine_reasons.end(); ++it)
+        if (it->second > top->second) top = it;
+      text += "  warning: " + feed.path + ": every record was quarantined";
+      if (top != feed.quarantine_reasons.end()) text += " (mostly " + top->first + ": " + std::to_string(top->second) + ")";
+      text += "; check its header, \"columns\" and \"agency\" in the manifest\n";
+    }
   }
   PlanTally total;
   for (const auto& [district, tally] : report.match.plan.districts()) total += tally;
