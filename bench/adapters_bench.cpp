@@ -13,16 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "bench_data.h"
 #include "builtin_adapters.h"
 #include "canbao/records/fields.h"
 
 namespace {
 
+using canbao::bench::person_name;
+
 constexpr size_t kRecords = 1'000'000;
 constexpr size_t kChunkTarget = size_t{4} << 20;  // MB-sized chunks, like the engine's
 
-const char* const kSurnames[] = {"柯", "黄", "潘", "陈", "胡", "周", "曾", "翁", "李", "郭", "沈", "朱", "迪丽热巴·"};
-const char* const kGiven[] = {"嘉嘉", "娟婷", "磊", "浩磊", "俊", "晨梓", "宇浩", "志春", "玲", "远", "雪水", "静建", "艾力"};
 const char* const kRegions[] = {"350203", "350205", "350206", "350211", "350212", "350213", "440105", "350102"};
 const char* const kStreets[] = {"集美大道", "湖滨南路", "环岛路", "嘉禾路", "莲前东路"};
 
@@ -32,10 +33,6 @@ std::string citizen_id(std::mt19937_64& rng) {
                 1 + static_cast<unsigned>(rng() % 12), 1 + static_cast<unsigned>(rng() % 28),
                 static_cast<unsigned>(rng() % 1000), "0123456789X"[rng() % 11]);
   return buf;
-}
-
-std::string person_name(std::mt19937_64& rng) {
-  return std::string(kSurnames[rng() % std::size(kSurnames)]) + kGiven[rng() % std::size(kGiven)];
 }
 
 /// Alternating enrollment-like and tax-like lines (~170 bytes on average).

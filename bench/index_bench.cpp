@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_data.h"
 #include "canbao/core/date.h"
 #include "canbao/identity/citizen_id.h"
 #include "canbao/index/segment.h"
@@ -38,8 +39,6 @@ constexpr size_t kChunkBytes = size_t{4} << 20;  // the engine's default chunk s
 
 const Day kAsOf = day_from_ymd(2026, 11, 22);
 
-const char* const kSurnames[] = {"柯", "黄", "潘", "陈", "胡", "周", "曾", "翁", "李", "郭", "沈", "朱", "迪丽热巴·"};
-const char* const kGiven[] = {"嘉嘉", "娟婷", "磊", "浩磊", "俊", "晨梓", "宇浩", "志春", "玲", "远", "雪水", "静建", "艾力"};
 const int kRegions[] = {350203, 350205, 350206, 350211, 350212, 350213, 440105, 350102};
 
 /// A random valid person key: region, birth date 1940-01-01..2019-12-28, sequence number.
@@ -61,7 +60,7 @@ const std::string& tax_feed() {
     char buf[512];
     for (size_t idx = 0; idx < kRecords; ++idx) {
       const std::string id = format_citizen_id(random_key(rng));
-      const std::string name = std::string(kSurnames[rng() % std::size(kSurnames)]) + kGiven[rng() % std::size(kGiven)];
+      const std::string name = bench::person_name(rng);
       const unsigned month = 1 + static_cast<unsigned>(rng() % 11);
       std::snprintf(buf, sizeof buf,
                     "{\"id\": \"%s\", \"name\": \"%s\", \"scheme\": \"%s\", \"region\": \"%d\", \"from\": \"2026-%02u\", "

@@ -14,7 +14,6 @@
 #include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 
-#include <simdjson.h>
 
 #include <algorithm>
 #include <atomic>
@@ -59,12 +58,6 @@ struct SinkContext {
   alignas(16) char record[256];
 };
 
-bool valid_text(std::string_view text) {
-  for (unsigned char byte : text)
-    if (byte >= 0x80) return simdjson::validate_utf8(text.data(), text.size());
-  return true;
-}
-
 // A quarantine reason from an adapter must be a short token (it goes into quarantine.csv and
 // report.html as it is): letters, digits and _:.- only.
 bool valid_reason(const char* reason) {
@@ -105,7 +98,7 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
         add_quarantine(work, line, "value_too_long", {});
         return 0;
       }
-      if (!valid_text(std::string_view(fields[idx].data, fields[idx].size))) {
+      if (!is_valid_utf8(std::string_view(fields[idx].data, fields[idx].size))) {
         add_quarantine(work, line, "bad_encoding", {});
         return 0;
       }
@@ -151,7 +144,7 @@ int sink_reject(void* user, uint64_t line, const char* reason, const char* raw_i
     return 1;
   }
   std::string_view id = raw_id ? std::string_view(raw_id, raw_id_size) : std::string_view();
-  if (!valid_text(id)) id = {};  // never copy bytes that are not UTF-8 into quarantine.csv
+  if (!is_valid_utf8(id)) id = {};  // never copy bytes that are not UTF-8 into quarantine.csv
   add_quarantine(*ctx.work, line, reason ? std::string_view(reason) : std::string_view("unreadable"), id);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -56,7 +57,9 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
     std::string_view masked;
   };
   std::vector<Row> rows;
-  std::vector<std::string> masked_keys;  // id_masked of duplicate records accepted by their own ID
+  // id_masked of duplicate records accepted by their own ID; a deque, so the views into it that
+  // rows keep stay valid while it grows.
+  std::deque<std::string> masked_keys;
   size_t unlinked_pos = 0, duplicate_pos = 0;
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
@@ -71,15 +74,15 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
       rows.push_back({info.line, ref.ambiguous ? std::string_view("ambiguous") : id_reject_name(info.reject),
                       segment.str(info.masked_id)});
     }
-    // masked_keys is filled before rows point into it (no reallocation afterwards).
-    masked_keys.clear();
-    size_t end = duplicate_pos;
-    for (; end < links.duplicate_ids.size() && links.duplicate_ids[end].segment == seg_idx; ++end)
-      if (!links.duplicate_ids[end].pending) masked_keys.push_back(mask_id(format_citizen_id(links.duplicate_ids[end].key)));
-    for (size_t masked_pos = 0; duplicate_pos < end; ++duplicate_pos) {
+    for (; duplicate_pos < links.duplicate_ids.size() && links.duplicate_ids[duplicate_pos].segment == seg_idx;
+         ++duplicate_pos) {
       const DuplicateRecordRef& ref = links.duplicate_ids[duplicate_pos];
-      const std::string_view masked = ref.pending ? segment.str(segment.pending_info()[ref.index].masked_id)
-                                                  : std::string_view(masked_keys[masked_pos++]);
+      std::string_view masked;
+      if (ref.pending) {
+        masked = segment.str(segment.pending_info()[ref.index].masked_id);
+      } else {
+        masked = masked_keys.emplace_back(mask_id(format_citizen_id(ref.key)));
+      }
       rows.push_back({ref.line, "duplicate_record_id", masked});
     }
     std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.line < b.line; });
@@ -326,9 +329,9 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
 }
 
 Status write_outputs(const RunOptions& options, RunReport& report, const std::vector<const Segment*>& segments,
-                     const LinkResult& links, const std::string& staging, Progress& progress, Clock::time_point start,
+                     const LinkResult& links, const std::string& staging, Progress& progress,
                      Clock::time_point total_start) {
-  start = Clock::now();
+  auto start = Clock::now();
   const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine));
 
@@ -408,7 +411,7 @@ Status run_job(const RunOptions& options, RunReport& report) {
   if (ec) return Status::Error(staging + ": cannot create output directory: " + ec.message());
   // A failure (a full disk, say) removes the staging directory at once, so the space is given back
   // and only the error is left (killed runs are cleaned by the next run: remove_stale_siblings).
-  Status status = write_outputs(options, report, segments, links, staging, progress, start, total_start);
+  Status status = write_outputs(options, report, segments, links, staging, progress, total_start);
   if (!status.ok()) {
     fs::remove_all(staging, ec);
     return status;
