@@ -25,6 +25,7 @@
 
 #include "canbao/ingest/adapter_registry.h"
 #include "canbao/ingest/ingest.h"
+#include "canbao/job/person_outputs.h"
 #include "canbao/job/run_job.h"
 #include "canbao/manifest/manifest.h"
 #include "canbao/match/linker.h"
@@ -105,13 +106,16 @@ struct City {
     records += links.linked.size();
 
     MatchStats stats;
-    CANBAO_RETURN_IF_ERROR(run_match(segments, links, manifest.settings,
-                                     [&](const PartitionRows& rows) {
-                                       partitions.push_back(rows.text);
-                                       for (const std::string& text : rows.text) output_bytes += text.size();
-                                       return Status::OK();
-                                     },
-                                     stats));
+    const OutreachExportOptions no_exports;
+    MatchCallbacks callbacks;
+    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(manifest.settings, no_exports); };
+    callbacks.finish_task = [&](PartitionTask& task) {
+      const auto& rows = static_cast<PersonOutputs&>(task).text;
+      partitions.push_back(rows.text);
+      for (const std::string& text : rows.text) output_bytes += text.size();
+      return Status::OK();
+    };
+    CANBAO_RETURN_IF_ERROR(for_each_person(segments, links, callbacks, stats));
     persons = stats.persons;
     std::fprintf(stderr,
                  "match_bench city: %llu persons synthesized (%zu feeds, %.1f MiB) in %.1f s, ingested in %.1f s; "
@@ -168,11 +172,14 @@ void BM_Match(benchmark::State& state) {
   uint64_t persons = 0;
   for (auto _ : state) {
     MatchStats stats;
-    const PartitionWriter writer = [&bytes](const PartitionRows& rows) {
-      for (const std::string& text : rows.text) bytes += text.size();
+    const OutreachExportOptions no_exports;
+    MatchCallbacks callbacks;
+    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(c.manifest.settings, no_exports); };
+    callbacks.finish_task = [&bytes](PartitionTask& task) {
+      for (const std::string& text : static_cast<PersonOutputs&>(task).text.text) bytes += text.size();
       return Status::OK();
     };
-    const Status st = run_match(c.segments, c.links, c.manifest.settings, writer, stats);
+    const Status st = for_each_person(c.segments, c.links, callbacks, stats);
     if (!st.ok()) {
       state.SkipWithError(st.message().c_str());
       return;
@@ -188,10 +195,8 @@ BENCHMARK(BM_Match)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// run_job's output stream: stdio with a 1 MiB buffer.
 bool write_outputs(const City& c, const fs::path& out_dir) {
-  static const char* const kNames[kOutputFileCount] = {"registry.csv", "outreach.csv", "duplicates.csv", "actions.csv",
-                                                       "benefits.csv"};
-  static const char* const kHeaders[kOutputFileCount] = {kRegistryHeader, kOutreachHeader, kDuplicatesHeader,
-                                                         kActionsHeader, kBenefitsHeader};
+  const char* const* kNames = kOutputNames;
+  const char* const* kHeaders = kOutputHeaders;
   std::array<FILE*, kOutputFileCount> files{};
   bool ok = true;
   for (int file = 0; file < kOutputFileCount; ++file) {

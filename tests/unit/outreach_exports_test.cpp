@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "canbao/core/text.h"
 #include "canbao/output/outreach_exports.h"
+#include "rules_test_util.h"
 #include "test_util.h"
 
 namespace canbao {
@@ -20,6 +22,7 @@ using testing::read_file;
 using testing::run_command;
 using testing::shared_dir;
 using testing::TempDir;
+using testing::write_file;
 namespace fs = std::filesystem;
 
 TEST(OutreachExports, MaskNameKeepsTheSurnameOnly) {
@@ -32,18 +35,44 @@ TEST(OutreachExports, MaskNameKeepsTheSurnameOnly) {
   EXPECT_EQ(mask_name(""), "");
 }
 
-const char* kOutreach =
-    "id,name,home_district,address,state,group,suggested_scheme,channel\n"
-    "350203198805208738,陈晓明,350203,\"思明区, 湖滨南路 1 号\",never,other,resident,community:350203\n"
-    "350205197407148459,\"张\"\"三\",350205,,lapsed,employed,employee,unit:913502\n"
-    "350211199208154924,李四,350203,,never,student,resident,school:S1\n";
+// Three uninsured persons in two districts, evaluated by the rules and exported as typed outcomes.
+struct ExportFixture {
+  ExportFixture() {
+    // 350203: never insured, address with a comma (RFC 4180 quoting)
+    people.emplace_back("35020319880520873").named("陈晓明").ps(350203, "思明区, 湖滨南路 1 号");
+    // 350205: a name with a quote, employed (unit channel)
+    auto& b = people.emplace_back("35020519740714845").named("张\"三");
+    b.ps(350205);
+    b.employment("913502", 350205, "2020-01-01");
+    // 350203 too, a student (school channel)
+    auto& c = people.emplace_back("35021119920815492").named("李四");
+    c.ps(350203);
+    c.school("S1", 350203, EduLevel::kUniversity, 2024);
+  }
+  /// What the writer puts in each file for these persons, in key order.
+  Status write(const std::string& dir, const OutreachExportOptions& options, std::map<std::string, uint64_t>& rows) {
+    OutreachExportWriter writer;
+    CANBAO_RETURN_IF_ERROR(writer.open(dir));
+    CsvFormatter formatter;
+    DistrictRows partition;
+    for (const rules_test::TestPerson& person : people) {
+      PersonOutcome outcome;
+      evaluate_person(person.view, rules_test::xiamen(), outcome);
+      if (outcome.in_outreach) partition.add(formatter, person.view, outcome, options);
+    }
+    CANBAO_RETURN_IF_ERROR(writer.write(partition));
+    return writer.close(rows);
+  }
+  std::vector<rules_test::TestPerson> people;
+};
 
 TEST(OutreachExports, SplitsByDistrictKeepingHeaderOrderAndQuoting) {
   TempDir tmp;
+  ExportFixture city;
   OutreachExportOptions options;
   options.split_by_district = true;
   std::map<std::string, uint64_t> rows;
-  ASSERT_TRUE(write_outreach_exports(kOutreach, tmp.path(), options, rows).ok());
+  ASSERT_TRUE(city.write(tmp.path(), options, rows).ok());
   EXPECT_EQ(rows, (std::map<std::string, uint64_t>{{"350203", 2}, {"350205", 1}}));
   EXPECT_EQ(read_file(tmp / "outreach/350203.csv"),
             "id,name,home_district,address,state,group,suggested_scheme,channel\n"
@@ -51,17 +80,18 @@ TEST(OutreachExports, SplitsByDistrictKeepingHeaderOrderAndQuoting) {
             "350211199208154924,李四,350203,,never,student,resident,school:S1\n");
   EXPECT_EQ(read_file(tmp / "outreach/350205.csv"),
             "id,name,home_district,address,state,group,suggested_scheme,channel\n"
-            "350205197407148459,\"张\"\"三\",350205,,lapsed,employed,employee,unit:913502\n");
+            "350205197407148459,\"张\"\"三\",350205,,never,employed,employee,unit:913502\n");
 }
 
 TEST(OutreachExports, MasksIdsAndNamesWhenAsked) {
   TempDir tmp;
+  ExportFixture city;
   OutreachExportOptions options;
   options.split_by_district = true;
   options.mask_ids = true;
   options.mask_names = true;
   std::map<std::string, uint64_t> rows;
-  ASSERT_TRUE(write_outreach_exports(kOutreach, tmp.path(), options, rows).ok());
+  ASSERT_TRUE(city.write(tmp.path(), options, rows).ok());
   const std::string text = read_file(tmp / "outreach/350203.csv");
   EXPECT_NE(text.find("350203********8738,陈**,350203,"), std::string::npos) << text;
   EXPECT_NE(text.find("350211********4924,李*,350203,"), std::string::npos) << text;
@@ -69,16 +99,13 @@ TEST(OutreachExports, MasksIdsAndNamesWhenAsked) {
   EXPECT_NE(read_file(tmp / "outreach/350205.csv").find("350205********8459,张**,"), std::string::npos);
 }
 
-TEST(OutreachExports, ARowWithoutADistrictIsAnErrorNamingTheLine) {
+TEST(OutreachExports, AnUnwritableFolderIsAnErrorNamingIt) {
   TempDir tmp;
-  OutreachExportOptions options;
-  options.split_by_district = true;
-  std::map<std::string, uint64_t> rows;
-  const Status status = write_outreach_exports(
-      "id,name,home_district\n350203198805208738,a,350203\n350205197407148459,b,../etc\n", tmp.path(), options, rows);
+  write_file(tmp / "outreach", "a file where the folder would go");
+  OutreachExportWriter writer;
+  const Status status = writer.open(tmp.path());
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.message().find("outreach.csv:3:"), std::string::npos) << status.message();
-  EXPECT_FALSE(fs::exists(tmp / "etc.csv"));
+  EXPECT_NE(status.message().find(tmp / "outreach"), std::string::npos) << status.message();
 }
 
 using testing::sample_city;

@@ -62,14 +62,16 @@ TEST(PipelineErrors, MatchWriterFailureStopsTheMatchWithThatError) {
     ASSERT_TRUE(Segment::Open(path, owned.back()).ok());
     segments.push_back(owned.back().get());
   }
-  RunSettings settings;
-  settings.as_of = day_from_ymd(2026, 11, 22);
-  settings.city = 350200;
+  struct CountPersons final : PartitionTask {
+    void person(const PersonView&) override { ++persons; }
+    int persons = 0;
+  };
   int calls = 0;
   MatchStats stats;
-  const Status status = run_match(
-      segments, LinkResult{}, settings,
-      [&](const PartitionRows&) { return ++calls == 2 ? Status::Error("out: disk full") : Status::OK(); }, stats);
+  MatchCallbacks callbacks;
+  callbacks.make_task = [] { return std::make_unique<CountPersons>(); };
+  callbacks.finish_task = [&](PartitionTask&) { return ++calls == 2 ? Status::Error("out: disk full") : Status::OK(); };
+  const Status status = for_each_person(segments, LinkResult{}, callbacks, stats);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.message(), "out: disk full");
   EXPECT_EQ(calls, 2);  // the writer is not called again after its failure

@@ -202,7 +202,7 @@ TEST(RulesR7, NeedsANormalLocalRetiredRecord) {  // R7: normal, local, employee,
   p.enroll("XM2", Scheme::kEmployee, 350203, "2014-06-01", "", EnrollStatus::kSuspended).category =
       Category::kRetired;  // not normal
   p.pension(350203, "2014-06-01", PensionStatus::kSuspended);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.actions.find("suspend_benefits"), std::string::npos) << out.actions;
 }
 
@@ -214,7 +214,7 @@ TEST(RulesR8, DeceasedWithNormalLocalRecord) {  // R8: not alive + normal local 
   p.employee("XM1", 350205, "2010-01-01");
   p.employee_tax(350205, "2010-01", "2026-11");
   p.employee("NP1", 440106, "2010-01-01");  // other region: not ours to terminate
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.registry.substr(out.registry.find(",false,")), ",false,insured,NP1;XM1,false,false,false,false\n");
   EXPECT_EQ(out.actions.find(p.id + ",XM1,terminate_deceased,local,,,,0,R8\n"), 0u) << out.actions;
 }

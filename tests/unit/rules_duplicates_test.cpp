@@ -40,7 +40,7 @@ TEST(RulesR3, TwoOtherRegionRecordsMakeNoCase) {  // R3: at least one local norm
   TestPerson p = person();
   p.employee("NP1", 440106, "2019-01-01");
   p.employee("NP2", 310115, "2020-01-01");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, "");
   EXPECT_EQ(out.actions, "");
   EXPECT_EQ(out.plan.duplicates, 0);
@@ -64,7 +64,7 @@ TEST(RulesR4, EmployeeEmployeePensionElsewhere) {  // R4 X三(一)3 → pension_
   p.employee("NP1", 440106, "2022-07-01", "", Category::kRetired);
   p.pension(440106, "2022-07-01", PensionStatus::kReceiving);
   p.employment("U1", 350203, "2023-03-01");  // precedes 就业地
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "employee_employee", "NP1;XM1", "NP1", "XM1", "pension_elsewhere", "X3.1.3"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "account_balance", "0", "X3.1.3"));
   EXPECT_EQ(out.plan.duplicates, 1);
@@ -76,7 +76,7 @@ TEST(RulesR4, EmployeeEmployeeTwoRetirees) {  // R4 X三(一)2 → needs_confirm
   employee_paid(p);
   p.employee("NP1", 310104, "2016-05-01", "", Category::kRetired);
   p.pension(350203, "2016-05-01", PensionStatus::kReceiving);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "employee_employee", "NP1;XM1", "NP1;XM1", "", "needs_confirmation", "X3.1.2"));
   EXPECT_EQ(out.actions, "");
 }
@@ -87,7 +87,7 @@ TEST(RulesR4, EmployeeEmployeeFlexible) {  // R4 X三(一)1: flexible → needs_
   employee_paid(p);
   p.employee("NP1", 440106, "2023-01-01");
   p.employment("U1", 440106, "2023-01-01");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "employee_employee", "NP1;XM1", "NP1;XM1", "", "needs_confirmation", "X3.1.1"));
   EXPECT_EQ(out.actions, "");
 }
@@ -98,7 +98,7 @@ TEST(RulesR4, EmployeeEmployeeKeepLocalEmploymentRegion) {  // R4 就业地 (N�
   employee_paid(p);
   p.employee("NP1", 440106, "2019-05-01");
   p.employment("U1", 350203, "2024-02-01");  // 3502 matches XM1's 350206 on the first 4 digits
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "employee_employee", "NP1;XM1", "XM1", "NP1", "keep_employment_region", "N5"));
   EXPECT_EQ(out.actions, action_row(p, "NP1", "region:440106", "transfer_account", "0", "N5"));
 }
@@ -109,7 +109,7 @@ TEST(RulesR4, EmployeeEmployeeKeepOtherEmploymentRegion) {  // R4 就业地 else
   employee_paid(p);
   p.employee("NP1", 310115, "2025-03-01");
   p.employment("U9", 310115, "2025-03-01");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "employee_employee", "NP1;XM1", "NP1", "XM1", "keep_employment_region", "N5"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "transfer_account", "0", "N5"));
 }
@@ -120,7 +120,7 @@ TEST(RulesR4, EmployeeEmployeeUnitTieBreak) {  // R4: several regions match → 
   p.employee("XM2", 350206, "2021-01-01").unit = "UB";
   employee_paid(p);
   p.employment("UB", 350206, "2021-01-01");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "employee_employee", "XM1;XM2", "XM2", "XM1", "keep_employment_region", "N5"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "transfer_account", "0", "N5"));
 }
@@ -163,7 +163,7 @@ TEST(RulesR4, ResidentResidentExemptFreshman) {  // R4 N七: university freshman
   p.tax(Scheme::kResident, 350203, "2026-09", "2026-12", "2026-09-10");
   p.resident("NP1", 110108, "2010-01-01");
   p.school("S1", 350203, EduLevel::kGraduate, 2026);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "resident_resident", "NP1;XM1", "NP1;XM1", "", "exempt_freshman", "N7"));
   EXPECT_EQ(out.actions, "");
 }
@@ -174,7 +174,7 @@ TEST(RulesR4, ResidentResidentKeepSchoolRegionLocal) {  // R4 学籍地 (N五); 
   resident_paid_2026(p);
   p.resident("NP1", 350102, "2026-01-01", "2026-12-31");
   p.school("S1", 350206, EduLevel::kPrimary, 2022);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "resident_resident", "NP1;XM1", "XM1", "NP1", "keep_school_region", "N5"));
   // Not local: no subsidy deduction (N七 deducts the city's own subsidy).
   EXPECT_EQ(out.actions, action_row(p, "NP1", "region:350102", "not_refundable", "0", "N5"));
@@ -186,7 +186,7 @@ TEST(RulesR4, ResidentResidentKeepSchoolRegionElsewhere) {  // R4 学籍地 in F
   resident_paid_2026(p);
   p.resident("NP1", 350103, "2026-01-01", "2026-12-31");
   p.school("S1", 350102, EduLevel::kUniversity, 2024);  // 3501 matches NP1's 350103
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "resident_resident", "NP1;XM1", "NP1", "XM1", "keep_school_region", "N5"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "not_refundable", "700", "N5"));
   EXPECT_EQ(out.plan.subsidy_deduction_yuan, 700);
@@ -207,7 +207,7 @@ TEST(RulesR4, ResidentResidentKeepResidence) {  // R4 常住地 (N五): keep_res
   p.resident("XM1", 350203, "2021-01-01");
   p.tax(Scheme::kResident, 350203, "2021-01", "2026-12", "2020-10-10");
   p.resident("NP1", 440106, "2026-01-01", "2026-12-31");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "resident_resident", "NP1;XM1", "XM1", "NP1", "keep_residence", "N5"));
   EXPECT_EQ(out.actions, action_row(p, "NP1", "region:440106", "not_refundable", "0", "N5"));
 }
@@ -220,7 +220,7 @@ TEST(RulesR4, ResidentResidentKeepResidenceViaHukou) {  // R4 常住地: no resi
   p.resident("XM1", 350203, "2021-01-01");
   p.tax(Scheme::kResident, 350203, "2021-01", "2026-12", "2020-10-10");
   p.resident("NP1", 440106, "2026-01-01", "2026-12-31");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "resident_resident", "NP1;XM1", "NP1", "XM1", "keep_residence", "N5"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "not_refundable", "700", "N5"));
 }
@@ -231,7 +231,7 @@ TEST(RulesR4, ResidentResidentNoResidenceMatch) {  // R4: no single match → ne
   p.resident("XM1", 350203, "2021-01-01");
   p.tax(Scheme::kResident, 350203, "2021-01", "2026-12", "2020-10-10");
   p.resident("NP1", 440106, "2026-01-01", "2026-12-31");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "resident_resident", "NP1;XM1", "NP1;XM1", "", "needs_confirmation", "X3.2"));
   // R9: a case of a person without a home district goes to `unassigned`.
   EXPECT_TRUE(out.in_plan);
@@ -246,7 +246,7 @@ TEST(RulesR5, ResidentRefundableBeforeBenefitStart) {  // R5 N六(一)3: benefit
   p.tax(Scheme::kResident, 350203, "2026-09", "2026-12", "2026-09-05");  // R6: C=8 → 2027-03-05
   p.resident("NP1", 350102, "2026-01-01", "2026-12-31");
   p.school("S1", 350102, EduLevel::kUniversity, 2025);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "resident_resident", "NP1;XM1", "NP1", "XM1", "keep_school_region", "N5"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "refundable", "700", "N5"));
 }
@@ -261,7 +261,7 @@ TEST(RulesR4, CrossSchemeSeveralSurvivorsNeedConfirmation) {  // R4 X三: a sche
   p.school("S1", 350203, EduLevel::kUniversity, 2026);  // freshman: both resident records survive
   p.employee("XM2", 350203, "2026-07-01");
   employee_paid(p, "2026-07");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates,
             dup_row(p, "cross_scheme", "NP1;XM1;XM2", "NP1;XM1;XM2", "", "needs_confirmation", "X3") +
                 dup_row(p, "resident_resident", "NP1;XM1", "NP1;XM1", "", "exempt_freshman", "N7"));
@@ -275,7 +275,7 @@ TEST(RulesR4, CrossSchemeExemptAssisted) {  // R4 N五: funded resident record �
   employee_paid(p, "2015-01");  // continuity far above 12
   p.resident("XM2", 350203, "2026-01-01", "2026-12-31").funded = Funded::kDibao;
   resident_paid_2026(p);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "cross_scheme", "XM1;XM2", "XM1;XM2", "", "exempt_assisted", "N5"));
   EXPECT_EQ(out.actions, "");
 }
@@ -286,7 +286,7 @@ TEST(RulesR4, CrossSchemePensionElsewhere) {  // R4 X三(三)2; R5 refundable (e
   p.pension(110105, "2016-04-01", PensionStatus::kReceiving);
   p.resident("XM1", 350203, "2026-01-01", "2026-12-31");
   resident_paid_2026(p);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "cross_scheme", "NP1;XM1", "NP1", "XM1", "pension_elsewhere", "X3.3.2"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "refundable", "700", "X3.3.2"));
 }
@@ -306,7 +306,7 @@ TEST(RulesR4, CrossSchemeKeepEmployeeLocal) {  // R4 keep_employee (N五, X三(�
   employee_paid(p, "2022-01");
   p.resident("XM2", 350203, "2026-01-01", "2026-12-31");
   resident_paid_2026(p);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "cross_scheme", "XM1;XM2", "XM1", "XM2", "keep_employee", "X3.3.1"));
   EXPECT_EQ(out.actions, action_row(p, "XM2", "local", "refundable", "700", "X3.3.1"));
   EXPECT_EQ(out.plan.subsidy_deduction_yuan, 700);
@@ -317,7 +317,7 @@ TEST(RulesR4, CrossSchemeKeepEmployeeOtherRegion) {  // R4 X三(三)1: other reg
   p.employee("NP1", 440106, "2020-05-01");
   p.resident("XM1", 350203, "2026-01-01", "2026-12-31");
   resident_paid_2026(p);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "cross_scheme", "NP1;XM1", "NP1", "XM1", "keep_employee", "X3.3.1"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "refundable", "700", "X3.3.1"));
 }
@@ -345,7 +345,7 @@ TEST(RulesR4, CrossSchemeExemptTransition) {  // R4 X二: continuity under 12 mo
   employee_paid(p, "2026-06");
   p.resident("XM2", 350203, "2026-01-01", "2026-12-31");
   resident_paid_2026(p);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "cross_scheme", "XM1;XM2", "XM1;XM2", "", "exempt_transition", "X2"));
   EXPECT_EQ(out.actions, "");
   EXPECT_EQ(out.plan.subsidy_deduction_yuan, 0);
@@ -385,7 +385,7 @@ TEST(RulesR4, SameSchemeThenCrossSchemeOnSurvivors) {  // R3: cross_scheme decid
   p.employment("U1", 350203, "2020-01-01");
   p.resident("XM2", 350203, "2026-01-01", "2026-12-31");
   resident_paid_2026(p);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates,
             dup_row(p, "cross_scheme", "XM1;XM2", "XM1", "XM2", "keep_employee", "X3.3.1") +
                 dup_row(p, "employee_employee", "NP1;XM1", "XM1", "NP1", "keep_employment_region", "N5"));
@@ -401,7 +401,7 @@ TEST(RulesR4, NoCrossCaseWhenSameSchemeTerminatedTheScheme) {  // decision: no s
   p.pension(440106, "2022-07-01", PensionStatus::kReceiving);
   p.resident("XM3", 350203, "2026-01-01", "2026-12-31");
   resident_paid_2026(p);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates,
             dup_row(p, "employee_employee", "XM1;XM2", "", "XM1;XM2", "pension_elsewhere", "X3.1.3"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "account_balance", "0", "X3.1.3") +
@@ -416,7 +416,7 @@ TEST(RulesR5, ResidentRefundableUnderChainedEmployeeCover) {  // R5: every day s
   p.employee("NP2", 440106, "2025-11-01");                // 12 whole months at d
   p.resident("XM1", 350203, "2025-06-01");
   p.tax(Scheme::kResident, 350203, "2025-06", "2026-12", "2025-05-20");  // R6: 2025-05-21, began
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "cross_scheme", "NP2;XM1", "NP2", "XM1", "keep_employee", "X3.3.1"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "refundable", "700", "X3.3.1"));
 }
@@ -428,7 +428,7 @@ TEST(RulesR5, ResidentNotRefundableWithAGapInEmployeeCover) {  // R5 not_refunda
   p.employee("NP2", 440106, "2025-11-01");
   p.resident("XM1", 350203, "2025-06-01");
   p.tax(Scheme::kResident, 350203, "2025-06", "2026-12", "2025-05-20");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "cross_scheme", "NP2;XM1", "NP2", "XM1", "keep_employee", "X3.3.1"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "not_refundable", "700", "X3.3.1"));
 }
@@ -438,7 +438,7 @@ TEST(RulesR5, ResidentNotRefundableWhenCoverStartsLate) {  // R5 not_refundable
   p.employee("NP1", 440106, "2025-02-01");
   p.resident("XM1", 350203, "2025-01-01");  // starts before any employee cover
   p.tax(Scheme::kResident, 350203, "2025-01", "2026-12", "2024-10-20");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "cross_scheme", "NP1;XM1", "NP1", "XM1", "keep_employee", "X3.3.1"));
   EXPECT_EQ(out.actions, action_row(p, "XM1", "local", "not_refundable", "700", "X3.3.1"));
 }
@@ -463,7 +463,7 @@ TEST(RulesR3b, NextYearResidentSuspended) {  // R3b N五(二): suspend, refundab
   employee_paid(p, "2019-03");
   p.resident("XM2", 350203, "2027-01-01", "2027-12-31");
   p.tax(Scheme::kResident, 350203, "2027-01", "2027-12", "2026-10-20");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.duplicates, dup_row(p, "next_year_resident", "XM1;XM2", "XM1", "", "suspend_next_year", "N5.2"));
   EXPECT_EQ(out.actions, p.id + ",XM2,suspend,local,2026-12-31,,refundable,0,N5.2\n");
   EXPECT_EQ(out.plan.duplicates, 1);

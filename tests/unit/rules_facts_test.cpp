@@ -33,7 +33,7 @@ TEST(RulesFacts, NonTargetHolderOfLocalRecordHasEmptyHomeDistrict) {  // §6 reg
   TestPerson p("11010519810921042");
   p.ps(110105);  // lives in Beijing: no local home district, not target
   p.enroll("XM1", Scheme::kResident, 350203, "2020-01-01", "", EnrollStatus::kSuspended);
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.registry, p.id + ",张三,F,1981-09-21,,true,lapsed,XM1,false,false,false,false\n");
   EXPECT_EQ(out.outreach, "");  // R2 lists target persons only
   EXPECT_FALSE(out.in_plan);
@@ -43,7 +43,7 @@ TEST(RulesFacts, NonTargetWithoutLocalRecordHasNoRegistryRow) {  // §6 registry
   TestPerson p("11010519810921042");
   p.ps(110105);
   p.employee("NP1", 110105, "2010-01-01");
-  const PersonOutcome out = p.run();
+  const auto out = p.run();
   EXPECT_EQ(out.registry, "");
   EXPECT_FALSE(out.in_plan);
 }
@@ -53,7 +53,7 @@ TEST(RulesFacts, DeadByStatusIsNotAlive) {  // §4 alive: status dead/cancelled
     TestPerson p("35020319400101123");
     p.ps(350203).status = status;
     p.enroll("XM1", Scheme::kEmployee, 350203, "2000-01-01", "2020-12-31", EnrollStatus::kTerminated);
-    const PersonOutcome out = p.run();
+    const auto out = p.run();
     EXPECT_EQ(out.registry, p.id + ",张三,M,1940-01-01,350203,false,never,XM1,false,false,false,false\n");
     EXPECT_FALSE(out.in_plan);  // not target
   }

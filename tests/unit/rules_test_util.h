@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "canbao/core/date.h"
+#include "canbao/output/csv_rows.h"
 #include "canbao/rules/rules.h"
 
 namespace canbao::rules_test {
@@ -45,6 +46,34 @@ inline RunSettings xiamen(std::string_view as_of = "2026-11-22") {
 // Feed numbers (manifest order) the builders stamp into Origin.
 inline constexpr uint32_t kFeedEnrollment = 0, kFeedNational = 1, kFeedTax = 2, kFeedHr = 3, kFeedPs = 4,
                           kFeedEdu = 5, kFeedDisability = 6, kFeedCivil = 7;
+
+/// A person's outcome as the rules decided it, and the SPEC §6 rows it formats to (the tests assert on
+/// the rows, which is what a bureau reads).
+struct TestOutcome {
+  PersonOutcome typed;
+  std::string registry, outreach, duplicates, actions, benefits;
+  bool in_plan = false;
+  Region plan_district = kNoRegion;
+  PlanTally plan;
+};
+
+/// Evaluates and formats one person.
+inline TestOutcome evaluate_and_format(const PersonView& view, const RunSettings& settings) {
+  TestOutcome out;
+  evaluate_person(view, settings, out.typed);
+  CsvFormatter formatter;
+  OutcomeText text;
+  formatter.append(view, out.typed, text);
+  out.registry = text.text[kRegistryCsv];
+  out.outreach = text.text[kOutreachCsv];
+  out.duplicates = text.text[kDuplicatesCsv];
+  out.actions = text.text[kActionsCsv];
+  out.benefits = text.text[kBenefitsCsv];
+  out.in_plan = out.typed.in_plan;
+  out.plan_district = out.typed.plan_district;
+  out.plan = out.typed.plan;
+  return out;
+}
 
 /// A person under construction. Record references returned by the builders stay valid only until
 /// the next record of the same agency is added.
@@ -174,11 +203,7 @@ class TestPerson {
     return *this;
   }
 
-  PersonOutcome run(const RunSettings& settings = xiamen()) const {
-    PersonOutcome out;
-    evaluate_person(view, settings, out);
-    return out;
-  }
+  TestOutcome run(const RunSettings& settings = xiamen()) const { return evaluate_and_format(view, settings); }
 
   PersonView view;
   std::string id;

@@ -237,4 +237,19 @@ bool next_csv_record(std::string_view text, size_t& pos, std::vector<std::string
   return !quoted;
 }
 
+std::string mask_name(std::string_view name) {
+  name = trim_space(name);
+  if (name.empty()) return {};
+  const size_t first = std::min(name.size(), utf8_len(static_cast<unsigned char>(name[0])));
+  std::string out;
+  size_t pos = first;
+  if (pos >= name.size()) return "*";  // a one-character name would be shown whole
+  out.append(name.substr(0, first));
+  while (pos < name.size()) {
+    pos += std::min(name.size() - pos, utf8_len(static_cast<unsigned char>(name[pos])));
+    out.push_back('*');
+  }
+  return out;
+}
+
 }  // namespace canbao

@@ -107,7 +107,7 @@ std::string wait_label(const std::string& bucket) {
 
 }  // namespace
 
-std::string build_report_html(const RunReport& report, std::string_view plan_csv) {
+std::string build_report_html(const RunReport& report) {
   const RunSettings& settings = report.manifest.settings;
   std::string html;
   html.reserve(64 << 10);
@@ -133,48 +133,55 @@ std::string build_report_html(const RunReport& report, std::string_view plan_csv
 
   // R9 plan: the table exactly as plan.csv, and the rate chart from the same rows.
   html += "<h2>年度参保扩面计划 Annual enrollment plan (R9)</h2>\n";
-  std::vector<std::string> cells;
-  size_t pos = 0;
   Bars rates, subsidies;
-  html += "<table class=\"plan\">";
-  bool header = true;
-  while (next_csv_record(plan_csv, pos, cells)) {
-    html += header ? "<tr>" : "<tr class=\"plan-row\">";
-    for (const std::string& cell : cells) {
-      html += header ? "<th>" : "<td>";
+  html += "<table class=\"plan\"><tr>";
+  for (std::string_view header = kPlanHeader; !header.empty() && header != "\n";) {
+    const size_t cut = std::min(header.find(','), header.find('\n'));
+    html += "<th>";
+    append_escaped(html, header.substr(0, cut));
+    html += "</th>";
+    header.remove_prefix(std::min(header.size(), cut + 1));
+  }
+  html += "</tr>";
+  // The cells of plan.csv (output/csv_rows.h), row by row.
+  for (const PlanRow& row : report.plan.rows(settings)) {
+    html += "<tr class=\"plan-row\">";
+    for (const std::string& cell : plan_row_cells(row, settings)) {
+      html += "<td>";
       append_escaped(html, cell);
-      html += header ? "</th>" : "</td>";
+      html += "</td>";
     }
     html += "</tr>";
-    if (!header && cells.size() >= 10 && cells[0] != "total" && cells[0] != "unassigned") {
-      if (!cells[5].empty()) rates.emplace_back(cells[0], std::atof(cells[5].c_str()));
-      subsidies.emplace_back(cells[0], std::atof(cells[9].c_str()));
-    }
-    header = false;
   }
   html += "</table>\n";
+  for (const PlanRow& row : report.plan.rows(settings)) {
+    if (!row.label.empty()) continue;  // districts only
+    const std::string district = plan_row_label(row);
+    if (row.has_rate) rates.emplace_back(district, static_cast<double>(row.rate_per_10000) / 10000.0);
+    subsidies.emplace_back(district, static_cast<double>(row.tally.subsidy_deduction_yuan));
+  }
   bar_chart(html, "plan-rate", "各区参保率 Enrollment rate by district (R9)", rates, settings.target_rate, 4, 1.0);
 
   html += "<h2>未参保人员 Uninsured persons (R1/R2)</h2>\n";
-  bar_chart(html, "uninsured-state", "按参保状态 By coverage state (R1)", bars_of(report.outreach_states, state_label));
-  bar_chart(html, "uninsured-group", "按人群 By group (R2)", bars_of(report.outreach_groups, group_label));
+  bar_chart(html, "uninsured-state", "按参保状态 By coverage state (R1)", bars_of(report.outcomes.outreach_states, state_label));
+  bar_chart(html, "uninsured-group", "按人群 By group (R2)", bars_of(report.outcomes.outreach_groups, group_label));
 
   html += "<h2>重复参保 Duplicate enrollment (R3/R4)</h2>\n";
-  bar_chart(html, "duplicate-type", "按类型 Cases by type (R3)", bars_of(report.duplicate_types));
-  bar_chart(html, "duplicate-resolution", "按处理方式 Cases by resolution (R4)", bars_of(report.duplicate_resolutions));
+  bar_chart(html, "duplicate-type", "按类型 Cases by type (R3)", bars_of(report.outcomes.duplicate_types));
+  bar_chart(html, "duplicate-resolution", "按处理方式 Cases by resolution (R4)", bars_of(report.outcomes.duplicate_resolutions));
 
   html += "<h2>处理事项 Actions (R5, R7, R8)</h2>\n";
-  bar_chart(html, "action-type", "按事项 By action", bars_of(report.actions));
+  bar_chart(html, "action-type", "按事项 By action", bars_of(report.outcomes.actions));
   Counts handlers;  // every other region in one bar
-  for (const auto& [handler, count] : report.action_handlers)
+  for (const auto& [handler, count] : report.outcomes.action_handlers)
     handlers[handler.rfind("region:", 0) == 0 ? "region:* 异地 other regions" : handler + " 本地"] += count;
   bar_chart(html, "action-handler", "按经办方 By handler (X 五(三))", bars_of(handlers));
-  bar_chart(html, "action-refund", "按退费类别 By refund class (N 六, X 四)", bars_of(report.action_refunds));
+  bar_chart(html, "action-refund", "按退费类别 By refund class (N 六, X 四)", bars_of(report.outcomes.action_refunds));
   bar_chart(html, "subsidy-district", "财政补助扣减（元）Subsidy deductions by district, yuan (R5)", subsidies);
 
   html += "<h2>待遇等待期 Benefit waiting periods (R6)</h2>\n";
   bar_chart(html, "benefit-wait", "待遇起始距参保开始 Benefit start after the record's start",
-            bars_of(report.benefit_waits, wait_label));
+            bars_of(report.outcomes.benefit_waits, wait_label));
 
   html += "<h2>数据质量 Data quality</h2>\n<table class=\"feeds\"><tr><th>数据源 feed</th><th>部门 agency</th>"
           "<th>读入 read</th><th>接收 accepted</th><th>补链 linked</th><th>隔离 quarantined</th></tr>";

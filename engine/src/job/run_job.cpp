@@ -18,10 +18,12 @@
 #include "canbao/core/failpoint.h"
 #include "canbao/core/text.h"
 #include "canbao/ingest/ingest.h"
+#include "canbao/job/person_outputs.h"
 #include "canbao/job/report_html.h"
 #include "canbao/match/linker.h"
 #include "canbao/output/output_file.h"
 #include "canbao/output/outreach_exports.h"
+#include "job_internal.h"
 
 namespace canbao {
 
@@ -33,17 +35,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-constexpr const char* kOutputNames[kOutputFileCount] = {"registry.csv", "outreach.csv", "duplicates.csv",
-                                                       "actions.csv", "benefits.csv"};
-
-Status read_text_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot read: " + std::strerror(errno));
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::Error(path + ": cannot read: " + std::strerror(errno));
-  return Status::OK();
 }
 
 // quarantine.csv: per feed in manifest order, the decoder/adapter rejects, the pending records
@@ -105,146 +96,6 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
     report.quarantine_rows += rows.size();
   }
   return csv;
-}
-
-std::string format_seconds(double seconds) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3f", seconds);
-  return buf;
-}
-
-// Counts the values of one column over CSV lines (small outputs: duplicates, actions).
-void count_cells(std::string_view text, int column, Counts& counts) {
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view cell = csv_cell(text.substr(0, end), column);
-    auto it = counts.find(cell);
-    if (it == counts.end()) it = counts.emplace(std::string(cell), 0).first;
-    ++it->second;
-    text.remove_prefix(std::min(text.size(), end + 1));
-  }
-}
-
-// benefits.csv rows (id,record_id,scheme,start,paid_on,prior_months,gap_months,benefit_start) by
-// how long after the record's start the benefits begin (R6).
-void count_benefit_waits(std::string_view text, Counts& counts) {
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view row = text.substr(0, end);
-    const auto start = parse_date(csv_cell(row, 3));
-    const auto benefit = parse_date(csv_cell(row, 7));
-    if (start && benefit) {
-      const int days = *benefit - *start;
-      const char* bucket = days <= 0 ? "0 immediate" : days <= 92 ? "1 within 3 months"
-                         : days <= 185 ? "2 3-6 months" : "3 over 6 months";
-      ++counts[bucket];
-    }
-    text.remove_prefix(std::min(text.size(), end + 1));
-  }
-}
-
-void json_counts(std::string& json, const char* key, const Counts& counts) {
-  json += ",\n  ";
-  append_json_string(json, key);
-  json += ": {";
-  bool first = true;
-  for (const auto& [name, count] : counts) {
-    json += first ? "" : ", ";
-    first = false;
-    append_json_string(json, name);
-    json += ": " + std::to_string(count);
-  }
-  json += "}";
-}
-
-std::string build_summary_json(const RunReport& report) {
-  std::string json = "{\n  \"canbao_version\": ";
-  append_json_string(json, CANBAO_VERSION);
-  json += ",\n  \"manifest\": ";
-  append_json_string(json, report.manifest.path);
-  json += ",\n  \"city\": ";
-  append_json_string(json, report.manifest.city_text);
-  json += ",\n  \"as_of\": ";
-  append_json_string(json, format_date(report.manifest.settings.as_of));
-  json += ",\n  \"threads\": " + std::to_string(report.threads);
-  json += ",\n  \"index\": ";
-  append_json_string(json, report.index_dir);
-  json += ",\n  \"feeds\": [";
-  for (size_t idx = 0; idx < report.feeds.size(); ++idx) {
-    const FeedCounts& feed = report.feeds[idx];
-    json += idx ? ",\n    {" : "\n    {";
-    json += "\"path\": ";
-    append_json_string(json, feed.path);
-    json += ", \"agency\": ";
-    append_json_string(json, feed.agency);
-    json += ", \"read\": " + std::to_string(feed.read) + ", \"accepted\": " + std::to_string(feed.accepted) +
-            ", \"linked\": " + std::to_string(feed.linked) + ", \"quarantined\": " + std::to_string(feed.quarantined) +
-            ", \"lines\": " + std::to_string(feed.lines) + ", \"bytes\": " + std::to_string(feed.bytes) +
-            ", \"index_reused\": " + (feed.reused ? "true" : "false") +
-            ", \"ingest_seconds\": " + format_seconds(feed.seconds) +
-            ", \"parse_seconds\": " + format_seconds(feed.parse_seconds) +
-            ", \"sort_seconds\": " + format_seconds(feed.sort_seconds) +
-            ", \"write_seconds\": " + format_seconds(feed.write_seconds) + "}";
-  }
-  json += "\n  ],\n  \"links\": {";
-  bool first = true;
-  for (const char* method : {"checksum_repair", "name_birth"}) {
-    json += first ? "" : ", ";
-    first = false;
-    append_json_string(json, method);
-    const auto it = report.links.find(method);
-    json += ": " + std::to_string(it == report.links.end() ? 0 : it->second);
-  }
-  json += "},\n  \"quarantine_reasons\": {";
-  first = true;
-  for (const auto& [reason, count] : report.quarantine_reasons) {
-    json += first ? "" : ", ";
-    first = false;
-    append_json_string(json, reason);
-    json += ": " + std::to_string(count);
-  }
-  json += "},\n  \"persons\": " + std::to_string(report.match.persons);
-  json += ",\n  \"outputs\": {";
-  for (int file = 0; file < kOutputFileCount; ++file) {
-    json += file ? ", " : "";
-    append_json_string(json, kOutputNames[file]);
-    json += ": " + std::to_string(report.match.rows[file]);
-  }
-  json += ", \"plan.csv\": " + std::to_string(report.match.plan.districts().size() + 2);
-  json += ", \"quarantine.csv\": " + std::to_string(report.quarantine_rows);
-  PlanTally total;
-  for (const auto& [district, tally] : report.match.plan.districts()) total += tally;
-  total += report.match.plan.unassigned();
-  json += "},\n  \"totals\": {\"target\": " + std::to_string(total.target) +
-          ", \"insured\": " + std::to_string(total.insured) + ", \"lapsed\": " + std::to_string(total.lapsed) +
-          ", \"never\": " + std::to_string(total.never) + ", \"duplicate_persons\": " + std::to_string(total.duplicates) +
-          ", \"subsidy_deduction_yuan\": " + std::to_string(total.subsidy_deduction_yuan) + "}";
-  json_counts(json, "duplicates_by_type", report.duplicate_types);
-  json_counts(json, "duplicates_by_resolution", report.duplicate_resolutions);
-  json_counts(json, "actions", report.actions);
-  json += ",\n  \"outreach_exports\": {\"split_by\": ";
-  json += report.exports.split_by_district ? "\"district\"" : "null";
-  json += std::string(", \"ids_masked\": ") + (report.exports.mask_ids ? "true" : "false");
-  json += std::string(", \"names_masked\": ") + (report.exports.mask_names ? "true" : "false");
-  json += ", \"rows\": {";
-  bool first_export = true;
-  for (const auto& [district, rows] : report.outreach_exports) {
-    json += first_export ? "" : ", ";
-    first_export = false;
-    append_json_string(json, "outreach/" + district + ".csv");
-    json += ": " + std::to_string(rows);
-  }
-  json += "}}";
-  json += ",\n  \"timings_seconds\": {";
-  for (size_t idx = 0; idx < report.timings.size(); ++idx) {
-    json += idx ? ", " : "";
-    append_json_string(json, report.timings[idx].first);
-    json += ": " + format_seconds(report.timings[idx].second);
-  }
-  json += "}\n}\n";
-  return json;
 }
 
 // Moves a finished staging directory into place as out_dir.
@@ -331,48 +182,43 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
 Status write_outputs(const RunOptions& options, RunReport& report, const std::vector<const Segment*>& segments,
                      const LinkResult& links, const std::string& staging, Progress& progress,
                      Clock::time_point total_start) {
-  auto start = Clock::now();
+  const auto start = Clock::now();
   const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine));
 
   BufferedFile files[kOutputFileCount];
-  const char* headers[kOutputFileCount] = {kRegistryHeader, kOutreachHeader, kDuplicatesHeader, kActionsHeader,
-                                           kBenefitsHeader};
   for (int file = 0; file < kOutputFileCount; ++file) {
     CANBAO_RETURN_IF_ERROR(files[file].open(staging + "/" + kOutputNames[file]));
-    CANBAO_RETURN_IF_ERROR(files[file].write(headers[file]));
+    CANBAO_RETURN_IF_ERROR(files[file].write(kOutputHeaders[file]));
   }
-  const PartitionWriter writer = [&](const PartitionRows& rows) -> Status {
-    for (int file = 0; file < kOutputFileCount; ++file) CANBAO_RETURN_IF_ERROR(files[file].write(rows.text[file]));
+  report.exports = options.exports;
+  OutreachExportWriter exports;
+  if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.open(staging));
+  const RunSettings& settings = report.manifest.settings;
+  MatchCallbacks callbacks;
+  callbacks.make_task = [&]() { return std::make_unique<PersonOutputs>(settings, options.exports); };
+  callbacks.finish_task = [&](PartitionTask& task) -> Status {
+    auto& part = static_cast<PersonOutputs&>(task);
+    for (int file = 0; file < kOutputFileCount; ++file) {
+      CANBAO_RETURN_IF_ERROR(files[file].write(part.text.text[file]));
+      report.output_rows[file] += part.text.rows[file];
+    }
     failpoint("match.partition_written");
-    count_cells(rows.text[kDuplicatesCsv], 2, report.duplicate_types);        // type
-    count_cells(rows.text[kDuplicatesCsv], 6, report.duplicate_resolutions);  // resolution
-    count_cells(rows.text[kActionsCsv], 2, report.actions);                   // action
-    count_cells(rows.text[kActionsCsv], 3, report.action_handlers);           // handler
-    count_cells(rows.text[kActionsCsv], 6, report.action_refunds);            // refund
-    count_cells(rows.text[kOutreachCsv], 4, report.outreach_states);          // state
-    count_cells(rows.text[kOutreachCsv], 5, report.outreach_groups);          // group
-    count_benefit_waits(rows.text[kBenefitsCsv], report.benefit_waits);
+    if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.write(part.districts));
+    report.outcomes.merge(part.tally);
+    report.plan.merge(part.plan);
     return Status::OK();
   };
-  CANBAO_RETURN_IF_ERROR(run_match(segments, links, report.manifest.settings, writer, report.match, &progress));
+  CANBAO_RETURN_IF_ERROR(for_each_person(segments, links, callbacks, report.match, &progress));
   for (BufferedFile& file : files) CANBAO_RETURN_IF_ERROR(file.close());
-  const std::string plan_csv = report.match.plan.to_csv(report.manifest.settings);
-  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/plan.csv", plan_csv));
+  if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.close(report.outreach_exports));
+  CANBAO_RETURN_IF_ERROR(
+      write_text_file(staging + "/plan.csv", format_plan_csv(report.plan.rows(settings), settings)));
   report.timings.emplace_back("match_and_write", seconds_since(start));
-  report.exports = options.exports;
-  if (options.exports.split_by_district) {
-    start = Clock::now();
-    std::string outreach;
-    CANBAO_RETURN_IF_ERROR(read_text_file(staging + "/outreach.csv", outreach));
-    CANBAO_RETURN_IF_ERROR(write_outreach_exports(outreach, staging, options.exports, report.outreach_exports));
-    report.timings.emplace_back("exports", seconds_since(start));
-  }
-  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/report.html", build_report_html(report, plan_csv)));
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/report.html", build_report_html(report)));
   report.timings.emplace_back("total", seconds_since(total_start));
   return write_text_file(staging + "/summary.json", build_summary_json(report));
 }
-
 
 }  // namespace
 
@@ -417,76 +263,6 @@ Status run_job(const RunOptions& options, RunReport& report) {
     return status;
   }
   return commit_output_dir(staging, options.out_dir);
-}
-
-std::string format_run_summary(const RunReport& report) {
-  std::string text;
-  char line[512];
-  text += "canbao run: city " + report.manifest.city_text + ", as of " + format_date(report.manifest.settings.as_of) +
-          ", " + std::to_string(report.threads) + " thread(s)\n";
-  text += "feeds (read = accepted + linked + quarantined):\n";
-  for (const FeedCounts& feed : report.feeds) {
-    std::snprintf(line, sizeof(line), "  %-28s %-16s read %10llu  accepted %10llu  linked %6llu  quarantined %8llu%s\n",
-                  feed.path.c_str(), feed.agency.c_str(), static_cast<unsigned long long>(feed.read),
-                  static_cast<unsigned long long>(feed.accepted), static_cast<unsigned long long>(feed.linked),
-                  static_cast<unsigned long long>(feed.quarantined), feed.reused ? "  (index reused)" : "");
-    text += line;
-    // A feed of which nothing was accepted usually has a file-wide cause (a misspelt header, the
-    // wrong columns mapping or agency): say so where staff look first.
-    if (feed.read > 0 && feed.accepted + feed.linked == 0) {
-      auto top = feed.quarantine_reasons.begin();
-      for (auto it = top; it != feed.quarantine_reasons.end(); ++it)
-        if (it->second > top->second) top = it;
-      text += "  warning: " + feed.path + ": every record was quarantined";
-      if (top != feed.quarantine_reasons.end()) text += " (mostly " + top->first + ": " + std::to_string(top->second) + ")";
-      text += "; check its header, \"columns\" and \"agency\" in the manifest\n";
-    }
-  }
-  PlanTally total;
-  for (const auto& [district, tally] : report.match.plan.districts()) total += tally;
-  total += report.match.plan.unassigned();
-  std::snprintf(line, sizeof(line),
-                "target population %lld: insured %lld, uninsured %lld (lapsed %lld, never %lld); persons with "
-                "duplicate enrollment %lld; subsidy deductions %lld yuan\n",
-                static_cast<long long>(total.target), static_cast<long long>(total.insured),
-                static_cast<long long>(total.lapsed + total.never), static_cast<long long>(total.lapsed),
-                static_cast<long long>(total.never), static_cast<long long>(total.duplicates),
-                static_cast<long long>(total.subsidy_deduction_yuan));
-  text += line;
-  text += "duplicate cases by type:";
-  for (const auto& [type, count] : report.duplicate_types) text += " " + type + " " + std::to_string(count);
-  text += "\nresolutions:";
-  for (const auto& [resolution, count] : report.duplicate_resolutions) text += " " + resolution + " " + std::to_string(count);
-  text += "\nactions:";
-  for (const auto& [action, count] : report.actions) text += " " + action + " " + std::to_string(count);
-  text += "\n";
-  text += "plan rate per district (target " + report.manifest.settings.target_rate_text + "):\n";
-  for (const auto& [district, tally] : report.match.plan.districts()) {
-    char rate[16] = "-";
-    if (tally.target) std::snprintf(rate, sizeof(rate), "%.4f", static_cast<double>(tally.insured) / tally.target);
-    std::snprintf(line, sizeof(line), "  %06d  target %9lld  insured %9lld  lapsed %8lld  never %8lld  rate %s\n",
-                  district, static_cast<long long>(tally.target), static_cast<long long>(tally.insured),
-                  static_cast<long long>(tally.lapsed), static_cast<long long>(tally.never), rate);
-    text += line;
-  }
-  text += "outputs: " + report.out_dir + "/{registry,outreach,duplicates,actions,benefits,plan,quarantine}.csv, summary.json, report.html\n";
-  if (report.exports.split_by_district) {
-    text += "outreach exports: " + report.out_dir + "/outreach/{";
-    bool first = true;
-    for (const auto& [district, rows] : report.outreach_exports) {
-      text += (first ? "" : ",") + district;
-      first = false;
-    }
-    text += "}.csv";
-    if (report.exports.mask_ids) text += ", IDs masked";
-    if (report.exports.mask_names) text += ", names masked";
-    text += "\n";
-  }
-  text += "index:   " + report.index_dir + "\n";
-  text += "timings:";
-  for (const auto& [stage, seconds] : report.timings) text += " " + stage + " " + format_seconds(seconds) + "s";
-  text += "\n";
-  return text;
 }
 
 }  // namespace canbao

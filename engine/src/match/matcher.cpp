@@ -1,12 +1,11 @@
 #include "canbao/match/matcher.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
-#include <oneapi/tbb/parallel_pipeline.h>
-#include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
+
+#include "canbao/core/ordered_pipeline.h"
 
 namespace canbao {
 
@@ -147,14 +146,14 @@ struct Cursor {
 
 struct Worker {
   PersonView view;
-  PersonOutcome outcome;
   std::vector<Cursor> cursors;
 };
 
 struct PartitionWork {
   PersonKey lo = 0, hi = kNoPerson;  // [lo, hi)
-  PartitionRows rows;
-  PlanTable plan;
+  std::unique_ptr<PartitionTask> task;
+  uint64_t persons = 0;
+  uint64_t records = 0;  // records consumed (for progress)
 };
 
 // Partition boundaries from the key distribution of the largest segment: a function of the data
@@ -179,15 +178,15 @@ std::vector<PersonKey> partition_bounds(const std::vector<const Segment*>& segme
   return bounds;
 }
 
-void evaluate_partition(const std::vector<const Segment*>& segments, const LinkResult& links,
-                        const RunSettings& settings, Worker& worker, PartitionWork& work) {
+void match_partition(const std::vector<const Segment*>& segments, const LinkResult& links, Worker& worker,
+                     PartitionWork& work) {
   auto& cursors = worker.cursors;
   cursors.resize(segments.size());
   for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
     cursors[seg_idx].pos = segment.lower_bound(work.lo);
     cursors[seg_idx].end = work.hi == kNoPerson ? segment.record_count() : segment.lower_bound(work.hi);
-    work.rows.records += cursors[seg_idx].end - cursors[seg_idx].pos;
+    work.records += cursors[seg_idx].end - cursors[seg_idx].pos;
   }
   const auto& linked = links.linked;
   size_t link_pos = static_cast<size_t>(
@@ -222,18 +221,8 @@ void evaluate_partition(const std::vector<const Segment*>& segments, const LinkR
     }
     link_pos = add_linked(segments, linked, link_pos, key, view);
     if (view.empty()) continue;  // every record of this key was a duplicate_record_id
-    PersonOutcome& outcome = worker.outcome;
-    outcome.clear();
-    evaluate_person(view, settings, outcome);
-    const std::string* parts[kOutputFileCount] = {&outcome.registry, &outcome.outreach, &outcome.duplicates,
-                                                  &outcome.actions, &outcome.benefits};
-    for (int file = 0; file < kOutputFileCount; ++file) {
-      if (parts[file]->empty()) continue;
-      work.rows.text[file] += *parts[file];
-      work.rows.rows[file] += static_cast<uint64_t>(std::count(parts[file]->begin(), parts[file]->end(), '\n'));
-    }
-    work.plan.add(outcome);
-    ++work.rows.persons;
+    work.task->person(view);
+    ++work.persons;
   }
 }
 
@@ -258,8 +247,8 @@ void gather_person(const std::vector<const Segment*>& segments, const LinkResult
   add_linked(segments, linked, first, key, view);
 }
 
-Status run_match(const std::vector<const Segment*>& segments, const LinkResult& links, const RunSettings& settings,
-                 const PartitionWriter& writer, MatchStats& stats, Progress* progress) {
+Status for_each_person(const std::vector<const Segment*>& segments, const LinkResult& links,
+                       const MatchCallbacks& callbacks, MatchStats& stats, Progress* progress) {
   stats = MatchStats{};
   const std::vector<PersonKey> bounds = partition_bounds(segments);
   stats.partitions = bounds.size() - 1;
@@ -268,43 +257,23 @@ Status run_match(const std::vector<const Segment*>& segments, const LinkResult& 
   if (progress) progress->start("match + rules", total_records, "rec");
   tbb::enumerable_thread_specific<Worker> workers;
   size_t next_part = 0;
-  Status status;  // written by the output stage only; read after the pipeline
-  // The input stage runs concurrently with the output stage, so it learns of a failed write
-  // through this flag, never by reading `status` (a data race ThreadSanitizer found).
-  std::atomic<bool> failed{false};
-  const size_t tokens = static_cast<size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
-  tbb::parallel_pipeline(
-      tokens,
-      tbb::make_filter<void, std::shared_ptr<PartitionWork>>(
-          tbb::filter_mode::serial_in_order,
-          [&](tbb::flow_control& fc) -> std::shared_ptr<PartitionWork> {
-            if (next_part + 1 >= bounds.size() || failed.load(std::memory_order_relaxed)) {
-              fc.stop();
-              return nullptr;
-            }
-            auto work = std::make_shared<PartitionWork>();
-            work->lo = bounds[next_part];
-            work->hi = bounds[next_part + 1];
-            ++next_part;
-            return work;
-          }) &
-          tbb::make_filter<std::shared_ptr<PartitionWork>, std::shared_ptr<PartitionWork>>(
-              tbb::filter_mode::parallel,
-              [&](std::shared_ptr<PartitionWork> work) {
-                evaluate_partition(segments, links, settings, workers.local(), *work);
-                return work;
-              }) &
-          tbb::make_filter<std::shared_ptr<PartitionWork>, void>(
-              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<PartitionWork> work) {
-                if (!status.ok()) return;
-                status = writer(work->rows);
-                if (!status.ok()) failed.store(true, std::memory_order_relaxed);
-                stats.persons += work->rows.persons;
-                for (int file = 0; file < kOutputFileCount; ++file) stats.rows[file] += work->rows.rows[file];
-                stats.plan.merge(work->plan);
-                done_records += work->rows.records;
-                if (progress) progress->update(done_records);
-              }));
+  Status status = run_ordered_pipeline<PartitionWork>(
+      [&](PartitionWork& work) {
+        if (next_part + 1 >= bounds.size()) return false;
+        work.lo = bounds[next_part];
+        work.hi = bounds[next_part + 1];
+        work.task = callbacks.make_task();
+        ++next_part;
+        return true;
+      },
+      [&](PartitionWork& work) { match_partition(segments, links, workers.local(), work); },
+      [&](PartitionWork& work) {
+        CANBAO_RETURN_IF_ERROR(callbacks.finish_task(*work.task));
+        stats.persons += work.persons;
+        done_records += work.records;
+        if (progress) progress->update(done_records);
+        return Status::OK();
+      });
   if (progress) progress->finish();
   return status;
 }

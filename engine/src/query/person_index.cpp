@@ -2,9 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <initializer_list>
 
 #include "canbao/core/date.h"
 #include "canbao/core/text.h"
@@ -32,20 +32,15 @@ void append_region(std::string& out, Region region) {
   out += buf;
 }
 
-// A `;`-joined record_id cell of duplicates.csv as a JSON array.
-void append_id_list(std::string& out, std::string_view joined) {
+// Record ids of enrollment indices as a JSON array, ascending (as duplicates.csv lists them).
+void append_record_ids(std::string& out, const PersonView& view, const std::vector<uint32_t>& indices) {
+  std::vector<std::string_view> ids;
+  for (uint32_t idx : indices) ids.push_back(view.enrollment[idx].record_id);
+  std::sort(ids.begin(), ids.end());
   out += '[';
-  bool first = true;
-  while (!joined.empty()) {
-    const size_t cut = joined.find(';');
-    const std::string_view id = joined.substr(0, cut);
-    if (!id.empty()) {
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, id);
-    }
-    if (cut == std::string_view::npos) break;
-    joined.remove_prefix(cut + 1);
+  for (size_t pos = 0; pos < ids.size(); ++pos) {
+    if (pos) out += ',';
+    append_json_string(out, ids[pos]);
   }
   out += ']';
 }
@@ -148,21 +143,19 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
     return answer;
   }
   answer.found = true;
-  outcome.clear();
   evaluate_person(view, settings_, outcome);
-  const PersonStatus& status = outcome.status;
   json += ", \"found\": true, \"as_of\": ";
   append_json_string(json, format_date(settings_.as_of));
   json += ", \"home_district\": ";
-  append_region(json, status.home_district);
-  json += std::string(", \"alive\": ") + (status.alive ? "true" : "false");
-  json += std::string(", \"target\": ") + (status.target ? "true" : "false");
+  append_region(json, outcome.home_district);
+  json += std::string(", \"alive\": ") + (outcome.alive ? "true" : "false");
+  json += std::string(", \"target\": ") + (outcome.target ? "true" : "false");
   json += ", \"state\": ";
-  append_json_string(json, status.state);
+  append_json_string(json, coverage_state_name(outcome.state));
   json += ", \"normal_records\": [";
-  for (size_t idx = 0; idx < status.normal.size(); ++idx) {
+  for (size_t idx = 0; idx < outcome.normal.size(); ++idx) {
     if (idx) json += ',';
-    const Enrollment& record = view.enrollment[status.normal[idx]];
+    const Enrollment& record = view.enrollment[outcome.normal[idx]];
     json += "{\"record_id\": ";
     append_json_string(json, record.record_id);
     json += ", \"scheme\": ";
@@ -178,46 +171,45 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
     if (idx) json += ',';
     append_json_string(json, view.enrollment[idx].record_id);
   }
-  // duplicates.csv rows of the person: id,name,type,records,kept,terminated,resolution,rule
+  // The person's R3/R3b cases, as their duplicates.csv rows say them.
+  // In duplicates.csv order: by type (a person has at most one case of each type).
+  std::vector<const DuplicateCase*> cases;
+  for (const DuplicateCase& dup : outcome.cases) cases.push_back(&dup);
+  std::sort(cases.begin(), cases.end(), [](const DuplicateCase* a, const DuplicateCase* b) {
+    return case_type_name(a->type) < case_type_name(b->type);
+  });
   json += "], \"duplicate_cases\": [";
-  // Cells of a CSV row as JSON members: (name, column, is a ;-joined list).
-  struct Member {
-    const char* name;
-    size_t column;
-    bool list;
-  };
-  const auto append_members = [&json](const std::vector<std::string>& cells, std::initializer_list<Member> members) {
-    json += '{';
-    bool first_member = true;
-    for (const Member& member : members) {
-      json += first_member ? "\"" : ", \"";
-      first_member = false;
-      json += member.name;
-      json += "\": ";
-      if (member.list)
-        append_id_list(json, cells[member.column]);
-      else
-        append_json_string(json, cells[member.column]);
-    }
+  for (size_t idx = 0; idx < cases.size(); ++idx) {
+    const DuplicateCase& dup = *cases[idx];
+    json += idx ? ", {\"type\": " : "{\"type\": ";
+    append_json_string(json, case_type_name(dup.type));
+    json += ", \"records\": ";
+    append_record_ids(json, view, dup.records);
+    json += ", \"kept\": ";
+    append_record_ids(json, view, dup.kept);
+    json += ", \"terminated\": ";
+    append_record_ids(json, view, dup.terminated);
+    json += ", \"resolution\": ";
+    append_json_string(json, dup.resolution);
+    json += ", \"rule\": ";
+    append_json_string(json, dup.rule);
     json += '}';
-  };
-  std::vector<std::string> cells;
-  size_t pos = 0;
-  bool first = true;
-  // duplicates.csv rows: id,name,type,records,kept,terminated,resolution,rule
-  while (next_csv_record(outcome.duplicates, pos, cells)) {
-    if (cells.size() < 8) continue;
-    if (!first) json += ", ";
-    first = false;
-    append_members(cells, {{"type", 2, false}, {"records", 3, true}, {"kept", 4, true}, {"terminated", 5, true},
-                           {"resolution", 6, false}, {"rule", 7, false}});
   }
   json += ']';
-  // outreach.csv row (R2): id,name,home_district,address,state,group,suggested_scheme,channel
-  pos = 0;
-  if (next_csv_record(outcome.outreach, pos, cells) && cells.size() >= 8) {
-    json += ", \"outreach\": ";
-    append_members(cells, {{"group", 5, false}, {"suggested_scheme", 6, false}, {"channel", 7, false}});
+  if (outcome.in_outreach) {  // R2
+    json += ", \"outreach\": {\"group\": ";
+    append_json_string(json, outreach_group_name(outcome.outreach.group));
+    json += ", \"suggested_scheme\": ";
+    append_json_string(json, suggested_scheme_name(outcome.outreach.scheme));
+    json += ", \"channel\": ";
+    std::string channel;
+    switch (outcome.outreach.channel) {
+      case ChannelKind::kUnit: channel = "unit:" + std::string(outcome.outreach.channel_code); break;
+      case ChannelKind::kSchool: channel = "school:" + std::string(outcome.outreach.channel_code); break;
+      case ChannelKind::kCommunity: channel = "community:" + std::to_string(outcome.home_district); break;
+    }
+    append_json_string(json, channel);
+    json += '}';
   }
   json += '}';
   return answer;

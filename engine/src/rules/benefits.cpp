@@ -48,7 +48,6 @@ BenefitStart r6_benefit_start(Eval& ev, uint32_t rec_idx) {
 
 // R6 rows: every local active record whose start falls in the year of d.
 void r6_benefit_rows(Eval& ev) {
-  RowSet& rows = ev.scratch.rows;
   const auto& records = ev.person.enrollment;
   for (uint32_t idx = 0; idx < records.size(); ++idx) {
     const Enrollment& record = records[idx];
@@ -56,21 +55,13 @@ void r6_benefit_rows(Eval& ev) {
     if (ymd_from_day(record.start).year != ev.year_d) continue;
     if (record.scheme != Scheme::kEmployee && record.scheme != Scheme::kResident) continue;
     const BenefitStart benefit = r6_benefit_start(ev, idx);
-    rows.begin_row();
-    rows.cell(ev.id());
-    rows.cell(record.record_id);
-    rows.cell(scheme_name(record.scheme));
-    rows.cell_date(record.start);
-    rows.cell_date(record.scheme == Scheme::kResident ? benefit.paid_on : kNoDay);
-    rows.cell_int(benefit.prior_months);
-    if (benefit.gap_months >= 0) {
-      rows.cell_int(benefit.gap_months);
-    } else {
-      rows.cell({});
-    }
-    rows.cell_date(benefit.benefit_start);
+    BenefitRow& row = ev.out.benefits.emplace_back();
+    row.record = idx;
+    row.paid_on = record.scheme == Scheme::kResident ? benefit.paid_on : kNoDay;
+    row.prior_months = benefit.prior_months;
+    row.gap_months = benefit.gap_months;
+    row.benefit_start = benefit.benefit_start;
   }
-  rows.flush_sorted(ev.out.benefits);
 }
 
 }  // namespace canbao::rules_internal

@@ -3,15 +3,6 @@
 
 namespace canbao::rules_internal {
 
-std::string_view coverage_state_name(CoverageState state) {
-  switch (state) {
-    case CoverageState::kInsured: return "insured";
-    case CoverageState::kLapsed: return "lapsed";
-    case CoverageState::kNever: break;
-  }
-  return "never";
-}
-
 // R1: insured (≥1 normal record, any region); else lapsed (a record covers a day in the 365 days
 // up to d, or a local active record is unpaid); else never.
 CoverageState r1_coverage_state(const Eval& ev) {
@@ -32,76 +23,52 @@ CoverageState r1_coverage_state(const Eval& ev) {
 
 namespace {
 
-enum class Group : uint8_t { kNewborn, kAssisted, kStudent, kEmployed, kPensioner, kOther };
-
 // R2 group: the first of newborn (under 1 year at d), assisted, student, employed, pensioner, other.
-Group r2_group(const Eval& ev) {
+OutreachGroup r2_group(const Eval& ev) {
   const Day birth = id_birth(ev.person.key);
-  if (ev.d < add_months(birth, 12)) return Group::kNewborn;
-  if (ev.facts.assisted) return Group::kAssisted;
-  if (ev.facts.student) return Group::kStudent;
-  if (ev.facts.employed) return Group::kEmployed;
-  if (ev.facts.pensioner) return Group::kPensioner;
-  return Group::kOther;
+  if (ev.d < add_months(birth, 12)) return OutreachGroup::kNewborn;
+  if (ev.facts.assisted) return OutreachGroup::kAssisted;
+  if (ev.facts.student) return OutreachGroup::kStudent;
+  if (ev.facts.employed) return OutreachGroup::kEmployed;
+  if (ev.facts.pensioner) return OutreachGroup::kPensioner;
+  return OutreachGroup::kOther;
 }
 
 }  // namespace
 
-// R2: every lapsed/never target person, with group, suggested_scheme and channel of that group.
+// R2: every lapsed/never target person, with group, suggested_scheme and channel of that group
+// (a community channel also when no unit/school code is known).
 void r2_outreach(Eval& ev) {
   if (!ev.facts.target || ev.state == CoverageState::kInsured) return;
-  const Group group = r2_group(ev);
-  std::string_view group_name = "other";
-  std::string_view scheme = "resident";
-  std::string& channel = ev.scratch.text;
-  channel.clear();
-  switch (group) {
-    case Group::kNewborn: group_name = "newborn"; break;
-    case Group::kAssisted:
-      group_name = "assisted";
-      scheme = "resident_funded";
-      break;
-    case Group::kStudent:
-      group_name = "student";
+  OutreachRow& row = ev.out.outreach;
+  ev.out.in_outreach = true;
+  row = OutreachRow{};
+  row.group = r2_group(ev);
+  switch (row.group) {
+    case OutreachGroup::kAssisted: row.scheme = SuggestedScheme::kResidentFunded; break;
+    case OutreachGroup::kStudent:
       for (const Education& edu : ev.person.education) {
         if (edu.status == EduStatus::kEnrolled && !edu.school.empty()) {
-          channel.append("school:").append(edu.school);
+          row.channel = ChannelKind::kSchool;
+          row.channel_code = edu.school;
           break;
         }
       }
       break;
-    case Group::kEmployed:
-      group_name = "employed";
-      scheme = "employee";
+    case OutreachGroup::kEmployed:
+      row.scheme = SuggestedScheme::kEmployee;
       for (uint32_t idx : ev.scratch.employments) {
         if (!ev.person.hr[idx].unit.empty()) {
-          channel.append("unit:").append(ev.person.hr[idx].unit);
+          row.channel = ChannelKind::kUnit;
+          row.channel_code = ev.person.hr[idx].unit;
           break;
         }
       }
       break;
-    case Group::kPensioner:
-      group_name = "pensioner";
-      scheme = "employee";
-      break;
-    case Group::kOther: break;
+    case OutreachGroup::kPensioner: row.scheme = SuggestedScheme::kEmployee; break;
+    case OutreachGroup::kNewborn:
+    case OutreachGroup::kOther: break;
   }
-  if (channel.empty()) {  // community channel; also when no unit/school code is known
-    channel.append("community:");
-    append_int(channel, ev.facts.home_district);
-  }
-
-  RowSet& rows = ev.scratch.rows;
-  rows.begin_row();
-  rows.cell(ev.id());
-  rows.cell(ev.facts.name);
-  rows.cell_region(ev.facts.home_district);
-  rows.cell(ev.facts.address);
-  rows.cell(coverage_state_name(ev.state));
-  rows.cell(group_name);
-  rows.cell(scheme);
-  rows.cell(channel);
-  rows.flush_sorted(ev.out.outreach);
 }
 
 }  // namespace canbao::rules_internal

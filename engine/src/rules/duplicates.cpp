@@ -6,16 +6,6 @@
 
 namespace canbao::rules_internal {
 
-std::string_view case_type_name(CaseType type) {
-  switch (type) {
-    case CaseType::kCrossScheme: return "cross_scheme";
-    case CaseType::kEmployeeEmployee: return "employee_employee";
-    case CaseType::kNextYearResident: return "next_year_resident";
-    case CaseType::kResidentResident: break;
-  }
-  return "resident_resident";
-}
-
 namespace {
 
 /// Regions match on their first 4 digits (R4).
@@ -163,52 +153,36 @@ bool under_employee_cover(const Eval& ev, uint32_t res_idx) {
 // R5 actions for every terminated record: handler, deadline d + notice_days (X 五(二)),
 // escalation (X 五(三)), refund class (N 六(一)3, X 四(二)), subsidy deduction (N 七).
 void r5_actions(Eval& ev, const DupCase& dup, int64_t& subsidy_yuan) {
-  RowSet& rows = ev.scratch.actions;
-  std::string& handler = ev.scratch.text;
   for (uint32_t idx : dup.terminated) {
     const Enrollment& record = ev.rec(idx);
     const bool local = ev.rec_facts(idx).local;
-    std::string_view refund;
-    int64_t subsidy = 0;
+    ActionRow& action = ev.out.actions.emplace_back();
+    action.record = idx;
+    action.action = ActionKind::kTerminate;
+    action.handler_region = handler_region(ev, record.region);
+    action.deadline = ev.d + ev.settings.notice_days;
+    action.escalation = local ? Escalation::kTaxStop : Escalation::kNotifyRegion;
+    action.rule = dup.rule;
     if (record.scheme == Scheme::kResident) {
       const bool refundable = r6_benefit_start(ev, idx).benefit_start > ev.d || under_employee_cover(ev, idx);
-      refund = refundable ? "refundable" : "not_refundable";
-      if (local) subsidy = ev.settings.resident_subsidy_yuan;
+      action.refund = refundable ? Refund::kRefundable : Refund::kNotRefundable;
+      if (local) action.subsidy_deduction_yuan = ev.settings.resident_subsidy_yuan;
     } else {
       const bool balance = ev.facts.pensioner && !ev.is_local(ev.facts.pension_region);
-      refund = balance ? "account_balance" : "transfer_account";
+      action.refund = balance ? Refund::kAccountBalance : Refund::kTransferAccount;
     }
-    subsidy_yuan += subsidy;
-    handler.clear();
-    append_handler(ev, record.region, handler);
-    rows.begin_row();
-    rows.cell(ev.id());
-    rows.cell(record.record_id);
-    rows.cell("terminate");
-    rows.cell(handler);
-    rows.cell_date(ev.d + ev.settings.notice_days);
-    rows.cell(local ? "tax_stop" : "notify_region");
-    rows.cell(refund);
-    rows.cell_int(subsidy);
-    rows.cell(dup.rule);
+    subsidy_yuan += action.subsidy_deduction_yuan;
   }
 }
 
-void duplicate_row(Eval& ev, DupCase& dup) {
-  RowSet& rows = ev.scratch.rows;
-  std::string& text = ev.scratch.text;
-  rows.begin_row();
-  rows.cell(ev.id());
-  rows.cell(ev.facts.name);
-  rows.cell(case_type_name(dup.type));
-  join_record_ids(ev, dup.records, text);
-  rows.cell(text);
-  join_record_ids(ev, dup.kept, text);
-  rows.cell(text);
-  join_record_ids(ev, dup.terminated, text);
-  rows.cell(text);
-  rows.cell(dup.resolution);
-  rows.cell(dup.rule);
+void add_case(Eval& ev, const DupCase& dup) {
+  DuplicateCase& out = ev.out.cases.emplace_back();
+  out.type = dup.type;
+  out.resolution = dup.resolution;
+  out.rule = dup.rule;
+  out.records = dup.records;
+  out.kept = dup.kept;
+  out.terminated = dup.terminated;
 }
 
 // R3b (N 五(二)): a normal open-ended employee record and an active resident record starting
@@ -233,21 +207,14 @@ bool r3b_next_year_resident(Eval& ev, DupCase& dup) {
   dup.records.insert(dup.records.end(), residents.begin(), residents.end());
   dup.resolution = "suspend_next_year";
   dup.rule = "N5.2";
-  RowSet& rows = ev.scratch.actions;
-  std::string& handler = ev.scratch.text;
   for (uint32_t idx : residents) {
-    handler.clear();
-    append_handler(ev, ev.rec(idx).region, handler);
-    rows.begin_row();
-    rows.cell(ev.id());
-    rows.cell(ev.rec(idx).record_id);
-    rows.cell("suspend");
-    rows.cell(handler);
-    rows.cell_date(day_from_ymd(ev.year_d, 12, 31));
-    rows.cell({});
-    rows.cell("refundable");
-    rows.cell_int(0);
-    rows.cell("N5.2");
+    ActionRow& action = ev.out.actions.emplace_back();
+    action.record = idx;
+    action.action = ActionKind::kSuspend;
+    action.handler_region = handler_region(ev, ev.rec(idx).region);
+    action.deadline = day_from_ymd(ev.year_d, 12, 31);
+    action.refund = Refund::kRefundable;
+    action.rule = "N5.2";
   }
   return true;
 }
@@ -301,9 +268,8 @@ bool r3_duplicate_cases(Eval& ev, int64_t& subsidy_yuan) {
   for (int case_idx = 0; case_idx < s.case_count; ++case_idx) {
     DupCase& dup = s.cases[case_idx];
     r5_actions(ev, dup, subsidy_yuan);
-    duplicate_row(ev, dup);
+    add_case(ev, dup);
   }
-  s.rows.flush_sorted(ev.out.duplicates);
   return s.case_count > 0;
 }
 

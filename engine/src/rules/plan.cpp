@@ -2,7 +2,6 @@
 // the `total` row of plan.csv.
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 
 #include "rules_internal.h"
@@ -33,9 +32,14 @@ void PlanTable::merge(const PlanTable& other) {
   unassigned_ += other.unassigned_;
 }
 
-namespace {
+PlanTally PlanTable::total() const {
+  PlanTally total;
+  for (const auto& [region, tally] : districts_) total += tally;
+  total += unassigned_;
+  return total;
+}
 
-using rules_internal::append_int;
+namespace {
 
 /// ⌈rate·target⌉ computed exactly from the rate as written (`0.95` is 95/100, so 0.95·100 is 95,
 /// not 95.00000000000001); falls back to the double for a text that is not a plain decimal.
@@ -65,64 +69,32 @@ int64_t required_insured(const RunSettings& settings, int64_t target) {
   return static_cast<int64_t>(std::ceil(settings.target_rate * static_cast<double>(target) - 1e-9));
 }
 
-// R9 row: counters, rate = insured/target (4 decimals, nearest; empty when target is 0),
-// target_rate as written, gap = max(0, ⌈target_rate·target⌉ − insured).
-void append_plan_row(std::string& out, std::string_view district, const PlanTally& tally,
-                     const RunSettings& settings) {
-  out.append(district);
-  out.push_back(',');
-  append_int(out, tally.target);
-  out.push_back(',');
-  append_int(out, tally.insured);
-  out.push_back(',');
-  append_int(out, tally.lapsed);
-  out.push_back(',');
-  append_int(out, tally.never);
-  out.push_back(',');
-  if (tally.target > 0) {
-    // round(insured·10000 / target), halves up, in integers.
-    const int64_t scaled = (tally.insured * 20000 + tally.target) / (2 * tally.target);
-    append_int(out, scaled / 10000);
-    out.push_back('.');
-    const int64_t frac = scaled % 10000;
-    for (int64_t pow10 = 1000; pow10 > 0; pow10 /= 10) out.push_back(static_cast<char>('0' + frac / pow10 % 10));
-  }
-  out.push_back(',');
-  if (!settings.target_rate_text.empty()) {
-    out.append(settings.target_rate_text);
-  } else {
-    char buf[32];
-    const int len = std::snprintf(buf, sizeof(buf), "%g", settings.target_rate);
-    out.append(buf, static_cast<size_t>(len));
-  }
-  out.push_back(',');
+// R9 row: rate = insured/target (4 decimals, nearest; none when target is 0),
+// gap = max(0, ⌈target_rate·target⌉ − insured).
+PlanRow plan_row(Region district, std::string_view label, const PlanTally& tally, const RunSettings& settings) {
+  PlanRow row;
+  row.district = district;
+  row.label = label;
+  row.tally = tally;
+  row.has_rate = tally.target > 0;
+  // round(insured·10000 / target), halves up, in integers.
+  if (row.has_rate) row.rate_per_10000 = (tally.insured * 20000 + tally.target) / (2 * tally.target);
   const int64_t gap = required_insured(settings, tally.target) - tally.insured;
-  append_int(out, gap > 0 ? gap : 0);
-  out.push_back(',');
-  append_int(out, tally.duplicates);
-  out.push_back(',');
-  append_int(out, tally.subsidy_deduction_yuan);
-  out.push_back('\n');
+  row.gap = gap > 0 ? gap : 0;
+  return row;
 }
 
 }  // namespace
 
 // R9: one row per local home district (ascending), `unassigned` (always), `total` (its rate and
 // gap from its own sums).
-std::string PlanTable::to_csv(const RunSettings& settings) const {
-  std::string out = kPlanHeader;
-  PlanTally total;
-  std::string district;
-  for (const auto& [region, tally] : districts_) {
-    district.clear();
-    append_int(district, region);
-    append_plan_row(out, district, tally, settings);
-    total += tally;
-  }
-  append_plan_row(out, "unassigned", unassigned_, settings);
-  total += unassigned_;
-  append_plan_row(out, "total", total, settings);
-  return out;
+std::vector<PlanRow> PlanTable::rows(const RunSettings& settings) const {
+  std::vector<PlanRow> rows;
+  rows.reserve(districts_.size() + 2);
+  for (const auto& [region, tally] : districts_) rows.push_back(plan_row(region, {}, tally, settings));
+  rows.push_back(plan_row(kNoRegion, "unassigned", unassigned_, settings));
+  rows.push_back(plan_row(kNoRegion, "total", total(), settings));
+  return rows;
 }
 
 namespace rules_internal {

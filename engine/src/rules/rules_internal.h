@@ -1,6 +1,6 @@
-// Internal to engine/src/rules/: the SPEC §4 facts of one person, the per-evaluation context and
-// scratch buffers shared by the rule files, and the row builder that sorts a person's rows as
-// SPEC §6 says. Never installed, never included outside engine/src/rules/.
+// Internal to engine/src/rules/: the SPEC §4 facts of one person, and the per-evaluation context
+// and scratch buffers shared by the rule files. Never installed, never included outside
+// engine/src/rules/. The rules fill a typed PersonOutcome (rules/outcome.h); they write no text.
 //
 // One section per SPEC number:
 //   facts.cpp        §4 derived facts, paid/normal, employee continuity, coverage history
@@ -9,7 +9,7 @@
 //   benefits.cpp     R6 benefit start
 //   suspensions.cpp  R7 benefit suspension, R8 deceased still enrolled
 //   plan.cpp         R9 annual plan
-//   rows.cpp         row builder, registry row, headers, evaluate_person()
+//   evaluate.cpp     evaluate_person(): §4 and R1–R9 in order, the outcome's token names
 //
 // Thread safety: every evaluation uses the calling thread's Scratch (thread_local), so
 // evaluate_person() may run concurrently on different threads.
@@ -23,10 +23,6 @@
 #include "canbao/rules/rules.h"
 
 namespace canbao::rules_internal {
-
-/// R1 states (SPEC §5 R1).
-enum class CoverageState : uint8_t { kInsured, kLapsed, kNever };
-std::string_view coverage_state_name(CoverageState state);
 
 /// SPEC §4 facts of one enrollment record at d.
 struct EnrollFacts {
@@ -58,10 +54,7 @@ struct Facts {
   std::string_view address;                // first public-security address, trimmed
 };
 
-/// One R3/R3b case; record lists hold indices into PersonView::enrollment.
-enum class CaseType : uint8_t { kCrossScheme, kEmployeeEmployee, kNextYearResident, kResidentResident };
-std::string_view case_type_name(CaseType type);
-
+/// One R3/R3b case being decided (scratch; copied into PersonOutcome::cases when found).
 struct DupCase {
   CaseType type = CaseType::kCrossScheme;
   std::string_view resolution;
@@ -78,29 +71,6 @@ struct DupCase {
   }
 };
 
-/// Collects a person's rows of one output as '\0'-separated cells (NUL sorts before every other
-/// byte, so comparing two such strings compares their cells left to right as strings, SPEC §6),
-/// then writes them sorted as RFC 4180 CSV lines. Row strings keep their capacity between persons.
-class RowSet {
- public:
-  void reset() { count_ = 0; }
-  void begin_row();
-  void cell(std::string_view text);
-  void cell_int(int64_t value);
-  void cell_date(Day day);   // empty for kNoDay
-  void cell_region(Region region);  // empty for kNoRegion
-  void cell_bool(bool value);
-  /// Appends the rows sorted by their cells, then reset().
-  void flush_sorted(std::string& out);
-
- private:
-  void separator();
-  std::vector<std::string> rows_;
-  std::vector<uint32_t> order_;
-  size_t count_ = 0;
-  bool first_cell_ = true;
-};
-
 /// Per-thread buffers reused from person to person (no heap allocation once warmed up).
 struct Scratch {
   std::vector<EnrollFacts> enroll;        // parallel to PersonView::enrollment
@@ -109,9 +79,6 @@ struct Scratch {
   std::vector<uint32_t> emp_normal, res_normal, survivors_emp, survivors_res, work;
   DupCase cases[4];
   int case_count = 0;
-  RowSet rows;                            // the output being written (flushed right away)
-  RowSet actions;                         // actions.csv rows of R3b/R5/R7/R8, flushed at the end
-  std::string text;                       // a joined cell
 };
 Scratch& thread_scratch();
 
@@ -125,11 +92,9 @@ struct Eval {
   Month month_d = 0;
   int year_d = 0;
   int plan_year = 0;
-  char id_text[18] = {};
   Facts facts;
   CoverageState state = CoverageState::kNever;
 
-  std::string_view id() const { return {id_text, sizeof(id_text)}; }
   bool is_local(Region region) const { return settings.is_local(region); }
   const Enrollment& rec(uint32_t idx) const { return person.enrollment[idx]; }
   const EnrollFacts& rec_facts(uint32_t idx) const { return scratch.enroll[idx]; }
@@ -157,8 +122,8 @@ CoverageState r1_coverage_state(const Eval& ev);
 void r2_outreach(Eval& ev);
 
 // ---- R3–R5 (duplicates.cpp) -------------------------------------------------------------------
-/// R3/R3b/R4/R5: writes the person's duplicates.csv rows, adds the terminate/suspend rows to
-/// scratch.actions (not flushed), adds subsidy deductions; returns whether there is a case.
+/// R3/R3b/R4/R5: adds the person's cases to out.cases and their terminate/suspend actions to
+/// out.actions, sums subsidy deductions; returns whether there is a case.
 bool r3_duplicate_cases(Eval& ev, int64_t& subsidy_yuan);
 
 // ---- R6 (benefits.cpp) ------------------------------------------------------------------------
@@ -171,21 +136,18 @@ struct BenefitStart {
 /// R6 benefit start of enrollment record `rec_idx` (any record; R6 rows list only local active
 /// records starting in the year of d).
 BenefitStart r6_benefit_start(Eval& ev, uint32_t rec_idx);
+/// R6 rows into out.benefits.
 void r6_benefit_rows(Eval& ev);
 
 // ---- R7/R8 (suspensions.cpp) -----------------------------------------------------------------
-/// Add their rows to scratch.actions.
+/// Add their rows to out.actions.
 void r7_benefit_suspension(Eval& ev);
 void r8_deceased_still_enrolled(Eval& ev);
 
 // ---- R9 (plan.cpp) ----------------------------------------------------------------------------
 void r9_plan_contribution(Eval& ev, bool has_case, int64_t subsidy_yuan);
 
-// ---- small text helpers (rows.cpp) ------------------------------------------------------------
-void append_int(std::string& out, int64_t value);
-/// `;`-joined record_ids of `indices`, ascending (sorts `indices` by record_id).
-void join_record_ids(const Eval& ev, std::vector<uint32_t>& indices, std::string& out);
-/// `local` or `region:<code>` (R5 handler).
-void append_handler(const Eval& ev, Region region, std::string& out);
+/// `local` handler (kNoRegion) for a local region, else the region (R5 handler).
+inline Region handler_region(const Eval& ev, Region region) { return ev.is_local(region) ? kNoRegion : region; }
 
 }  // namespace canbao::rules_internal

@@ -6,18 +6,11 @@ namespace canbao::rules_internal {
 namespace {
 
 /// R7/R8 action rows: handler local, no deadline/escalation/refund, subsidy 0 (SPEC §6).
-void local_action(Eval& ev, const Enrollment& record, std::string_view action, std::string_view rule) {
-  RowSet& rows = ev.scratch.actions;
-  rows.begin_row();
-  rows.cell(ev.id());
-  rows.cell(record.record_id);
-  rows.cell(action);
-  rows.cell("local");
-  rows.cell({});
-  rows.cell({});
-  rows.cell({});
-  rows.cell_int(0);
-  rows.cell(rule);
+void local_action(Eval& ev, uint32_t record, ActionKind kind, std::string_view rule) {
+  ActionRow& action = ev.out.actions.emplace_back();
+  action.record = record;
+  action.action = kind;
+  action.rule = rule;
 }
 
 }  // namespace
@@ -33,7 +26,7 @@ void r7_benefit_suspension(Eval& ev) {
     const Enrollment& record = ev.rec(idx);
     const EnrollFacts& rf = ev.rec_facts(idx);
     if (rf.normal && rf.local && record.scheme == Scheme::kEmployee && record.category == Category::kRetired)
-      local_action(ev, record, "suspend_benefits", "N4.4");
+      local_action(ev, idx, ActionKind::kSuspendBenefits, "N4.4");
   }
 }
 
@@ -42,7 +35,7 @@ void r8_deceased_still_enrolled(Eval& ev) {
   if (ev.facts.alive) return;
   for (uint32_t idx = 0; idx < ev.person.enrollment.size(); ++idx) {
     const EnrollFacts& rf = ev.rec_facts(idx);
-    if (rf.normal && rf.local) local_action(ev, ev.rec(idx), "terminate_deceased", "R8");
+    if (rf.normal && rf.local) local_action(ev, idx, ActionKind::kTerminateDeceased, "R8");
   }
 }
 

@@ -48,6 +48,10 @@ uint32_t name_hash(std::string_view normalised_name);
 /// the last 4 replaced by `*`; 10 characters or fewer become all `*`; empty input stays empty.
 std::string mask_id(std::string_view raw);
 
+/// A name for lists that leave the bureau: the first character kept, every later one (UTF-8 code
+/// point) replaced by `*` ("陈晓明" → "陈**"); a one-character name becomes "*"; trimmed first.
+std::string mask_name(std::string_view name);
+
 /// Appends one CSV cell with RFC 4180 quoting (quoted when it holds `,` `"` CR or LF).
 void append_csv_cell(std::string& out, std::string_view cell);
 

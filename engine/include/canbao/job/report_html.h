@@ -11,7 +11,7 @@
 
 namespace canbao {
 
-/// The page for a finished run; plan_csv is the run's plan.csv (its table is shown as written).
-std::string build_report_html(const RunReport& report, std::string_view plan_csv);
+/// The page for a finished run (its plan table shows the cells of plan.csv).
+std::string build_report_html(const RunReport& report);
 
 }  // namespace canbao

@@ -12,7 +12,10 @@
 #include "canbao/core/status.h"
 #include "canbao/manifest/manifest.h"
 #include "canbao/match/matcher.h"
+#include "canbao/output/csv_rows.h"
+#include "canbao/output/outcome_tally.h"
 #include "canbao/output/outreach_exports.h"
+#include "canbao/rules/rules.h"
 
 namespace canbao {
 
@@ -38,9 +41,6 @@ struct FeedCounts {
   std::map<std::string, uint64_t, std::less<>> quarantine_reasons;  // quarantine.csv rows by reason
 };
 
-/// Counts by name, in name order (transparent lookup by string_view).
-using Counts = std::map<std::string, uint64_t, std::less<>>;
-
 struct RunReport {
   Manifest manifest;
   std::string out_dir, index_dir;
@@ -49,15 +49,10 @@ struct RunReport {
   Counts links;              // by method
   Counts quarantine_reasons;  // by reason
   uint64_t quarantine_rows = 0;
-  Counts duplicate_types;        // duplicates.csv rows by type
-  Counts duplicate_resolutions;  // and by resolution
-  Counts actions;                // actions.csv rows by action
-  Counts action_handlers;        // … by handler (local / region:<code>)
-  Counts action_refunds;         // … by refund class (empty: no refund cell)
-  Counts outreach_states;        // outreach.csv rows by state (lapsed / never)
-  Counts outreach_groups;        // … by R2 group
-  Counts benefit_waits;          // benefits.csv rows by waiting period (benefit_start − start)
-  MatchStats match;
+  OutcomeTally outcomes;          // the rules' outcomes counted (statistics of every output)
+  MatchStats match;               // persons, partitions
+  std::array<uint64_t, kOutputFileCount> output_rows{};  // rows of each per-person output
+  PlanTable plan;                 // R9
   OutreachExportOptions exports;                        // as run
   std::map<std::string, uint64_t> outreach_exports;     // outreach/<district>.csv → rows
   std::vector<std::pair<std::string, double>> timings;  // stage -> seconds

@@ -1,42 +1,43 @@
 // The cross-match: a merge-join of every segment's sorted records by person key over key-range
-// partitions evaluated in parallel (oneTBB), each person's records gathered into a PersonView and
-// handed to the rules once. Output comes back in key order, so it is the same at any thread count.
+// partitions processed in parallel (oneTBB), each person's records gathered into a PersonView and
+// handed once to its partition's task. Partitions are finished in key order, so whatever the
+// tasks produce can be written in the same order at any thread count. The matcher knows nothing
+// of the rules or the outputs: the job (job/run_job.cpp) evaluates and formats in its tasks.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
-#include <string>
+#include <memory>
 #include <vector>
 
 #include "canbao/core/progress.h"
 #include "canbao/core/status.h"
 #include "canbao/index/segment.h"
 #include "canbao/match/linker.h"
-#include "canbao/rules/rules.h"
+#include "canbao/rules/person_view.h"
 
 namespace canbao {
 
-/// The per-person outputs, in this order.
-enum OutputFile : int { kRegistryCsv = 0, kOutreachCsv, kDuplicatesCsv, kActionsCsv, kBenefitsCsv, kOutputFileCount };
+/// The work of one key-range partition. person() is called for every person of the partition in
+/// key order, all on one thread at a time (never concurrently for one task).
+class PartitionTask {
+ public:
+  virtual ~PartitionTask() = default;
+  /// `view` is valid only during the call.
+  virtual void person(const PersonView& view) = 0;
+};
 
-/// One partition's rows, handed to the writer in key order.
-struct PartitionRows {
-  std::array<std::string, kOutputFileCount> text;
-  std::array<uint64_t, kOutputFileCount> rows{};
-  uint64_t persons = 0;
-  uint64_t records = 0;  // records consumed (for progress)
+struct MatchCallbacks {
+  /// Makes the task of the next partition (serially, in key order).
+  std::function<std::unique_ptr<PartitionTask>()> make_task;
+  /// Takes a finished task (serially, in key order); an error stops the match and is returned.
+  std::function<Status(PartitionTask&)> finish_task;
 };
 
 struct MatchStats {
   uint64_t persons = 0;
   uint64_t partitions = 0;
-  std::array<uint64_t, kOutputFileCount> rows{};
-  PlanTable plan;
 };
-
-/// Called serially, in key order, for every partition's rows.
-using PartitionWriter = std::function<Status(const PartitionRows&)>;
 
 /// One person's records from the segments (and the fallback-linked ones), in (feed, line) order
 /// per agency: what run_match builds for each person, for real-time lookups. view.key is set;
@@ -44,10 +45,9 @@ using PartitionWriter = std::function<Status(const PartitionRows&)>;
 void gather_person(const std::vector<const Segment*>& segments, const LinkResult& links, PersonKey key,
                    PersonView& view);
 
-/// Gathers every person's records from the segments (plus the fallback-linked records) and
-/// evaluates the rules for each. REQUIRES: segments[i] is the segment of manifest feed i.
-Status run_match(const std::vector<const Segment*>& segments, const LinkResult& links,
-                 const RunSettings& settings, const PartitionWriter& writer, MatchStats& stats,
-                 Progress* progress = nullptr);
+/// Gathers every person's records from the segments (plus the fallback-linked records) and hands
+/// each person to its partition's task. REQUIRES: segments[i] is the segment of manifest feed i.
+Status for_each_person(const std::vector<const Segment*>& segments, const LinkResult& links,
+                       const MatchCallbacks& callbacks, MatchStats& stats, Progress* progress = nullptr);
 
 }  // namespace canbao

@@ -1,77 +1,49 @@
 // The rules R1–R9 of SPEC §5 applied to one person, and the plan table they add up to.
 //
 // evaluate_person() is a pure function of (PersonView, RunSettings): it is called once per person,
-// concurrently from several workers (each with its own PersonOutcome), and writes that person's
-// rows of registry/outreach/duplicates/actions/benefits.csv plus their contribution to plan.csv.
-// The rule code lives in engine/src/rules/, one section per SPEC rule number.
+// concurrently from several workers (each with its own PersonOutcome), and decides that person's
+// typed outcome (rules/outcome.h): registry facts, outreach row, cases, actions, benefit rows and
+// the R9 plan contribution. It writes no text: output/csv_rows.h formats an outcome as SPEC §6 rows.
+// The rule code lives in engine/src/rules/, one file per SPEC rule number.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "canbao/rules/outcome.h"
 #include "canbao/rules/person_view.h"
 
 namespace canbao {
 
-/// One plan.csv row's counters (SPEC R9).
-struct PlanTally {
-  int64_t target = 0;
-  int64_t insured = 0;
-  int64_t lapsed = 0;
-  int64_t never = 0;
-  int64_t duplicates = 0;  // persons with at least one R3/R3b case
-  int64_t subsidy_deduction_yuan = 0;
-
-  PlanTally& operator+=(const PlanTally& other);
-};
-
-/// What a real-time lookup reports of a person (issue #5), filled by evaluate_person.
-struct PersonStatus {
-  bool target = false;               // §4 target population
-  bool alive = true;                 // §4 alive
-  std::string_view state;            // R1: insured / lapsed / never
-  Region home_district = kNoRegion;  // §4 home district (kNoRegion: none)
-  std::vector<uint32_t> normal;      // §4 normal records: indices into PersonView::enrollment
-};
-
-/// What one person contributes to the outputs.
-struct PersonOutcome {
-  // Complete CSV lines ('\n'-terminated, no header), in SPEC §6 order within this person.
-  std::string registry, outreach, duplicates, actions, benefits;
-  /// True when the person adds to plan.csv; plan_district is the home district, or kNoRegion
-  /// for the `unassigned` row.
-  bool in_plan = false;
-  Region plan_district = kNoRegion;
-  PlanTally plan;
-  PersonStatus status;
-
-  void clear();
-};
-
-/// Evaluates SPEC §4 facts and R1–R8 for one person, and their R9 plan contribution.
-/// REQUIRES: person.key is a valid key and the person has at least one record.
+/// Evaluates SPEC §4 facts and R1–R8 for one person, and their R9 plan contribution, into `out`
+/// (cleared first). REQUIRES: person.key is a valid key and the person has at least one record.
+/// Thread-safe (per-thread scratch).
 void evaluate_person(const PersonView& person, const RunSettings& settings, PersonOutcome& out);
 
-/// CSV header lines ('\n'-terminated) of the per-person outputs, SPEC §6 column order.
-extern const char kRegistryHeader[];
-extern const char kOutreachHeader[];
-extern const char kDuplicatesHeader[];
-extern const char kActionsHeader[];
-extern const char kBenefitsHeader[];
-extern const char kPlanHeader[];
+/// One row of plan.csv (R9) with its derived cells.
+struct PlanRow {
+  Region district = kNoRegion;  // kNoRegion for `unassigned` and `total`
+  std::string_view label;       // "" for a district row, else `unassigned` / `total`
+  PlanTally tally;
+  bool has_rate = false;         // false when target is 0 (empty cell)
+  int64_t rate_per_10000 = 0;    // insured/target in units of 0.0001, nearest (halves up)
+  int64_t gap = 0;               // max(0, ⌈target_rate·target⌉ − insured)
+};
 
 /// Sums plan contributions per district (R9). Not thread-safe: one per worker, then merge().
 class PlanTable {
  public:
   void add(const PersonOutcome& outcome);
   void merge(const PlanTable& other);
-  /// plan.csv with its header: districts ascending, then `unassigned` (always), then `total`.
-  std::string to_csv(const RunSettings& settings) const;
+  /// The plan.csv rows: districts ascending, then `unassigned` (always), then `total` (its rate
+  /// and gap from its own sums).
+  std::vector<PlanRow> rows(const RunSettings& settings) const;
   const std::map<Region, PlanTally>& districts() const { return districts_; }
   const PlanTally& unassigned() const { return unassigned_; }
+  /// Sum of every row (the `total` row's counters).
+  PlanTally total() const;
 
  private:
   std::map<Region, PlanTally> districts_;

@@ -1,0 +1,41 @@
+// The per-partition work of a run: each person of a key-range partition evaluated by the rules
+// (typed outcome), formatted as SPEC §6 rows, counted for the statistics, added to the plan and,
+// when asked, to the district outreach lists. One task per partition, run on a worker thread by
+// match/matcher.h; run_job writes the finished tasks in key order.
+#pragma once
+
+#include "canbao/match/matcher.h"
+#include "canbao/output/csv_rows.h"
+#include "canbao/output/outcome_tally.h"
+#include "canbao/output/outreach_exports.h"
+#include "canbao/rules/rules.h"
+
+namespace canbao {
+
+class PersonOutputs final : public PartitionTask {
+ public:
+  /// Both references must outlive the task.
+  PersonOutputs(const RunSettings& settings, const OutreachExportOptions& exports)
+      : settings_(settings), exports_(exports) {}
+
+  void person(const PersonView& view) override {
+    evaluate_person(view, settings_, outcome_);
+    formatter_.append(view, outcome_, text);
+    tally.add(view, outcome_);
+    plan.add(outcome_);
+    if (exports_.split_by_district && outcome_.in_outreach) districts.add(formatter_, view, outcome_, exports_);
+  }
+
+  OutcomeText text;        // rows of the per-person outputs, key order
+  OutcomeTally tally;      // statistics
+  PlanTable plan;          // R9
+  DistrictRows districts;  // outreach/<district>.csv rows
+
+ private:
+  const RunSettings& settings_;
+  const OutreachExportOptions& exports_;
+  PersonOutcome outcome_;
+  CsvFormatter formatter_;
+};
+
+}  // namespace canbao
