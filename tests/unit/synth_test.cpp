@@ -10,7 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "../../engine/src/synth/synth_internal.h"
+#include "synth_internal.h"
 #include "canbao/core/text.h"
 #include "canbao/identity/citizen_id.h"
 #include "canbao/synth/synth.h"
