@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <new>
 #include <filesystem>
 
 #include "canbao/core/crash_report.h"
@@ -56,6 +57,7 @@ struct SinkContext {
   const char* garbage = nullptr;  // the first thing the adapter handed over that breaks the ABI
   FieldTexts texts;
   alignas(16) char record[256];
+  const char* engine_error = nullptr;  // an exception thrown while taking a record (static text)
 };
 
 // A quarantine reason from an adapter must be a short token (it goes into quarantine.csv and
@@ -149,10 +151,27 @@ int sink_reject(void* user, uint64_t line, const char* reason, const char* raw_i
   return 0;
 }
 
+// The sink callbacks the adapter calls: noexcept, with a catch-all, since no exception may unwind
+// through an adapter's C frames (adapter_abi.h). A failure inside the engine (out of memory) stops
+// the chunk (non-zero return) and is reported as the chunk's error.
+template <auto Callback, typename... Args>
+int sink_call(void* user, Args... args) noexcept {
+  try {
+    return Callback(user, args...);
+  } catch (const std::bad_alloc&) {
+    static_cast<SinkContext*>(user)->engine_error = "out of memory while taking the adapter's records";
+  } catch (...) {
+    static_cast<SinkContext*>(user)->engine_error = "an internal error while taking the adapter's records";
+  }
+  return 1;
+}
+
 // The ABI's promises about a parsed chunk, checked so a misbehaving adapter stops the run with a
 // clear line instead of writing wrong line numbers or records. Empty when the chunk is fine.
 std::string check_chunk(const SinkContext& sink, const canbao_adapter& adapter, const char* data, size_t begin,
                         size_t end, int64_t lines) {
+  if (sink.engine_error != nullptr)
+    return std::string(sink.engine_error) + " (bytes " + std::to_string(begin) + "-" + std::to_string(end) + ")";
   std::string problem;
   if (sink.garbage) {
     problem = sink.garbage;
@@ -399,7 +418,8 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                 sink_ctx.record_size = record_size;
                 sink_ctx.as_of = as_of;
                 sink_ctx.third_party = third_party;
-                canbao_record_sink sink{&sink_ctx, sink_emit, sink_reject};
+                canbao_record_sink sink{&sink_ctx, sink_call<sink_emit, uint64_t, const canbao_kv*, size_t>,
+                                        sink_call<sink_reject, uint64_t, const char*, const char*, size_t>};
                 char chunk_err[512] = {0};
                 {
                   const CrashContext crash_context(feed.path.c_str(), adapter->name, work->begin, work->end);

@@ -6,18 +6,49 @@
  *
  *   CANBAO_ADAPTER_EXPORT const canbao_adapter* canbao_adapter_entry(void);
  *
- * The loader calls it, then checks abi_version == CANBAO_ADAPTER_ABI_VERSION and
- * struct_size >= sizeof(canbao_adapter) before using any other member.
+ * The loader (dlopen RTLD_NOW|RTLD_LOCAL) calls it, then checks abi_version and struct_size before
+ * using any other member.
+ *
+ * Version policy:
+ *  - abi_version is the MAJOR version and must equal CANBAO_ADAPTER_ABI_VERSION exactly. It changes
+ *    only when an existing member, type, value or rule below changes meaning or layout; a plugin
+ *    built for another major version is refused with a clear error.
+ *  - MINOR growth is compatible and needs no version change: members are only ever appended at
+ *    the end of canbao_adapter (and of canbao_feed_options / canbao_record_sink, which the engine
+ *    allocates), new canbao_field values are appended before CANBAO_F_COUNT, new
+ *    canbao_value_kind values are appended. struct_size says which members a plugin's table has:
+ *    the engine reads a member only when struct_size covers it (a table smaller than the version-1
+ *    table is refused). A plugin never emits a field number it does not know, and the engine
+ *    ignores field numbers >= its own CANBAO_F_COUNT; an unknown value kind counts as INVALID.
+ *
+ * Lifetimes (who owns what, and for how long):
+ *  - The canbao_adapter table and its `name` are the plugin's, static, valid until the library is
+ *    unloaded (the engine keeps it loaded for the whole process).
+ *  - open(): `options` and every string and array it points to (path, agency, encoding,
+ *    column_names and its strings) are the engine's and valid only during the call: copy what is
+ *    needed later. `data` (the whole file, mapped read-only) stays valid until close(ctx).
+ *  - The context returned by open() is the plugin's; the engine passes it to every later call and
+ *    calls close() exactly once, after the last parse() has returned.
+ *  - parse(): `sink` and its `user` pointer are the engine's and valid only during the call;
+ *    emit()/reject() may be called only from inside that parse() call, on the thread running it.
+ *    The canbao_kv array, the bytes its `data` members point to, `reason` and `raw_id` need stay
+ *    valid only until emit()/reject() returns (the engine copies what it keeps); they may point
+ *    into `data` or into the plugin's own buffers.
+ *  - `err` buffers are the engine's, `err_size` bytes, valid during the call; write at most
+ *    err_size bytes including the NUL (canbao_write_err in adapter_util.h does this).
  *
  * Contract:
  *  - Adapters emit field values as UTF-8 text; the engine decodes them (enum labels, dates, IDs),
  *    so an adapter knows nothing of SPEC semantics beyond field names.
- *  - No exception, longjmp or abort may cross the boundary: errors are return values.
- *  - open() receives the whole file, mapped read-only. The bytes stay valid until close().
+ *  - No exception, longjmp or abort may cross the boundary, in either direction: errors are return
+ *    values. The engine's emit()/reject() never throw (they catch everything and return non-zero).
  *  - chunk_end() is called serially; parse() is called concurrently for disjoint chunks on the
  *    same context and must be thread-safe for that. Each parse() call gets its own sink.
  *  - Lines are physical lines ('\n'-terminated). Line numbers passed to the sink are 0-based
  *    offsets from the first line of the chunk; the engine adds the chunk's base.
+ *  - The engine checks what an adapter hands over (line numbers inside the chunk, the chunk's line
+ *    count for plugins, reasons as short tokens, UTF-8 text): a violation stops the run with one
+ *    line naming the adapter ("returned garbage").
  *  - canbao/adapter_util.h has header-only helpers (line-based chunk_end, error text) that a
  *    plugin can use without linking the engine.
  */
