@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_group.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -23,6 +22,7 @@
 #include <filesystem>
 
 #include "canbao/core/crash_report.h"
+#include "canbao/core/ordered_pipeline.h"
 #include "canbao/core/text.h"
 #include "canbao/ingest/decoder.h"
 #include "canbao/query/person_index.h"
@@ -363,102 +363,82 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                          std::to_string(first_line) + " of a file of " + std::to_string(size) + " bytes");
   }
   uint64_t next_line = first_line;
-  std::string error;  // written by the output stage only; read after the pipeline
-  // The reader stage runs concurrently with the output stage: it sees a chunk error through this
-  // flag, never by reading `error` (a data race ThreadSanitizer found).
-  std::atomic<bool> failed{false};
   const size_t record_size = packed_size(feed.agency);
-  const size_t tokens = static_cast<size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
   // With a mapped feed, pages every chunk before has been parsed are unmapped as the writer passes
   // them (they stay in the page cache): the feed never counts in the resident set as a whole.
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   size_t released = 0;
 
-  tbb::parallel_pipeline(
-      tokens,
-      tbb::make_filter<void, std::shared_ptr<ChunkWork>>(
-          tbb::filter_mode::serial_in_order,
-          [&](tbb::flow_control& fc) -> std::shared_ptr<ChunkWork> {
-            if (offset >= size || failed.load(std::memory_order_relaxed)) {
-              fc.stop();
-              return nullptr;
-            }
-            auto work = std::make_shared<ChunkWork>();
-            work->begin = offset;
-            size_t end = 0;
-            {
-              const CrashContext crash_context(feed.path.c_str(), adapter->name, offset, size);
-              end = adapter->chunk_end(ctx, offset, chunk_bytes);
-            }
-            if (end <= offset || end > size) end = size;  // a misbehaving adapter: take the rest
-            work->end = end;
-            offset = end;
-            // Ask for the next chunks now so the kernel reads them while this one is parsed
-            // (a feed that is not in the page cache is then read at disk speed, not fault by fault).
-            if (paging.fd >= 0 && end < size)
-              ::posix_fadvise(paging.fd, static_cast<off_t>(end), static_cast<off_t>(std::min(size - end, 4 * chunk_bytes)),
-                              POSIX_FADV_WILLNEED);
-            return work;
-          }) &
-          tbb::make_filter<std::shared_ptr<ChunkWork>, std::shared_ptr<ChunkWork>>(
-              tbb::filter_mode::parallel,
-              [&](std::shared_ptr<ChunkWork> work) {
-                // Map the chunk's pages in one call rather than one fault per few pages.
-                if (paging.mapped) {
-                  const size_t from = work->begin / page * page;
-                  ::madvise(const_cast<char*>(data) + from, work->end - from, MADV_POPULATE_READ);
-                }
-                // Feed lines are rarely under ~100 bytes: reserve so the buffers do not regrow.
-                const size_t chunk_size = work->end - work->begin;
-                work->records.reserve(chunk_size / 96 * record_size);
-                work->arena.bytes.reserve(chunk_size / 3);
-                SinkContext sink_ctx{};
-                sink_ctx.work = work.get();
-                sink_ctx.agency = feed.agency;
-                sink_ctx.record_size = record_size;
-                sink_ctx.as_of = as_of;
-                sink_ctx.third_party = third_party;
-                canbao_record_sink sink{&sink_ctx, sink_call<sink_emit, uint64_t, const canbao_kv*, size_t>,
-                                        sink_call<sink_reject, uint64_t, const char*, const char*, size_t>};
-                char chunk_err[512] = {0};
-                {
-                  const CrashContext crash_context(feed.path.c_str(), adapter->name, work->begin, work->end);
-                  work->lines = adapter->parse(ctx, work->begin, work->end, &sink, chunk_err, sizeof(chunk_err));
-                }
-                if (work->lines < 0)
-                  work->error = chunk_err[0] ? std::string(chunk_err, strnlen(chunk_err, sizeof(chunk_err)))
-                                             : "adapter failed";
-                else
-                  work->error = check_chunk(sink_ctx, *adapter, data, work->begin, work->end, work->lines);
-                if (work->error.empty()) sort_chunk(*work, feed.agency);
-                return work;
-              }) &
-          tbb::make_filter<std::shared_ptr<ChunkWork>, void>(
-              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<ChunkWork> work) {
-                if (!error.empty()) return;
-                if (!work->error.empty()) {
-                  error = work->error;
-                  failed.store(true, std::memory_order_relaxed);
-                  return;
-                }
-                append_chunk(*work, feed_index, next_line, out);
-                next_line += static_cast<uint64_t>(work->lines);
-                if (paging.mapped) {
-                  const size_t upto = work->end / page * page;
-                  if (upto > released) {
-                    char* from = const_cast<char*>(data) + released;
-                    // Cold first: parsed feed pages are the first the page cache gives up when
-                    // the feeds, the index being written and the working memory do not all fit.
-                    ::madvise(from, upto - released, MADV_COLD);
-                    ::madvise(from, upto - released, MADV_DONTNEED);
-                    if (paging.drop_cache && paging.fd >= 0)
-                      ::posix_fadvise(paging.fd, static_cast<off_t>(released), static_cast<off_t>(upto - released),
-                                      POSIX_FADV_DONTNEED);
-                    released = upto;
-                  }
-                }
-                if (progress) progress->update(work->end);
-              }));
+  Status status = run_ordered_pipeline<ChunkWork>(
+      [&](ChunkWork& work) {  // serial: cut the next chunk on a record boundary
+        if (offset >= size) return false;
+        work.begin = offset;
+        size_t end = 0;
+        {
+          const CrashContext crash_context(feed.path.c_str(), adapter->name, offset, size);
+          end = adapter->chunk_end(ctx, offset, chunk_bytes);
+        }
+        if (end <= offset || end > size) end = size;  // a misbehaving adapter: take the rest
+        work.end = end;
+        offset = end;
+        // Ask for the next chunks now so the kernel reads them while this one is parsed
+        // (a feed that is not in the page cache is then read at disk speed, not fault by fault).
+        if (paging.fd >= 0 && end < size)
+          ::posix_fadvise(paging.fd, static_cast<off_t>(end), static_cast<off_t>(std::min(size - end, 4 * chunk_bytes)),
+                          POSIX_FADV_WILLNEED);
+        return true;
+      },
+      [&](ChunkWork& work) {  // parallel: parse, decode, sort the chunk by key
+        // Map the chunk's pages in one call rather than one fault per few pages.
+        if (paging.mapped) {
+          const size_t from = work.begin / page * page;
+          ::madvise(const_cast<char*>(data) + from, work.end - from, MADV_POPULATE_READ);
+        }
+        // Feed lines are rarely under ~100 bytes: reserve so the buffers do not regrow.
+        const size_t chunk_size = work.end - work.begin;
+        work.records.reserve(chunk_size / 96 * record_size);
+        work.arena.bytes.reserve(chunk_size / 3);
+        SinkContext sink_ctx{};
+        sink_ctx.work = &work;
+        sink_ctx.agency = feed.agency;
+        sink_ctx.record_size = record_size;
+        sink_ctx.as_of = as_of;
+        sink_ctx.third_party = third_party;
+        canbao_record_sink sink{&sink_ctx, sink_call<sink_emit, uint64_t, const canbao_kv*, size_t>,
+                                sink_call<sink_reject, uint64_t, const char*, const char*, size_t>};
+        char chunk_err[512] = {0};
+        {
+          const CrashContext crash_context(feed.path.c_str(), adapter->name, work.begin, work.end);
+          work.lines = adapter->parse(ctx, work.begin, work.end, &sink, chunk_err, sizeof(chunk_err));
+        }
+        if (work.lines < 0)
+          work.error = chunk_err[0] ? std::string(chunk_err, strnlen(chunk_err, sizeof(chunk_err))) : "adapter failed";
+        else
+          work.error = check_chunk(sink_ctx, *adapter, data, work.begin, work.end, work.lines);
+        if (work.error.empty()) sort_chunk(work, feed.agency);
+      },
+      [&](ChunkWork& work) -> Status {  // serial, in file order: append to the segment data
+        if (!work.error.empty()) return Status::Error(work.error);
+        append_chunk(work, feed_index, next_line, out);
+        next_line += static_cast<uint64_t>(work.lines);
+        if (paging.mapped) {
+          const size_t upto = work.end / page * page;
+          if (upto > released) {
+            char* from = const_cast<char*>(data) + released;
+            // Cold first: parsed feed pages are the first the page cache gives up when the feeds,
+            // the index being written and the working memory do not all fit.
+            ::madvise(from, upto - released, MADV_COLD);
+            ::madvise(from, upto - released, MADV_DONTNEED);
+            if (paging.drop_cache && paging.fd >= 0)
+              ::posix_fadvise(paging.fd, static_cast<off_t>(released), static_cast<off_t>(upto - released),
+                              POSIX_FADV_DONTNEED);
+            released = upto;
+          }
+        }
+        if (progress) progress->update(work.end);
+        return Status::OK();
+      });
+  std::string error = status.ok() ? std::string() : status.message();
   adapter->close(ctx);
   if (!error.empty()) {
     if (error.rfind(feed.path, 0) != 0) error = feed.path + ": " + error;
