@@ -7,7 +7,7 @@
 #include "canbao/adapter_abi.h"
 #include "canbao/core/status.h"
 #include "canbao/records/records.h"
-#include "canbao/rules/person_view.h"
+#include "canbao/records/settings.h"
 
 namespace canbao {
 
