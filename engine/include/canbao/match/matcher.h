@@ -14,7 +14,7 @@
 #include "canbao/core/status.h"
 #include "canbao/index/segment.h"
 #include "canbao/match/linker.h"
-#include "canbao/rules/person_view.h"
+#include "canbao/records/person_view.h"
 
 namespace canbao {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "canbao/rules/outcome.h"
-#include "canbao/rules/person_view.h"
+#include "canbao/records/person_view.h"
 
 namespace canbao {
 

@@ -13,7 +13,7 @@
 #include "canbao/index/segment.h"
 #include "canbao/manifest/manifest.h"
 #include "canbao/match/linker.h"
-#include "canbao/rules/person_view.h"
+#include "canbao/records/person_view.h"
 
 namespace canbao {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "canbao/rules/outcome.h"
-#include "canbao/rules/person_view.h"
+#include "canbao/records/person_view.h"
 
 namespace canbao {
 
