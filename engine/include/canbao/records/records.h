@@ -1,6 +1,7 @@
 // SPEC §3 records: the enumerations, the packed form stored in index segments, and the resolved
 // form (string_views) the rules read. Packed records are trivially copyable PODs so a segment is
 // a flat array in a mapped file; strings live in the segment's arena and are referenced by Str.
+// Everything per agency and per field is generated here from the table in records/schema.h.
 #pragma once
 
 #include <cstddef>
@@ -215,6 +216,8 @@ template <Agency A> struct Schema;
   };
 CANBAO_AGENCIES(CANBAO_SCHEMA)
 #undef CANBAO_SCHEMA
+#undef CANBAO_FIELD_VISIT
+#undef CANBAO_FIELD_DESCRIPTOR
 
 /// Calls f(Str&) for every string field of a packed record (the head's name included), in
 /// table order (the order strings are added to the arena).
