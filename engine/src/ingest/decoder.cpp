@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <initializer_list>
+#include <type_traits>
 #include <utility>
 
 #include "canbao/core/text.h"
@@ -77,6 +78,25 @@ bool parse_region(std::string_view text, Region& out) {
   int64_t value = 0;
   if (text.size() != 6 || !parse_uint(text, 999999, value) || value < 100000) return false;
   out = static_cast<Region>(value);
+  return true;
+}
+
+bool parse_day(std::string_view text, Day& out) {
+  const auto parsed = parse_date(text);
+  if (parsed) out = *parsed;
+  return parsed.has_value();
+}
+
+bool parse_month_value(std::string_view text, Month& out) {
+  const auto parsed = parse_month(text);
+  if (parsed) out = *parsed;
+  return parsed.has_value();
+}
+
+bool parse_year(std::string_view text, int32_t& out) {
+  int64_t year = 0;
+  if (!parse_uint(text, 9999, year) || year < 1900) return false;
+  out = static_cast<int32_t>(year);
   return true;
 }
 
@@ -221,7 +241,7 @@ bool parse_disability_level(std::string_view text, uint8_t& out) {
 
 namespace {
 
-// Reads fields in canbao_field order and remembers the first problem.
+// Reads the fields of a record as the schema describes them and remembers the first problem.
 class FieldReader {
  public:
   FieldReader(const FieldTexts& texts, Arena& arena) : texts_(texts), arena_(arena) {}
@@ -236,40 +256,29 @@ class FieldReader {
     return canbao::name_hash(normal);
   }
 
-  Str str(int field) { return texts_.state[field] == FieldTexts::kText ? arena_.add(texts_.value[field]) : Str{0, 0}; }
-
-  // Calls parse(text, out) for a present field. Missing required or unparsable → bad.
-  template <typename T, typename Parse>
-  void read(int field, bool required, T& out, Parse parse) {
+  // Field D (a schema descriptor) of `record`. Text: stored when present; a required one must be
+  // present. Other kinds: the absent value, else the parsed text; a missing required field or an
+  // unparsable value (or a non-text one) marks the field bad.
+  template <typename D, typename R>
+  void read(R& record) {
+    constexpr int field = D::field;
     const uint8_t state = texts_.state[field];
-    if (state == FieldTexts::kAbsent) {
-      if (required) mark(field);
-      return;
+    auto& out = D::of(record);
+    if constexpr (std::is_same_v<typename D::Kind, TextKind>) {
+      if (state == FieldTexts::kText) {
+        out = arena_.add(texts_.value[field]);
+      } else if (D::required) {
+        mark(field);
+      }
+    } else {
+      out = D::absent();
+      if (state == FieldTexts::kAbsent) {
+        if (D::required) mark(field);
+        return;
+      }
+      if (state == FieldTexts::kInvalid || !D::Kind::parse(texts_.value[field], out)) mark(field);
     }
-    if (state == FieldTexts::kInvalid || !parse(texts_.value[field], out)) mark(field);
   }
-
-  void require_text(int field) {
-    if (texts_.state[field] != FieldTexts::kText) mark(field);
-  }
-
-  void day(int field, bool required, Day& out) {
-    read(field, required, out, [](std::string_view text, Day& value) {
-      const auto parsed = parse_date(text);
-      if (parsed) value = *parsed;
-      return parsed.has_value();
-    });
-  }
-
-  void month(int field, bool required, Month& out) {
-    read(field, required, out, [](std::string_view text, Month& value) {
-      const auto parsed = parse_month(text);
-      if (parsed) value = *parsed;
-      return parsed.has_value();
-    });
-  }
-
-  void region(int field, bool required, Region& out) { read(field, required, out, parse_region); }
 
  private:
   void mark(int field) {
@@ -281,116 +290,19 @@ class FieldReader {
   int bad_field_ = -1;
 };
 
+// The record is zeroed: a Str absent is {0, 0}, padding stays 0.
 void read_head(FieldReader& reader, RecordHead& head) {
   head.key = kNoPerson;
-  head.origin = Origin{};
-  head.name = reader.str(CANBAO_F_NAME);
   head.name_hash = reader.name_hash(CANBAO_F_NAME);
-  head.birth = kNoDay;
-  head.sex = Sex::kNone;
-  head.link = LinkMethod::kDirect;
-  std::memset(head.pad_, 0, sizeof(head.pad_));
-  reader.day(CANBAO_F_BIRTH, false, head.birth);
-  reader.read(CANBAO_F_SEX, false, head.sex, parse_sex);
+  HeadSchema::for_each_field([&](auto d) { reader.read<decltype(d)>(head); });
 }
 
 void decode_fields(Agency agency, FieldReader& reader, void* out) {
-  switch (agency) {
-    case Agency::kEnrollment: {
-      auto& rec = *static_cast<EnrollmentPacked*>(out);
-      read_head(reader, rec.head);
-      reader.require_text(CANBAO_F_RECORD_ID);
-      rec.record_id = reader.str(CANBAO_F_RECORD_ID);
-      rec.unit = reader.str(CANBAO_F_UNIT);
-      rec.start = rec.end = kNoDay;
-      reader.read(CANBAO_F_SCHEME, true, rec.scheme, parse_scheme);
-      reader.region(CANBAO_F_REGION, true, rec.region);
-      reader.read(CANBAO_F_STATUS, true, rec.status, parse_enroll_status);
-      reader.day(CANBAO_F_START, true, rec.start);
-      reader.day(CANBAO_F_END, false, rec.end);
-      reader.read(CANBAO_F_CATEGORY, false, rec.category, parse_category);
-      reader.read(CANBAO_F_FUNDED, false, rec.funded, parse_funded);
-      return;
-    }
-    case Agency::kTax: {
-      auto& rec = *static_cast<TaxPacked*>(out);
-      read_head(reader, rec.head);
-      rec.payer = reader.str(CANBAO_F_PAYER);
-      rec.from = rec.to = kNoMonth;
-      rec.paid_on = kNoDay;
-      rec.amount_fen = INT64_MIN;
-      reader.read(CANBAO_F_SCHEME, true, rec.scheme, parse_scheme);
-      reader.region(CANBAO_F_REGION, true, rec.region);
-      reader.month(CANBAO_F_FROM, true, rec.from);
-      reader.month(CANBAO_F_TO, true, rec.to);
-      reader.day(CANBAO_F_PAID_ON, true, rec.paid_on);
-      reader.read(CANBAO_F_BACK_PAY, false, rec.back_pay, parse_bool);
-      reader.read(CANBAO_F_AMOUNT, false, rec.amount_fen, parse_amount_fen);
-      return;
-    }
-    case Agency::kHr: {
-      auto& rec = *static_cast<HrPacked*>(out);
-      read_head(reader, rec.head);
-      rec.unit = reader.str(CANBAO_F_UNIT);
-      rec.start = rec.end = kNoDay;
-      reader.region(CANBAO_F_REGION, true, rec.region);
-      reader.day(CANBAO_F_START, false, rec.start);
-      reader.day(CANBAO_F_END, false, rec.end);
-      reader.read(CANBAO_F_TYPE, true, rec.type, parse_hr_type);
-      reader.read(CANBAO_F_PENSION_STATUS, false, rec.pension_status, parse_pension_status);
-      return;
-    }
-    case Agency::kPublicSecurity: {
-      auto& rec = *static_cast<PublicSecurityPacked*>(out);
-      read_head(reader, rec.head);
-      rec.address = reader.str(CANBAO_F_ADDRESS);
-      rec.permit_expiry = rec.death_date = kNoDay;
-      rec.status = PsStatus::kNormal;  // SPEC §1: absent status means normal
-      reader.region(CANBAO_F_HUKOU_REGION, false, rec.hukou_region);
-      reader.region(CANBAO_F_RESIDENCE_REGION, false, rec.residence_region);
-      reader.region(CANBAO_F_PERMIT_REGION, false, rec.permit_region);
-      reader.day(CANBAO_F_PERMIT_EXPIRY, false, rec.permit_expiry);
-      reader.read(CANBAO_F_STATUS, false, rec.status, parse_ps_status);
-      reader.day(CANBAO_F_DEATH_DATE, false, rec.death_date);
-      return;
-    }
-    case Agency::kEducation: {
-      auto& rec = *static_cast<EducationPacked*>(out);
-      read_head(reader, rec.head);
-      reader.require_text(CANBAO_F_SCHOOL);
-      rec.school = reader.str(CANBAO_F_SCHOOL);
-      rec.status = EduStatus::kEnrolled;  // SPEC §1: absent status means enrolled
-      reader.region(CANBAO_F_REGION, true, rec.region);
-      reader.read(CANBAO_F_STATUS, false, rec.status, parse_edu_status);
-      reader.read(CANBAO_F_LEVEL, false, rec.level, parse_edu_level);
-      reader.read(CANBAO_F_ENTRY_YEAR, false, rec.entry_year, [](std::string_view text, int32_t& value) {
-        int64_t year = 0;
-        if (!parse_uint(text, 9999, year) || year < 1900) return false;
-        value = static_cast<int32_t>(year);
-        return true;
-      });
-      return;
-    }
-    case Agency::kDisability: {
-      auto& rec = *static_cast<DisabilityPacked*>(out);
-      read_head(reader, rec.head);
-      rec.certified_on = kNoDay;
-      reader.region(CANBAO_F_REGION, false, rec.region);
-      reader.read(CANBAO_F_LEVEL, true, rec.level, parse_disability_level);
-      reader.day(CANBAO_F_CERTIFIED_ON, false, rec.certified_on);
-      return;
-    }
-    case Agency::kCivilAffairs: {
-      auto& rec = *static_cast<CivilAffairsPacked*>(out);
-      read_head(reader, rec.head);
-      rec.from = rec.to = kNoDay;
-      reader.read(CANBAO_F_CATEGORY, true, rec.category, parse_assist_category);
-      reader.region(CANBAO_F_REGION, false, rec.region);
-      reader.day(CANBAO_F_FROM, false, rec.from);
-      reader.day(CANBAO_F_TO, false, rec.to);
-      return;
-    }
-  }
+  with_agency(agency, [&](auto tag) {
+    auto& record = *static_cast<typename PackedOf<decltype(tag)::value>::type*>(out);
+    read_head(reader, record.head);
+    Schema<decltype(tag)::value>::for_each_field([&](auto d) { reader.read<decltype(d)>(record); });
+  });
 }
 
 }  // namespace

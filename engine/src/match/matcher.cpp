@@ -13,101 +13,12 @@ namespace {
 
 // --- packed (mapped) record → resolved view ----------------------------------------------------
 
-void resolve_base(const RecordHead& head, const Segment& segment, LinkMethod link, RecordBase& out) {
-  out.origin = head.origin;
-  out.link = link;
-  out.name = segment.str(head.name);
-}
-
 void append_record(PersonView& view, Agency agency, const char* packed, const Segment& segment, LinkMethod link) {
-  switch (agency) {
-    case Agency::kEnrollment: {
-      const auto& p = *reinterpret_cast<const EnrollmentPacked*>(packed);
-      Enrollment& r = view.enrollment.emplace_back();
-      resolve_base(p.head, segment, link, r);
-      r.record_id = segment.str(p.record_id);
-      r.unit = segment.str(p.unit);
-      r.region = p.region;
-      r.start = p.start;
-      r.end = p.end;
-      r.scheme = p.scheme;
-      r.status = p.status;
-      r.category = p.category;
-      r.funded = p.funded;
-      return;
-    }
-    case Agency::kTax: {
-      const auto& p = *reinterpret_cast<const TaxPacked*>(packed);
-      Tax& r = view.tax.emplace_back();
-      resolve_base(p.head, segment, link, r);
-      r.payer = segment.str(p.payer);
-      r.region = p.region;
-      r.from = p.from;
-      r.to = p.to;
-      r.paid_on = p.paid_on;
-      r.amount_fen = p.amount_fen;
-      r.scheme = p.scheme;
-      r.back_pay = p.back_pay;
-      return;
-    }
-    case Agency::kHr: {
-      const auto& p = *reinterpret_cast<const HrPacked*>(packed);
-      Hr& r = view.hr.emplace_back();
-      resolve_base(p.head, segment, link, r);
-      r.unit = segment.str(p.unit);
-      r.region = p.region;
-      r.start = p.start;
-      r.end = p.end;
-      r.type = p.type;
-      r.pension_status = p.pension_status;
-      return;
-    }
-    case Agency::kPublicSecurity: {
-      const auto& p = *reinterpret_cast<const PublicSecurityPacked*>(packed);
-      PublicSecurity& r = view.public_security.emplace_back();
-      resolve_base(p.head, segment, link, r);
-      r.address = segment.str(p.address);
-      r.sex = p.head.sex;
-      r.birth = p.head.birth;
-      r.hukou_region = p.hukou_region;
-      r.residence_region = p.residence_region;
-      r.permit_region = p.permit_region;
-      r.permit_expiry = p.permit_expiry;
-      r.death_date = p.death_date;
-      r.status = p.status;
-      return;
-    }
-    case Agency::kEducation: {
-      const auto& p = *reinterpret_cast<const EducationPacked*>(packed);
-      Education& r = view.education.emplace_back();
-      resolve_base(p.head, segment, link, r);
-      r.school = segment.str(p.school);
-      r.region = p.region;
-      r.entry_year = p.entry_year;
-      r.level = p.level;
-      r.status = p.status;
-      return;
-    }
-    case Agency::kDisability: {
-      const auto& p = *reinterpret_cast<const DisabilityPacked*>(packed);
-      Disability& r = view.disability.emplace_back();
-      resolve_base(p.head, segment, link, r);
-      r.region = p.region;
-      r.certified_on = p.certified_on;
-      r.level = p.level;
-      return;
-    }
-    case Agency::kCivilAffairs: {
-      const auto& p = *reinterpret_cast<const CivilAffairsPacked*>(packed);
-      CivilAffairs& r = view.civil_affairs.emplace_back();
-      resolve_base(p.head, segment, link, r);
-      r.region = p.region;
-      r.from = p.from;
-      r.to = p.to;
-      r.category = p.category;
-      return;
-    }
-  }
+  with_agency(agency, [&](auto tag) {
+    constexpr Agency kAgency = decltype(tag)::value;
+    resolve_record(*reinterpret_cast<const typename PackedOf<kAgency>::type*>(packed), link,
+                   [&](Str str) { return segment.str(str); }, view.records<kAgency>().emplace_back());
+  });
 }
 
 template <typename T>
@@ -117,13 +28,10 @@ void sort_by_origin(std::vector<T>& records) {
 
 // Linked records arrive after the direct ones; restore (feed, line) order where they were added.
 void restore_order(PersonView& view, unsigned agencies_with_links) {
-  if (agencies_with_links & (1u << static_cast<int>(Agency::kEnrollment))) sort_by_origin(view.enrollment);
-  if (agencies_with_links & (1u << static_cast<int>(Agency::kTax))) sort_by_origin(view.tax);
-  if (agencies_with_links & (1u << static_cast<int>(Agency::kHr))) sort_by_origin(view.hr);
-  if (agencies_with_links & (1u << static_cast<int>(Agency::kPublicSecurity))) sort_by_origin(view.public_security);
-  if (agencies_with_links & (1u << static_cast<int>(Agency::kEducation))) sort_by_origin(view.education);
-  if (agencies_with_links & (1u << static_cast<int>(Agency::kDisability))) sort_by_origin(view.disability);
-  if (agencies_with_links & (1u << static_cast<int>(Agency::kCivilAffairs))) sort_by_origin(view.civil_affairs);
+  for_each_agency([&](auto tag) {
+    if (agencies_with_links & (1u << static_cast<int>(decltype(tag)::value)))
+      sort_by_origin(view.records<decltype(tag)::value>());
+  });
 }
 
 // Adds the linked records of `key` starting at links[pos]; returns the position after them.

@@ -1,18 +1,36 @@
 #include "canbao/records/fields.h"
 #include "canbao/records/records.h"
 
+#include <iterator>
+
 namespace canbao {
 
 namespace {
 constexpr std::string_view kAgencyNames[kAgencyCount] = {
-    "enrollment", "tax", "hr", "public_security", "education", "disability", "civil_affairs"};
+#define CANBAO_AGENCY_NAME(Enum, token, Type, FIELDS) #token,
+    CANBAO_AGENCIES(CANBAO_AGENCY_NAME)
+#undef CANBAO_AGENCY_NAME
+};
+
+// The schema's field names must follow enum canbao_field exactly (the adapter ABI).
+constexpr int kFieldOrder[] = {
+#define CANBAO_FIELD_VALUE(constant, name) constant,
+    CANBAO_FIELD_NAMES(CANBAO_FIELD_VALUE)
+#undef CANBAO_FIELD_VALUE
+};
+static_assert(std::size(kFieldOrder) == CANBAO_F_COUNT, "CANBAO_FIELD_NAMES must list every canbao_field");
+constexpr bool field_order_matches_abi() {
+  for (int idx = 0; idx < CANBAO_F_COUNT; ++idx)
+    if (kFieldOrder[idx] != idx) return false;
+  return true;
+}
+static_assert(field_order_matches_abi(), "CANBAO_FIELD_NAMES must follow the order of enum canbao_field");
 
 constexpr std::string_view kFieldNames[CANBAO_F_COUNT] = {
-    "record_id", "id", "name", "scheme", "region", "status", "start", "end",
-    "category", "unit", "funded", "from", "to", "paid_on", "back_pay", "amount",
-    "payer", "type", "pension_status", "sex", "birth", "hukou_region", "residence_region",
-    "permit_region", "permit_expiry", "death_date", "address", "school", "level", "entry_year",
-    "certified_on"};
+#define CANBAO_FIELD_TEXT(constant, name) #name,
+    CANBAO_FIELD_NAMES(CANBAO_FIELD_TEXT)
+#undef CANBAO_FIELD_TEXT
+};
 }  // namespace
 
 std::string_view agency_name(Agency agency) { return kAgencyNames[static_cast<int>(agency)]; }
@@ -46,16 +64,8 @@ std::string_view link_method_name(LinkMethod method) {
 }
 
 size_t packed_size(Agency agency) {
-  switch (agency) {
-    case Agency::kEnrollment: return sizeof(EnrollmentPacked);
-    case Agency::kTax: return sizeof(TaxPacked);
-    case Agency::kHr: return sizeof(HrPacked);
-    case Agency::kPublicSecurity: return sizeof(PublicSecurityPacked);
-    case Agency::kEducation: return sizeof(EducationPacked);
-    case Agency::kDisability: return sizeof(DisabilityPacked);
-    case Agency::kCivilAffairs: return sizeof(CivilAffairsPacked);
-  }
-  return 0;
+  if (static_cast<int>(agency) >= kAgencyCount) return 0;  // e.g. a damaged segment header
+  return with_packed_type(agency, [](auto type) { return sizeof(typename decltype(type)::type); });
 }
 
 std::string_view field_name(int field) {

@@ -51,21 +51,8 @@ struct DecodeResult {
 /// with a bad field gives kBadField. For kOk the record's key is set; otherwise key = kNoPerson.
 DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Arena& arena, void* out);
 
-/// Field-value parsers (exposed for tests). Each returns false for text it cannot read.
-bool parse_region(std::string_view text, Region& out);
-bool parse_bool(std::string_view text, bool& out);
-bool parse_amount_fen(std::string_view text, int64_t& out);  // decimal yuan, ≥ 0
-bool parse_scheme(std::string_view text, Scheme& out);
-bool parse_enroll_status(std::string_view text, EnrollStatus& out);
-bool parse_category(std::string_view text, Category& out);
-bool parse_funded(std::string_view text, Funded& out);
-bool parse_hr_type(std::string_view text, HrType& out);
-bool parse_pension_status(std::string_view text, PensionStatus& out);
-bool parse_sex(std::string_view text, Sex& out);
-bool parse_ps_status(std::string_view text, PsStatus& out);
-bool parse_edu_level(std::string_view text, EduLevel& out);
-bool parse_edu_status(std::string_view text, EduStatus& out);
-bool parse_assist_category(std::string_view text, AssistCategory& out);
-bool parse_disability_level(std::string_view text, uint8_t& out);
+// The field-value parsers (parse_region, parse_scheme, ... with their English and Chinese labels)
+// are defined in decoder.cpp and declared in records/records.h, next to the value kinds of the
+// schema (records/schema.h) that name them.
 
 }  // namespace canbao

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "canbao/records/records.h"
@@ -13,29 +14,35 @@ namespace canbao {
 
 struct PersonView {
   PersonKey key = kNoPerson;
-  // Each vector is in (feed, line) order: manifest feed order, then line.
-  std::vector<Enrollment> enrollment;
-  std::vector<Tax> tax;
-  std::vector<Hr> hr;
-  std::vector<PublicSecurity> public_security;
-  std::vector<Education> education;
-  std::vector<Disability> disability;
-  std::vector<CivilAffairs> civil_affairs;
+  // One vector per agency of CANBAO_AGENCIES (records/schema.h), named by its token:
+  // enrollment, tax, hr, public_security, education, disability, civil_affairs. Each is in
+  // (feed, line) order: manifest feed order, then line.
+#define CANBAO_PERSON_VIEW_VECTOR(Enum, token, Type, FIELDS) std::vector<Type> token;
+  CANBAO_AGENCIES(CANBAO_PERSON_VIEW_VECTOR)
+#undef CANBAO_PERSON_VIEW_VECTOR
+
+  /// The vector of agency A (records<Agency::kTax>() is `tax`).
+  template <Agency A>
+  std::vector<typename ResolvedOf<A>::type>& records() {
+    return const_cast<std::vector<typename ResolvedOf<A>::type>&>(std::as_const(*this).template records<A>());
+  }
+  template <Agency A>
+  const std::vector<typename ResolvedOf<A>::type>& records() const {
+#define CANBAO_PERSON_VIEW_RECORDS(Enum, token, Type, FIELDS) \
+  if constexpr (A == Agency::Enum) return token;
+    CANBAO_AGENCIES(CANBAO_PERSON_VIEW_RECORDS)
+#undef CANBAO_PERSON_VIEW_RECORDS
+  }
 
   bool empty() const {
-    return enrollment.empty() && tax.empty() && hr.empty() && public_security.empty() && education.empty() &&
-           disability.empty() && civil_affairs.empty();
+    bool none = true;
+    for_each_agency([&](auto tag) { none = none && records<decltype(tag)::value>().empty(); });
+    return none;
   }
 
   void clear() {
     key = kNoPerson;
-    enrollment.clear();
-    tax.clear();
-    hr.clear();
-    public_security.clear();
-    education.clear();
-    disability.clear();
-    civil_affairs.clear();
+    for_each_agency([&](auto tag) { records<decltype(tag)::value>().clear(); });
   }
 };
 

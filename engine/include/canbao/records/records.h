@@ -1,15 +1,19 @@
 // SPEC §3 records: the enumerations, the packed form stored in index segments, and the resolved
 // form (string_views) the rules read. Packed records are trivially copyable PODs so a segment is
 // a flat array in a mapped file; strings live in the segment's arena and are referenced by Str.
+// Everything per agency and per field is generated here from the table in records/schema.h.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
+#include "canbao/adapter_abi.h"
 #include "canbao/core/date.h"
 #include "canbao/identity/citizen_id.h"
+#include "canbao/records/schema.h"
 
 namespace canbao {
 
@@ -17,19 +21,40 @@ namespace canbao {
 using Region = int32_t;
 inline constexpr Region kNoRegion = 0;
 
-enum class Agency : uint8_t {
-  kEnrollment = 0,
-  kTax,
-  kHr,
-  kPublicSecurity,
-  kEducation,
-  kDisability,
-  kCivilAffairs,
-};
-inline constexpr int kAgencyCount = 7;
+#define CANBAO_AGENCY_ENUMERATOR(Enum, token, Type, FIELDS) Enum,
+#define CANBAO_AGENCY_COUNT(Enum, token, Type, FIELDS) +1
+/// The agencies of CANBAO_AGENCIES (schema.h), in its order (kEnrollment = 0, kTax, ...).
+enum class Agency : uint8_t { CANBAO_AGENCIES(CANBAO_AGENCY_ENUMERATOR) };
+inline constexpr int kAgencyCount = 0 CANBAO_AGENCIES(CANBAO_AGENCY_COUNT);
+#undef CANBAO_AGENCY_ENUMERATOR
+#undef CANBAO_AGENCY_COUNT
 std::string_view agency_name(Agency agency);
 /// Parses `enrollment`, `tax`, ...; false for an unknown name.
 bool parse_agency(std::string_view name, Agency& out);
+
+/// A compile-time agency, as passed by for_each_agency and with_agency.
+template <Agency A>
+using AgencyTag = std::integral_constant<Agency, A>;
+
+/// Calls f(AgencyTag<A>{}) for every agency, in Agency order.
+template <typename F>
+constexpr void for_each_agency(F&& f) {
+#define CANBAO_AGENCY_VISIT(Enum, token, Type, FIELDS) f(AgencyTag<Agency::Enum>{});
+  CANBAO_AGENCIES(CANBAO_AGENCY_VISIT)
+#undef CANBAO_AGENCY_VISIT
+}
+
+/// Calls f(AgencyTag<agency>{}) (a switch; an out-of-range value is taken as the first agency).
+template <typename F>
+decltype(auto) with_agency(Agency agency, F&& f) {
+  switch (agency) {
+#define CANBAO_AGENCY_CASE(Enum, token, Type, FIELDS) \
+  case Agency::Enum: return f(AgencyTag<Agency::Enum>{});
+    CANBAO_AGENCIES(CANBAO_AGENCY_CASE)
+#undef CANBAO_AGENCY_CASE
+  }
+  return f(AgencyTag<Agency{}>{});
+}
 
 // Enumerations. Value 0 is "absent" for every optional field.
 enum class Scheme : uint8_t { kNone = 0, kEmployee, kResident };
@@ -79,111 +104,132 @@ struct RecordHead {
   uint8_t pad_[6];
 };
 
-struct EnrollmentPacked {
-  RecordHead head;
-  Str record_id, unit;
-  Region region;
-  Day start, end;  // end kNoDay = open
-  Scheme scheme;
-  EnrollStatus status;
-  Category category;
-  Funded funded;
-};
+// ---------------------------------------------------------------------------------------------
+// Value kinds of the schema's fields: the packed (stored) type, the resolved type, and the parser
+// of a present value. The parsers are defined in ingest/decoder.cpp (enum labels in English and
+// Chinese); each returns false for text it cannot read and then leaves `out` unchanged.
 
-struct TaxPacked {
-  RecordHead head;
-  Str payer;
-  Region region;
-  Month from, to;
-  Day paid_on;
-  int64_t amount_fen;  // INT64_MIN = absent
-  Scheme scheme;
-  bool back_pay;
-  uint8_t pad_[6];
-};
+bool parse_region(std::string_view text, Region& out);
+bool parse_bool(std::string_view text, bool& out);
+bool parse_amount_fen(std::string_view text, int64_t& out);  // decimal yuan, ≥ 0
+bool parse_day(std::string_view text, Day& out);              // SPEC §1 date spellings
+bool parse_month_value(std::string_view text, Month& out);    // SPEC §1 month spellings
+bool parse_year(std::string_view text, int32_t& out);         // 1900..9999
+bool parse_scheme(std::string_view text, Scheme& out);
+bool parse_enroll_status(std::string_view text, EnrollStatus& out);
+bool parse_category(std::string_view text, Category& out);
+bool parse_funded(std::string_view text, Funded& out);
+bool parse_hr_type(std::string_view text, HrType& out);
+bool parse_pension_status(std::string_view text, PensionStatus& out);
+bool parse_sex(std::string_view text, Sex& out);
+bool parse_ps_status(std::string_view text, PsStatus& out);
+bool parse_edu_level(std::string_view text, EduLevel& out);
+bool parse_edu_status(std::string_view text, EduStatus& out);
+bool parse_assist_category(std::string_view text, AssistCategory& out);
+bool parse_disability_level(std::string_view text, uint8_t& out);
 
-struct HrPacked {
-  RecordHead head;
-  Str unit;
-  Region region;
-  Day start, end;  // kNoDay = open
-  HrType type;
-  PensionStatus pension_status;
-  uint8_t pad_[2];
+/// Text: a string in the arena. Required = present (a non-text value counts as absent).
+struct TextKind {
+  using Packed = Str;
+  using Value = std::string_view;
 };
-
-struct PublicSecurityPacked {
-  RecordHead head;
-  Str address;
-  Region hukou_region, residence_region, permit_region;
-  Day permit_expiry, death_date;
-  PsStatus status;
-  uint8_t pad_[3];
+/// A value read by Parse; stored and resolved as T.
+template <typename T, bool (*Parse)(std::string_view, T&)>
+struct ParsedKind {
+  using Packed = T;
+  using Value = T;
+  static bool parse(std::string_view text, T& out) { return Parse(text, out); }
 };
+using RegionKind = ParsedKind<Region, parse_region>;
+using DayKind = ParsedKind<Day, parse_day>;
+using MonthKind = ParsedKind<Month, parse_month_value>;
+using BoolKind = ParsedKind<bool, parse_bool>;
+using AmountKind = ParsedKind<int64_t, parse_amount_fen>;  // fen; absent INT64_MIN
+using YearKind = ParsedKind<int32_t, parse_year>;
+using LevelKind = ParsedKind<uint8_t, parse_disability_level>;
+template <typename E, bool (*Parse)(std::string_view, E&)>
+using EnumKind = ParsedKind<E, Parse>;
 
-struct EducationPacked {
-  RecordHead head;
-  Str school;
-  Region region;
-  int32_t entry_year;  // 0 = absent
-  EduLevel level;
-  EduStatus status;
-  uint8_t pad_[6];
-};
+inline constexpr bool kRequired = true;
+inline constexpr bool kOptional = false;
 
-struct DisabilityPacked {
-  RecordHead head;
-  Region region;
-  Day certified_on;
-  uint8_t level;  // 1..4
-  uint8_t pad_[7];
-};
-
-struct CivilAffairsPacked {
-  RecordHead head;
-  Region region;
-  Day from, to;  // kNoDay = open
-  AssistCategory category;
-  uint8_t pad_[3];
-};
-
-static_assert(std::is_trivially_copyable_v<EnrollmentPacked>);
-static_assert(std::is_trivially_copyable_v<TaxPacked>);
-static_assert(std::is_trivially_copyable_v<PublicSecurityPacked>);
+// Packed records (generated from schema.h): the head, then the agency's fields in table order.
+// Padding is implicit and zeroed: decode_record memsets the record before filling it.
+#define CANBAO_PACKED_MEMBER(member, field, required, absent, ...) __VA_ARGS__::Packed member;
+#define CANBAO_PACKED_STRUCT(Enum, token, Type, FIELDS)                 \
+  struct Type##Packed {                                                  \
+    static constexpr Agency kAgency = Agency::Enum;                      \
+    RecordHead head;                                                     \
+    FIELDS(CANBAO_PACKED_MEMBER)                                         \
+  };                                                                     \
+  static_assert(std::is_trivially_copyable_v<Type##Packed>);            \
+  static_assert(offsetof(Type##Packed, head) == 0);
+CANBAO_AGENCIES(CANBAO_PACKED_STRUCT)
+#undef CANBAO_PACKED_STRUCT
+#undef CANBAO_PACKED_MEMBER
 
 /// Packed record type of an agency.
 template <Agency A> struct PackedOf;
-template <> struct PackedOf<Agency::kEnrollment> { using type = EnrollmentPacked; };
-template <> struct PackedOf<Agency::kTax> { using type = TaxPacked; };
-template <> struct PackedOf<Agency::kHr> { using type = HrPacked; };
-template <> struct PackedOf<Agency::kPublicSecurity> { using type = PublicSecurityPacked; };
-template <> struct PackedOf<Agency::kEducation> { using type = EducationPacked; };
-template <> struct PackedOf<Agency::kDisability> { using type = DisabilityPacked; };
-template <> struct PackedOf<Agency::kCivilAffairs> { using type = CivilAffairsPacked; };
+#define CANBAO_PACKED_OF(Enum, token, Type, FIELDS) \
+  template <> struct PackedOf<Agency::Enum> { using type = Type##Packed; };
+CANBAO_AGENCIES(CANBAO_PACKED_OF)
+#undef CANBAO_PACKED_OF
 
 /// Calls f(std::type_identity<Packed>{}) with the packed type of `agency`.
 template <typename F>
 decltype(auto) with_packed_type(Agency agency, F&& f) {
-  switch (agency) {
-    case Agency::kTax: return f(std::type_identity<TaxPacked>{});
-    case Agency::kHr: return f(std::type_identity<HrPacked>{});
-    case Agency::kPublicSecurity: return f(std::type_identity<PublicSecurityPacked>{});
-    case Agency::kEducation: return f(std::type_identity<EducationPacked>{});
-    case Agency::kDisability: return f(std::type_identity<DisabilityPacked>{});
-    case Agency::kCivilAffairs: return f(std::type_identity<CivilAffairsPacked>{});
-    case Agency::kEnrollment: break;
-  }
-  return f(std::type_identity<EnrollmentPacked>{});
+  return with_agency(agency, [&](auto tag) -> decltype(auto) {
+    return f(std::type_identity<typename PackedOf<decltype(tag)::value>::type>{});
+  });
 }
 
-/// Calls f(Str&) for every string field of a packed record (the head's name included).
-template <typename F> void for_each_str(EnrollmentPacked& r, F&& f) { f(r.head.name); f(r.record_id); f(r.unit); }
-template <typename F> void for_each_str(TaxPacked& r, F&& f) { f(r.head.name); f(r.payer); }
-template <typename F> void for_each_str(HrPacked& r, F&& f) { f(r.head.name); f(r.unit); }
-template <typename F> void for_each_str(PublicSecurityPacked& r, F&& f) { f(r.head.name); f(r.address); }
-template <typename F> void for_each_str(EducationPacked& r, F&& f) { f(r.head.name); f(r.school); }
-template <typename F> void for_each_str(DisabilityPacked& r, F&& f) { f(r.head.name); }
-template <typename F> void for_each_str(CivilAffairsPacked& r, F&& f) { f(r.head.name); }
+// ---------------------------------------------------------------------------------------------
+// Field descriptors (generated from schema.h): Schema<A>::for_each_field(f) calls f(D{}) for
+// every field of agency A in table order, and HeadSchema::for_each_field for the head fields.
+// D is an empty type: D::Kind, D::field (canbao_field), D::required, D::absent(), and D::of(r),
+// the member in a packed or a resolved record (both use the same member names; for the head,
+// a RecordHead or a RecordBase). Everything is known at compile time: no per-field dispatch.
+
+#define CANBAO_FIELD_DESCRIPTOR(member, field_, required_, absent_, ...)         \
+  struct member {                                                                \
+    using Kind = __VA_ARGS__;                                                    \
+    static constexpr int field = field_;                                         \
+    static constexpr bool required = required_;                                  \
+    static constexpr Kind::Value absent() { return absent_; }                    \
+    template <typename R>                                                        \
+    static constexpr auto& of(R& record) { return record.member; }               \
+  };
+#define CANBAO_FIELD_VISIT(member, field, required, absent, ...) f(member{});
+
+struct HeadSchema {
+  CANBAO_HEAD_FIELDS(CANBAO_FIELD_DESCRIPTOR)
+  template <typename F>
+  static constexpr void for_each_field(F&& f) { CANBAO_HEAD_FIELDS(CANBAO_FIELD_VISIT) }
+};
+
+template <Agency A> struct Schema;
+#define CANBAO_SCHEMA(Enum, token, Type, FIELDS)                                \
+  template <> struct Schema<Agency::Enum> {                                     \
+    FIELDS(CANBAO_FIELD_DESCRIPTOR)                                             \
+    template <typename F>                                                       \
+    static constexpr void for_each_field(F&& f) { FIELDS(CANBAO_FIELD_VISIT) }  \
+  };
+CANBAO_AGENCIES(CANBAO_SCHEMA)
+#undef CANBAO_SCHEMA
+#undef CANBAO_FIELD_VISIT
+#undef CANBAO_FIELD_DESCRIPTOR
+
+/// Calls f(Str&) for every string field of a packed record (the head's name included), in
+/// table order (the order strings are added to the arena).
+template <typename P, typename F>
+  requires requires { P::kAgency; }
+void for_each_str(P& record, F&& f) {
+  f(record.head.name);
+  Schema<P::kAgency>::for_each_field([&](auto d) {
+    using D = decltype(d);
+    if constexpr (std::is_same_v<typename D::Kind, TextKind>) f(D::of(record));
+  });
+}
 
 /// Size in bytes of an agency's packed record.
 size_t packed_size(Agency agency);
@@ -195,64 +241,44 @@ size_t packed_size(Agency agency);
 struct RecordBase {
   Origin origin;
   LinkMethod link = LinkMethod::kDirect;
-  std::string_view name;
+#define CANBAO_RESOLVED_MEMBER(member, field, required, absent, ...) __VA_ARGS__::Value member = absent;
+  CANBAO_HEAD_FIELDS(CANBAO_RESOLVED_MEMBER)  // sex, birth, name
 };
 
-struct Enrollment : RecordBase {
-  std::string_view record_id, unit;
-  Region region = kNoRegion;
-  Day start = kNoDay, end = kNoDay;
-  Scheme scheme = Scheme::kNone;
-  EnrollStatus status = EnrollStatus::kNone;
-  Category category = Category::kNone;
-  Funded funded = Funded::kNone;
-};
+// Resolved records (generated from schema.h): a member per field, absent values as defaults.
+#define CANBAO_RESOLVED_STRUCT(Enum, token, Type, FIELDS) \
+  struct Type : RecordBase {                               \
+    static constexpr Agency kAgency = Agency::Enum;        \
+    FIELDS(CANBAO_RESOLVED_MEMBER)                         \
+  };
+CANBAO_AGENCIES(CANBAO_RESOLVED_STRUCT)
+#undef CANBAO_RESOLVED_STRUCT
+#undef CANBAO_RESOLVED_MEMBER
 
-struct Tax : RecordBase {
-  std::string_view payer;
-  Region region = kNoRegion;
-  Month from = kNoMonth, to = kNoMonth;
-  Day paid_on = kNoDay;
-  int64_t amount_fen = INT64_MIN;
-  Scheme scheme = Scheme::kNone;
-  bool back_pay = false;
-};
+/// Resolved record type of an agency.
+template <Agency A> struct ResolvedOf;
+#define CANBAO_RESOLVED_OF(Enum, token, Type, FIELDS) \
+  template <> struct ResolvedOf<Agency::Enum> { using type = Type; };
+CANBAO_AGENCIES(CANBAO_RESOLVED_OF)
+#undef CANBAO_RESOLVED_OF
 
-struct Hr : RecordBase {
-  std::string_view unit;
-  Region region = kNoRegion;
-  Day start = kNoDay, end = kNoDay;
-  HrType type = HrType::kNone;
-  PensionStatus pension_status = PensionStatus::kNone;
-};
-
-struct PublicSecurity : RecordBase {
-  std::string_view address;
-  Sex sex = Sex::kNone;
-  Day birth = kNoDay;
-  Region hukou_region = kNoRegion, residence_region = kNoRegion, permit_region = kNoRegion;
-  Day permit_expiry = kNoDay, death_date = kNoDay;
-  PsStatus status = PsStatus::kNormal;
-};
-
-struct Education : RecordBase {
-  std::string_view school;
-  Region region = kNoRegion;
-  int32_t entry_year = 0;
-  EduLevel level = EduLevel::kNone;
-  EduStatus status = EduStatus::kEnrolled;
-};
-
-struct Disability : RecordBase {
-  Region region = kNoRegion;
-  Day certified_on = kNoDay;
-  uint8_t level = 0;
-};
-
-struct CivilAffairs : RecordBase {
-  Region region = kNoRegion;
-  Day from = kNoDay, to = kNoDay;
-  AssistCategory category = AssistCategory::kNone;
-};
+/// Packed → resolved: copies every field of the table, turning Str into views through
+/// str(Str) → std::string_view (a segment's arena).
+template <typename P, typename StrFn>
+void resolve_record(const P& packed, LinkMethod link, const StrFn& str,
+                    typename ResolvedOf<P::kAgency>::type& out) {
+  const auto copy = [&](auto d, const auto& from, auto& to) {
+    using D = decltype(d);
+    if constexpr (std::is_same_v<typename D::Kind, TextKind>) {
+      D::of(to) = str(D::of(from));
+    } else {
+      D::of(to) = D::of(from);
+    }
+  };
+  out.origin = packed.head.origin;
+  out.link = link;
+  HeadSchema::for_each_field([&](auto d) { copy(d, packed.head, static_cast<RecordBase&>(out)); });
+  Schema<P::kAgency>::for_each_field([&](auto d) { copy(d, packed, out); });
+}
 
 }  // namespace canbao
