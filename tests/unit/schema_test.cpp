@@ -11,7 +11,7 @@
 #include "canbao/ingest/decoder.h"
 #include "canbao/records/fields.h"
 #include "canbao/records/records.h"
-#include "canbao/rules/person_view.h"
+#include "canbao/records/person_view.h"
 
 namespace canbao {
 namespace {
