@@ -24,7 +24,8 @@
 #include "bench_data.h"
 #include "canbao/core/date.h"
 #include "canbao/identity/citizen_id.h"
-#include "canbao/index/segment.h"
+#include "canbao/index/segment_builder.h"
+#include "canbao/index/segment_reader.h"
 #include "canbao/ingest/adapter_registry.h"
 #include "canbao/ingest/ingest.h"
 #include "canbao/manifest/manifest.h"
@@ -117,7 +118,13 @@ struct IndexFixture {
       sort_segment_records(data);
       st = write_segment(data, segment_path);
     }
-    if (st.ok()) st = Segment::Open(segment_path, segment);
+    if (st.ok()) {
+      auto opened = Segment::Open(segment_path);
+      if (opened.ok())
+        segment = std::move(opened).value();
+      else
+        st = opened.status();
+    }
     if (!st.ok()) error = st.message();
   }
   ~IndexFixture() {
@@ -207,13 +214,12 @@ void BM_SegmentOpen(benchmark::State& state) {
     return;
   }
   for (auto _ : state) {
-    std::unique_ptr<Segment> segment;
-    Status st = Segment::Open(fx.segment_path, segment);
-    if (!st.ok()) {
-      state.SkipWithError(st.message().c_str());
+    auto opened = Segment::Open(fx.segment_path);
+    if (!opened.ok()) {
+      state.SkipWithError(opened.status().message().c_str());
       return;
     }
-    benchmark::DoNotOptimize(segment->key_at(0));
+    benchmark::DoNotOptimize((*opened)->key_at(0));
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * fx.segment->header().file_size));
 }

@@ -21,7 +21,7 @@ ALLOWED = {
     "index": {"core", "identity", "records"},
     "rules": {"core", "identity", "records"},
     "adapters": {"records"},
-    "ingest": {"core", "identity", "records", "manifest", "index", "adapters", "query"},  # query: index.json writer, moving to index/
+    "ingest": {"core", "identity", "records", "manifest", "index", "adapters"},
     "match": {"core", "identity", "records", "index"},
     "output": {"core", "identity", "records", "rules"},
     "job": {"core", "identity", "records", "manifest", "index", "rules", "ingest", "match", "output"},

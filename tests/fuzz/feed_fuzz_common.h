@@ -4,7 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "canbao/index/segment.h"
+#include "canbao/index/segment_builder.h"
+#include "canbao/index/segment_reader.h"
 #include "canbao/ingest/adapter_registry.h"
 #include "canbao/ingest/ingest.h"
 #include "fuzz_common.h"

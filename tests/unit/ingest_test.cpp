@@ -8,7 +8,8 @@
 #include <tuple>
 #include <vector>
 
-#include "canbao/index/segment.h"
+#include "canbao/index/segment_builder.h"
+#include "canbao/index/segment_reader.h"
 #include "canbao/ingest/ingest.h"
 #include "canbao/manifest/manifest.h"
 #include "test_util.h"
@@ -64,8 +65,9 @@ TEST(Ingest, CountsAddUpAndLinesArePhysical) {
   TempDir tmp;
   testing::write_file(tmp / "tax.ndjson", ndjson_feed());
   ingest_to_bytes(tmp.path(), 2, 1000);
-  std::unique_ptr<Segment> segment;
-  ASSERT_TRUE(Segment::Open(tmp / "seg-2-1000", segment).ok());
+  auto opened = Segment::Open(tmp / "seg-2-1000");
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  const std::unique_ptr<Segment> segment = std::move(opened).value();
   const SegmentHeader& header = segment->header();
   EXPECT_EQ(header.lines, 3002u);  // 3000 records + a blank line + a bad JSON line
   EXPECT_EQ(header.read_count, 3001u);  // the blank line is not a record
@@ -96,8 +98,9 @@ TEST(Ingest, SegmentArenaIsInRecordOrder) {
   TempDir tmp;
   testing::write_file(tmp / "tax.ndjson", ndjson_feed());
   ingest_to_bytes(tmp.path(), 2, 1000);
-  std::unique_ptr<Segment> segment;
-  ASSERT_TRUE(Segment::Open(tmp / "seg-2-1000", segment).ok());
+  auto opened = Segment::Open(tmp / "seg-2-1000");
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  const std::unique_ptr<Segment> segment = std::move(opened).value();
   uint64_t next = 0;
   for (size_t idx = 0; idx < segment->record_count(); ++idx) {
     const auto* rec = reinterpret_cast<const TaxPacked*>(segment->record(idx));

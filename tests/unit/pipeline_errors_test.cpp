@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "canbao/identity/citizen_id.h"
-#include "canbao/index/segment.h"
+#include "canbao/index/segment_builder.h"
+#include "canbao/index/segment_reader.h"
 #include "canbao/ingest/adapter_registry.h"
 #include "canbao/ingest/ingest.h"
 #include "canbao/match/matcher.h"
@@ -58,8 +59,9 @@ TEST(PipelineErrors, MatchWriterFailureStopsTheMatchWithThatError) {
   for (int copy = 0; copy < 8; ++copy) {
     const std::string path = tmp / ("seg" + std::to_string(copy));
     ASSERT_TRUE(write_segment(data, path).ok());
-    owned.emplace_back();
-    ASSERT_TRUE(Segment::Open(path, owned.back()).ok());
+    auto opened = Segment::Open(path);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    owned.push_back(std::move(opened).value());
     segments.push_back(owned.back().get());
   }
   struct CountPersons final : PartitionTask {

@@ -42,8 +42,9 @@ class QueryTest : public ::testing::Test {
     if (!fs::exists(sample_city() + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
     const auto run = run_command(cli() + " run " + sample_city() + "/manifest.json --out " + tmp_ / "out");
     ASSERT_EQ(run.exit_code, 0) << run.output;
-    const Status status = PersonIndex::Open(tmp_ / "out.index", index_);
-    ASSERT_TRUE(status.ok()) << status.message();
+    auto opened = PersonIndex::Open(tmp_ / "out.index");
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    index_ = std::move(opened).value();
   }
   TempDir tmp_;
   std::unique_ptr<PersonIndex> index_;
@@ -127,8 +128,8 @@ TEST_F(QueryTest, CliPrintsOneJsonLinePerIdAndFailsOnUnknown) {
 
 TEST(Query, AnIndexWithoutIndexJsonIsAClearError) {
   TempDir tmp;
-  std::unique_ptr<PersonIndex> index;
-  const Status status = PersonIndex::Open(tmp.path(), index);
+  auto opened = PersonIndex::Open(tmp.path());
+  const Status status = opened.status();
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("index.json"), std::string::npos) << status.message();
   const auto run = run_command(cli() + " query --index " + tmp.path() + " 110101199003074477");

@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "canbao/identity/citizen_id.h"
-#include "canbao/index/segment.h"
+#include "canbao/index/segment_builder.h"
+#include "canbao/index/segment_reader.h"
 #include "canbao/ingest/adapter_registry.h"
 #include "canbao/ingest/ingest.h"
 #include "canbao/match/linker.h"
@@ -57,8 +58,9 @@ void ingest(const TempDir& tmp, const std::vector<std::string>& texts, Feeds& ou
     sort_segment_records(data);
     const std::string path = tmp / ("seg" + std::to_string(idx));
     ASSERT_TRUE(write_segment(data, path).ok());
-    out.owned.emplace_back();
-    ASSERT_TRUE(Segment::Open(path, out.owned.back()).ok());
+    auto opened = Segment::Open(path);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    out.owned.push_back(std::move(opened).value());
     out.segments.push_back(out.owned.back().get());
   }
 }

@@ -50,8 +50,9 @@ TEST(Serve, AnswersOverHttpWithTokenAndStatusCodes) {
   TempDir tmp;
   const auto run = run_command(cli() + " run " + city + "/manifest.json --out " + tmp / "out");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  std::unique_ptr<PersonIndex> index;
-  ASSERT_TRUE(PersonIndex::Open(tmp / "out.index", index).ok());
+  auto opened = PersonIndex::Open(tmp / "out.index");
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  const std::unique_ptr<PersonIndex> index = std::move(opened).value();
   ServeOptions options;
   options.port = 0;
   options.token = "t0ken-for-tests";

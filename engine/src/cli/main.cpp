@@ -148,8 +148,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (query->parsed()) {
-    std::unique_ptr<canbao::PersonIndex> index;
-    if (auto status = canbao::PersonIndex::Open(query_index, index); !status.ok()) return fail(status);
+    auto opened = canbao::PersonIndex::Open(query_index);
+    if (!opened.ok()) return fail(opened.status());
+    const std::unique_ptr<canbao::PersonIndex> index = std::move(opened).value();
     int exit_code = 0;
     for (const std::string& id : query_ids) {
       const canbao::PersonAnswer answer = index->lookup(id);
@@ -164,8 +165,9 @@ int main(int argc, char** argv) {
     options.threads = serve_threads;
     options.access_log = !serve_quiet;
     if (auto status = canbao::read_token_file(serve_token_file, options.token); !status.ok()) return fail(status);
-    std::unique_ptr<canbao::PersonIndex> index;
-    if (auto status = canbao::PersonIndex::Open(serve_index, index); !status.ok()) return fail(status);
+    auto opened = canbao::PersonIndex::Open(serve_index);
+    if (!opened.ok()) return fail(opened.status());
+    const std::unique_ptr<canbao::PersonIndex> index = std::move(opened).value();
     // SIGINT/SIGTERM are taken by a thread of their own (sigwait) that stops the server cleanly;
     // the HTTP threads started later inherit the blocked mask.
     sigset_t signals;

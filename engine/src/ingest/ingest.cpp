@@ -24,8 +24,8 @@
 #include "canbao/core/crash_report.h"
 #include "canbao/core/ordered_pipeline.h"
 #include "canbao/core/text.h"
+#include "canbao/index/index_dir.h"
 #include "canbao/ingest/decoder.h"
-#include "canbao/query/person_index.h"
 #include "canbao/records/fields.h"
 
 namespace canbao {
@@ -306,6 +306,24 @@ uint64_t fnv1a_file(uint64_t hash, const std::string& path) {
   return fnv1a(hash, facts, sizeof(facts));
 }
 
+// The descriptor of `manifest`'s feeds, whose segments (feed order) were just written or reused.
+IndexInfo make_index_info(const Manifest& manifest, const std::vector<const Segment*>& segments) {
+  IndexInfo info;
+  std::error_code ec;
+  info.manifest_path = fs::weakly_canonical(fs::absolute(manifest.path, ec), ec).string();
+  info.city_text = manifest.city_text;
+  info.settings = manifest.settings;
+  for (uint32_t idx = 0; idx < manifest.feeds.size(); ++idx) {
+    IndexFeedInfo feed;
+    feed.path = manifest.feeds[idx].path;
+    feed.agency = manifest.feeds[idx].agency;
+    feed.segment = segment_file_name(idx);
+    feed.fingerprint = idx < segments.size() ? segments[idx]->header().fingerprint : 0;
+    info.feeds.push_back(std::move(feed));
+  }
+  return info;
+}
+
 }  // namespace
 
 uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index, Day as_of) {
@@ -480,16 +498,7 @@ Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, Adapter
 Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, const IngestOptions& options,
                        std::vector<IngestedFeed>& out) {
   out.clear();
-  std::error_code ec;
-  fs::create_directories(options.index_dir, ec);
-  if (ec) return Status::Error(options.index_dir + ": cannot create index directory: " + ec.message());
-  // Leftovers of a killed run are never used; remove them.
-  for (const auto& entry : fs::directory_iterator(options.index_dir, ec)) {
-    if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);
-  }
-  const auto segment_path = [&](uint32_t feed_index) {
-    return options.index_dir + "/feed-" + std::to_string(feed_index) + ".seg";
-  };
+  CANBAO_RETURN_IF_ERROR(prepare_index_dir(options.index_dir));
   // Feeds are parsed one after another (each in parallel chunks); a parsed feed is sorted and
   // written by a background task while the next feed is parsed, so the per-feed serial tails
   // overlap with parallel work. At most one feed waits to be written: two feeds in memory at most.
@@ -532,12 +541,16 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
     }
     result.bytes = static_cast<uint64_t>(st.st_size);
     const uint64_t fingerprint = feed_fingerprint(feed, feed_index, manifest.settings.as_of);
-    const std::string path = segment_path(feed_index);
+    const std::string path = segment_path(options.index_dir, feed_index);
     SegmentHeader header{};
     if (!options.force_rebuild && read_segment_header(path, header) && header.fingerprint == fingerprint &&
-        header.agency == static_cast<uint32_t>(feed.agency) && Segment::Open(path, result.segment).ok()) {
-      result.reused = true;
-      continue;
+        header.agency == static_cast<uint32_t>(feed.agency)) {
+      // Reused only when every checksum holds; a corrupted segment is rebuilt like a stale one.
+      if (auto segment = Segment::Open(path); segment.ok()) {
+        result.segment = std::move(segment).value();
+        result.reused = true;
+        continue;
+      }
     }
     if (finalizing_bytes != 0 && finalizing_bytes + result.bytes / 5 * 3 > overlap_budget)
       CANBAO_RETURN_IF_ERROR(wait_finalizer());
@@ -572,13 +585,24 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   // Segments are mapped once all are written: mapping (and populating) them earlier would keep
   // every finished feed resident while the later ones are parsed.
   // (In parallel: a segment the page cache had to give up is read back while another is mapped.)
-  std::vector<Status> opened(out.size());
-  tbb::parallel_for(size_t{0}, out.size(), [&](size_t idx) {
-    if (!out[idx].segment) opened[idx] = Segment::Open(segment_path(out[idx].feed_index), out[idx].segment);
-  });
-  for (const Status& status : opened) CANBAO_RETURN_IF_ERROR(status);
+  // Segments written by this run are not read back to verify their body checksum.
+  std::vector<std::string> paths;
+  std::vector<SegmentOpenOptions> open_options(out.size());
+  std::vector<std::unique_ptr<Segment>> segments(out.size());
+  for (size_t idx = 0; idx < out.size(); ++idx) {
+    paths.push_back(segment_path(options.index_dir, out[idx].feed_index));
+    open_options[idx].verify_body = false;
+    segments[idx] = std::move(out[idx].segment);
+  }
+  const Status opened = open_segments(paths, open_options, segments);
+  std::vector<const Segment*> views;
+  for (size_t idx = 0; idx < out.size(); ++idx) {
+    out[idx].segment = std::move(segments[idx]);
+    views.push_back(out[idx].segment.get());
+  }
+  CANBAO_RETURN_IF_ERROR(opened);
   // index.json: the settings and feeds the segments belong to, for `canbao query` / `serve`.
-  return write_index_info(manifest, options.index_dir);
+  return write_index_info(options.index_dir, make_index_info(manifest, views));
 }
 
 }  // namespace canbao

@@ -17,6 +17,8 @@
 #include "canbao/core/date.h"
 #include "canbao/core/failpoint.h"
 #include "canbao/core/text.h"
+#include "canbao/index/index_dir.h"
+#include "canbao/index/links.h"
 #include "canbao/ingest/ingest.h"
 #include "canbao/job/person_outputs.h"
 #include "canbao/job/report_html.h"
@@ -219,6 +221,25 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   report.timings.emplace_back("total", seconds_since(total_start));
   return write_text_file(staging + "/summary.json", build_summary_json(report));
 }
+// The `link` stage: the index's links.bin when it was computed from exactly these segments,
+// else fallback linking, saved as links.bin for the next run, `query` and `serve`.
+Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& report,
+                     std::vector<const Segment*>& segments, LinkResult& links) {
+  const auto start = Clock::now();
+  segments.clear();
+  for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
+  const std::string path = links_path(report.index_dir);
+  if (auto loaded = load_links(path, segments); loaded.ok()) {
+    links = std::move(loaded).value();
+    report.links_reused = true;
+  } else {
+    link_fallback(segments, links);
+    report.links_reused = false;
+    CANBAO_RETURN_IF_ERROR(save_links(path, links, segments));
+  }
+  report.timings.emplace_back("link", seconds_since(start));
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -226,7 +247,10 @@ Status run_ingest(const RunOptions& options, RunReport& report) {
   std::unique_ptr<AdapterRegistry> registry;
   std::vector<IngestedFeed> ingested;
   Progress progress(options.progress);
-  return prepare(options, report, registry, ingested, &progress);
+  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress));
+  std::vector<const Segment*> segments;
+  LinkResult links;
+  return resolve_links(ingested, report, segments, links);
 }
 
 Status run_job(const RunOptions& options, RunReport& report) {
@@ -236,17 +260,13 @@ Status run_job(const RunOptions& options, RunReport& report) {
   Progress progress(options.progress);
   CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress));
   std::vector<const Segment*> segments;
-  for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
-
-  auto start = Clock::now();
   LinkResult links;
-  link_fallback(segments, links);
+  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, segments, links));
   for (const ExcludedRef& ref : links.excluded) --report.feeds[ref.segment].accepted;
   for (const LinkedRef& ref : links.linked) {
     ++report.links[std::string(link_method_name(ref.method))];
     ++report.feeds[ref.segment].linked;
   }
-  report.timings.emplace_back("link", seconds_since(start));
 
   // Outputs go to a staging directory beside out_dir, renamed into place at the end.
   remove_stale_siblings(options.out_dir);

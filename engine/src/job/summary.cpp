@@ -62,7 +62,9 @@ std::string build_summary_json(const RunReport& report) {
             ", \"sort_seconds\": " + format_seconds(feed.sort_seconds) +
             ", \"write_seconds\": " + format_seconds(feed.write_seconds) + "}";
   }
-  json += "\n  ],\n  \"links\": {";
+  json += "\n  ],\n  \"links_reused\": ";
+  json += report.links_reused ? "true" : "false";
+  json += ",\n  \"links\": {";
   bool first = true;
   for (const char* method : {"checksum_repair", "name_birth"}) {
     json += first ? "" : ", ";

@@ -1,13 +1,11 @@
 #include "canbao/query/person_index.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 
 #include "canbao/core/date.h"
 #include "canbao/core/text.h"
+#include "canbao/index/index_dir.h"
 #include "canbao/match/matcher.h"
 #include "canbao/output/output_file.h"
 #include "canbao/rules/rules.h"
@@ -15,12 +13,6 @@
 namespace canbao {
 
 namespace {
-
-constexpr int kIndexInfoFormat = 1;
-
-std::string segment_file(const std::string& index_dir, size_t feed_index) {
-  return index_dir + "/feed-" + std::to_string(feed_index) + ".seg";
-}
 
 void append_region(std::string& out, Region region) {
   if (region == kNoRegion) {
@@ -47,77 +39,14 @@ void append_record_ids(std::string& out, const PersonView& view, const std::vect
 
 }  // namespace
 
-Status write_index_info(const Manifest& manifest, const std::string& index_dir) {
-  const RunSettings& s = manifest.settings;
-  std::string json = "{\"format\": " + std::to_string(kIndexInfoFormat) + ", \"manifest\": ";
-  std::error_code ec;
-  append_json_string(json, std::filesystem::weakly_canonical(std::filesystem::absolute(manifest.path, ec), ec).string());
-  json += ", \"city\": ";
-  append_json_string(json, manifest.city_text);
-  json += ", \"as_of\": ";
-  append_json_string(json, format_date(s.as_of));
-  json += ", \"plan_year\": " + std::to_string(s.plan_year) + ", \"target_rate\": ";
-  append_json_string(json, s.target_rate_text);
-  json += ", \"resident_subsidy_yuan\": " + std::to_string(s.resident_subsidy_yuan) +
-          ", \"notice_days\": " + std::to_string(s.notice_days) + ", \"feeds\": [";
-  for (size_t idx = 0; idx < manifest.feeds.size(); ++idx) {
-    json += idx ? ", {\"path\": " : "{\"path\": ";
-    append_json_string(json, manifest.feeds[idx].path);
-    json += ", \"agency\": ";
-    append_json_string(json, agency_name(manifest.feeds[idx].agency));
-    json += "}";
-  }
-  json += "]}\n";
-  const std::string path = index_dir + "/index.json";
-  CANBAO_RETURN_IF_ERROR(write_text_file(path + ".tmp", json));
-  std::filesystem::rename(path + ".tmp", path, ec);
-  if (ec) return Status::Error(path + ": cannot rename into place: " + ec.message());
-  return Status::OK();
-}
-
-Status PersonIndex::Open(const std::string& index_dir, std::unique_ptr<PersonIndex>& out) {
-  const std::string info_path = index_dir + "/index.json";
-  simdjson::padded_string text;
-  if (simdjson::padded_string::load(info_path).get(text))
-    return Status::Error(info_path + ": cannot read (not an index directory written by `canbao run` or `canbao ingest`)");
+Result<std::unique_ptr<PersonIndex>> PersonIndex::Open(const std::string& index_dir) {
+  CANBAO_ASSIGN_OR_RETURN(IndexInfo info, read_index_info(index_dir));
   std::unique_ptr<PersonIndex> index(new PersonIndex());
-  RunSettings& settings = index->settings_;
-  std::vector<Agency> agencies;
-  try {
-    simdjson::ondemand::parser parser;
-    simdjson::ondemand::document doc = parser.iterate(text);
-    if (int64_t(doc["format"]) != kIndexInfoFormat) return Status::Error(info_path + ": unknown format");
-    const std::string_view city = doc["city"].get_string();
-    settings.city = static_cast<Region>(std::stol(std::string(city)));
-    const auto as_of = parse_date(std::string_view(doc["as_of"].get_string()));
-    if (!as_of) return Status::Error(info_path + ": bad as_of");
-    settings.as_of = *as_of;
-    settings.plan_year = static_cast<int>(int64_t(doc["plan_year"]));
-    settings.target_rate_text = std::string(std::string_view(doc["target_rate"].get_string()));
-    settings.target_rate = std::stod(settings.target_rate_text);
-    settings.resident_subsidy_yuan = int64_t(doc["resident_subsidy_yuan"]);
-    settings.notice_days = static_cast<int>(int64_t(doc["notice_days"]));
-    for (auto feed : doc["feeds"].get_array()) {
-      Agency agency;
-      if (!parse_agency(std::string_view(feed["agency"].get_string()), agency))
-        return Status::Error(info_path + ": unknown agency");
-      agencies.push_back(agency);
-    }
-  } catch (const std::exception& error) {
-    return Status::Error(info_path + ": unreadable: " + error.what());
-  }
-  for (size_t idx = 0; idx < agencies.size(); ++idx) {
-    std::unique_ptr<Segment> segment;
-    CANBAO_RETURN_IF_ERROR(Segment::Open(segment_file(index_dir, idx), segment));
-    if (segment->agency() != agencies[idx])
-      return Status::Error(segment_file(index_dir, idx) + ": segment is not feed " + std::to_string(idx) +
-                           "'s (index.json and the segments disagree; rerun `canbao ingest`)");
-    index->segments_.push_back(segment.get());
-    index->owned_.push_back(std::move(segment));
-  }
-  link_fallback(index->segments_, index->links_);
-  out = std::move(index);
-  return Status::OK();
+  index->settings_ = info.settings;
+  CANBAO_ASSIGN_OR_RETURN(index->owned_, open_index_segments(index_dir, info));
+  for (const auto& segment : index->owned_) index->segments_.push_back(segment.get());
+  CANBAO_ASSIGN_OR_RETURN(index->links_, load_links(links_path(index_dir), index->segments_));
+  return index;
 }
 
 PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {

@@ -10,7 +10,8 @@
 
 #include "canbao/core/progress.h"
 #include "canbao/core/status.h"
-#include "canbao/index/segment.h"
+#include "canbao/index/segment_builder.h"
+#include "canbao/index/segment_reader.h"
 #include "canbao/ingest/adapter_registry.h"
 #include "canbao/manifest/manifest.h"
 

@@ -46,6 +46,7 @@ struct RunReport {
   std::string out_dir, index_dir;
   int threads = 0;
   std::vector<FeedCounts> feeds;
+  bool links_reused = false;  // the index's links.bin was loaded instead of linking again
   Counts links;              // by method
   Counts quarantine_reasons;  // by reason
   uint64_t quarantine_rows = 0;

@@ -12,7 +12,8 @@
 
 #include "canbao/core/progress.h"
 #include "canbao/core/status.h"
-#include "canbao/index/segment.h"
+#include "canbao/index/links.h"
+#include "canbao/index/segment_reader.h"
 #include "canbao/match/linker.h"
 #include "canbao/records/person_view.h"
 

@@ -8,18 +8,10 @@
 #include <vector>
 
 #include "canbao/identity/citizen_id.h"
-#include "canbao/index/segment.h"
+#include "canbao/index/links.h"
+#include "canbao/index/segment_reader.h"
 
 namespace canbao {
-
-/// A later occurrence of a record_id.
-struct DuplicateRecordRef {
-  uint32_t segment;  // index into the segment list (= manifest feed)
-  uint32_t index;    // record index, or pending index when `pending`
-  uint32_t line;     // physical line in its feed
-  bool pending;      // the record's own ID was rejected (it would have gone to fallback linking)
-  PersonKey key;     // the record's person (kNoPerson when pending)
-};
 
 /// Screens the enrollment records that reached the index with their fields decoded: directly
 /// accepted ones and pending ones whose fields are fine. Returns the later occurrences sorted

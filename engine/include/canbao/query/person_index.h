@@ -1,7 +1,6 @@
 // Real-time lookup (实时查询, N 二; issue #5): one person's coverage state, normal records,
 // duplicate case and home district, answered from the memory-mapped index of an earlier run or
-// ingest without re-ingesting. The index directory holds index.json (the run's settings and
-// feeds, written by ingestion) and one segment per feed.
+// ingest without re-ingesting or re-linking (the index directory: index/index_dir.h).
 #pragma once
 
 #include <memory>
@@ -10,15 +9,12 @@
 #include <vector>
 
 #include "canbao/core/status.h"
-#include "canbao/index/segment.h"
-#include "canbao/manifest/manifest.h"
+#include "canbao/index/links.h"
+#include "canbao/index/segment_reader.h"
 #include "canbao/match/linker.h"
 #include "canbao/records/person_view.h"
 
 namespace canbao {
-
-/// Writes `index_dir`/index.json for the manifest whose feeds were just ingested (temp + rename).
-Status write_index_info(const Manifest& manifest, const std::string& index_dir);
 
 /// The answer for one looked-up ID, as JSON: {"valid": false, "reason": …} for an ID SPEC §2
 /// rejects, {"valid": true, "found": false, …} for a valid ID the index does not know, otherwise
@@ -31,9 +27,11 @@ struct PersonAnswer {
 
 class PersonIndex {
  public:
-  /// Maps every segment named by index.json and links fallback records (as a run does).
-  /// Errors name the file: a missing/foreign index.json, a missing or inconsistent segment.
-  static Status Open(const std::string& index_dir, std::unique_ptr<PersonIndex>& out);
+  /// Opens the index directory (index/index_dir.h): reads index.json, maps and verifies every
+  /// segment it names and loads the fallback links of the run (links.bin). Errors are one line
+  /// naming the file: a missing/foreign index.json, a missing, corrupted or inconsistent segment,
+  /// a missing, corrupted or stale links.bin.
+  static Result<std::unique_ptr<PersonIndex>> Open(const std::string& index_dir);
 
   /// Thread-safe: concurrent lookups share only read-only state.
   PersonAnswer lookup(std::string_view raw_id) const;

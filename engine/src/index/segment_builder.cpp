@@ -1,4 +1,4 @@
-#include "canbao/index/segment.h"
+#include "canbao/index/segment_builder.h"
 
 #include "canbao/core/failpoint.h"
 
@@ -19,10 +19,7 @@ namespace canbao {
 
 namespace {
 
-constexpr char kMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
-constexpr uint64_t kAlign = 64;
-
-uint64_t align_up(uint64_t value) { return (value + kAlign - 1) / kAlign * kAlign; }
+uint64_t align_up(uint64_t value) { return segment_align_up(value); }
 
 Status errno_error(const std::string& what, const std::string& path) {
   return Status::Error(path + ": " + what + ": " + std::strerror(errno));
@@ -142,7 +139,7 @@ Status write_segment(const SegmentData& data, const std::string& path) {
     chunk_at[idx] = at;
 
   SegmentHeader header{};
-  std::memcpy(header.magic, kMagic, sizeof(kMagic));
+  std::memcpy(header.magic, kSegmentMagic, sizeof(kSegmentMagic));
   header.format_version = kSegmentFormatVersion;
   header.agency = static_cast<uint32_t>(data.agency);
   header.fingerprint = data.fingerprint;
@@ -152,7 +149,7 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   header.quarantine_count = data.quarantine.size();
   header.lines = data.lines;
   header.read_count = header.record_count + header.pending_count + header.quarantine_count;
-  uint64_t offset = align_up(sizeof(SegmentHeader));
+  uint64_t offset = kSegmentBodyStart;
   header.records_off = offset;
   offset = align_up(offset + header.record_count * record_size);
   header.pending_off = offset;
@@ -164,7 +161,7 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   header.arena_off = offset;  // the arena's size is known once the records are written
 
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot create index segment", tmp);
   bool ok = true;
 
@@ -263,6 +260,18 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   ok = ok && pwrite_all(fd, tail.data(), tail.size(), header.arena_off + text_size);
   ok = ok && ::ftruncate(fd, static_cast<off_t>(header.file_size)) == 0;  // alignment gaps at the end
   failpoint("ingest.segment_half_written");  // every byte but the header is written
+  if (ok) {
+    // The body is read back through a mapping of the file (still in the page cache): hashing
+    // while writing would tie the checksum to the order the parallel blocks were written in.
+    void* map = ::mmap(nullptr, header.file_size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+      ok = false;
+    } else {
+      header.body_checksum = segment_body_checksum(static_cast<const char*>(map), header.file_size);
+      ::munmap(map, header.file_size);
+    }
+  }
+  header.header_checksum = segment_header_checksum(header);
   // The header goes last: a file cut short never carries a valid header.
   ok = ok && pwrite_all(fd, &header, sizeof(header), 0);
   if (!ok) {
@@ -282,59 +291,6 @@ Status write_segment(const SegmentData& data, const std::string& path) {
     return status;
   }
   return Status::OK();
-}
-
-bool read_segment_header(const std::string& path, SegmentHeader& out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st {};
-  const bool ok = ::fstat(fd, &st) == 0 && ::pread(fd, &out, sizeof(out), 0) == static_cast<ssize_t>(sizeof(out));
-  ::close(fd);
-  return ok && std::memcmp(out.magic, kMagic, sizeof(kMagic)) == 0 &&
-         out.format_version == kSegmentFormatVersion && out.file_size == static_cast<uint64_t>(st.st_size);
-}
-
-Status Segment::Open(const std::string& path, std::unique_ptr<Segment>& out) {
-  SegmentHeader probe{};
-  if (!read_segment_header(path, probe)) return Status::Error(path + ": not a valid index segment");
-  std::unique_ptr<Segment> segment(new Segment());
-  segment->path_ = path;
-  try {
-    segment->file_ = boost::interprocess::file_mapping(path.c_str(), boost::interprocess::read_only);
-    // MAP_POPULATE: one kernel call maps every page of the (page-cached) segment instead of one
-    // minor fault per 4 KiB page when the merge-join first walks it (~2x faster on the 5M city).
-    segment->region_ = boost::interprocess::mapped_region(segment->file_, boost::interprocess::read_only, 0, 0,
-                                                          nullptr, MAP_POPULATE);
-  } catch (const std::exception& error) {
-    return Status::Error(path + ": cannot map index segment: " + error.what());
-  }
-  segment->base_ = static_cast<const char*>(segment->region_.get_address());
-  segment->header_ = reinterpret_cast<const SegmentHeader*>(segment->base_);
-  const SegmentHeader& h = *segment->header_;
-  const uint64_t size = segment->region_.get_size();
-  const bool fits = h.file_size == size && h.arena_off + h.arena_size <= size &&
-                    h.records_off + h.record_count * h.record_size <= size &&
-                    h.pending_off + h.pending_count * h.record_size <= size &&
-                    h.pending_info_off + h.pending_count * sizeof(PendingInfo) <= size &&
-                    h.quarantine_off + h.quarantine_count * sizeof(QuarantineEntry) <= size &&
-                    h.agency < static_cast<uint32_t>(kAgencyCount) &&
-                    h.record_size == packed_size(static_cast<Agency>(h.agency));
-  if (!fits) return Status::Error(path + ": index segment is inconsistent");
-  segment->arena_ = segment->base_ + h.arena_off;
-  out = std::move(segment);
-  return Status::OK();
-}
-
-size_t Segment::lower_bound(PersonKey key) const {
-  size_t lo = 0, hi = record_count();
-  while (lo < hi) {
-    const size_t mid = lo + (hi - lo) / 2;
-    if (key_at(mid) < key)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
 }
 
 }  // namespace canbao

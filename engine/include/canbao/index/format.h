@@ -1,0 +1,92 @@
+// The on-disk layout of an index segment (one file per manifest feed; LevelDB's table/format.h is
+// the model). Everything here is the file format: a change bumps kSegmentFormatVersion.
+//
+//   offset 0             SegmentHeader (152 bytes, zero padding up to kSegmentBodyStart = 192)
+//   records_off          packed records [record_count] (record_size = packed_size(agency) each),
+//                        sorted by (person key, line)
+//   pending_off          packed records whose ID was rejected [pending_count], line order
+//   pending_info_off     PendingInfo [pending_count]
+//   quarantine_off       QuarantineEntry [quarantine_count], line order
+//   arena_off            string arena [arena_size]: every Str of the file points into it
+//   file_size            end of file
+//
+// Every section starts at a multiple of kSegmentAlign; gaps are zero. The body is the bytes
+// [kSegmentBodyStart, file_size): body_checksum = XXH3_64bits over the array of XXH3_64bits of its
+// kChecksumBlockBytes blocks (the last one shorter), so it is computed in parallel and is the same
+// at any thread count. header_checksum = XXH3_64bits of the header with header_checksum set to 0.
+// The header is written last (a file cut short never carries a valid header) and renamed from
+// `<name>.tmp` into place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "canbao/core/status.h"
+#include "canbao/identity/citizen_id.h"
+#include "canbao/records/records.h"
+
+namespace canbao {
+
+inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
+// 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
+inline constexpr uint32_t kSegmentFormatVersion = 5;
+inline constexpr uint64_t kSegmentAlign = 64;
+inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
+
+inline constexpr uint64_t segment_align_up(uint64_t value) {
+  return (value + kSegmentAlign - 1) / kSegmentAlign * kSegmentAlign;
+}
+
+/// A record the adapter or decoder rejected (SPEC §2 "nothing is lost").
+struct QuarantineEntry {
+  uint32_t line;
+  uint32_t pad_;
+  Str reason;     // e.g. "bad_field:scheme", "bad_json"
+  Str masked_id;  // SPEC §6 id_masked
+};
+
+/// Why a pending record (ID rejected, fields fine or not) was held back.
+struct PendingInfo {
+  uint32_t line;
+  IdReject reject;
+  bool fields_ok;  // false: a field is bad too, so it can never be linked
+  uint8_t pad_[2];
+  PersonKey repair_key;  // bad_checksum: the 17-digit prefix, else kNoPerson
+  Str masked_id;
+};
+
+struct SegmentHeader {
+  char magic[8];
+  uint32_t format_version;
+  uint32_t agency;
+  uint64_t fingerprint;  // of the feed it was built from (ingest/ingest.h feed_fingerprint)
+  uint64_t record_size;
+  uint64_t records_off, record_count;
+  uint64_t pending_off, pending_count;  // packed records with key = kNoPerson
+  uint64_t pending_info_off;            // PendingInfo[pending_count]
+  uint64_t quarantine_off, quarantine_count;
+  uint64_t arena_off, arena_size;
+  uint64_t lines;       // physical lines of the feed file
+  uint64_t read_count;  // records read = record_count + pending_count + quarantine_count
+  uint64_t file_size;   // total bytes, checked when mapping
+  uint64_t body_checksum;
+  uint64_t header_checksum;
+  uint64_t reserved;
+};
+static_assert(sizeof(SegmentHeader) == 152);
+
+inline constexpr uint64_t kSegmentBodyStart = segment_align_up(sizeof(SegmentHeader));
+
+/// XXH3_64bits of the header with header_checksum taken as 0.
+uint64_t segment_header_checksum(const SegmentHeader& header);
+
+/// The body checksum of a whole mapped file of `file_size` bytes (blocks hashed in parallel).
+uint64_t segment_body_checksum(const char* file, uint64_t file_size);
+
+/// Checks everything the header alone can tell: magic, version, header checksum, agency, record
+/// size, every section inside [kSegmentBodyStart, file_size) without overflow, file_size equal to
+/// `actual_size`. The error is the reason only ("checksum mismatch", …), without the path.
+Status check_segment_header(const SegmentHeader& header, uint64_t actual_size);
+
+}  // namespace canbao

@@ -1,0 +1,75 @@
+// The result of resolving records across feeds (match/linker.h computes it: the record_id screen
+// and SPEC §2 fallback linking), as plain data, and its copy in the index directory: links.bin,
+// so a run that reuses the index, `canbao query` and `canbao serve` do not link again.
+//
+// links.bin: LinksFileHeader, then LinkedRef[linked], UnlinkedRef[unlinked],
+// DuplicateRecordRef[duplicate_ids], ExcludedRef[excluded] (raw, native layout; a layout change
+// bumps kLinksFormatVersion). It names the segment set it was computed from
+// (segment_set_fingerprint): a file of any other set is stale.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "canbao/core/status.h"
+#include "canbao/identity/citizen_id.h"
+#include "canbao/index/segment_reader.h"
+#include "canbao/records/records.h"
+
+namespace canbao {
+
+struct LinkedRef {
+  PersonKey key;
+  Origin origin;
+  uint32_t segment;  // index into the segment list
+  uint32_t pending;  // index into that segment's pending records
+  LinkMethod method;
+};
+
+struct UnlinkedRef {
+  uint32_t segment;
+  uint32_t pending;
+  bool ambiguous;  // several persons matched; else the record keeps its ID reason
+};
+
+/// A directly accepted record the matcher skips.
+struct ExcludedRef {
+  PersonKey key;
+  uint32_t segment;
+  uint32_t index;  // record index in the segment
+  friend bool operator<(const ExcludedRef& a, const ExcludedRef& b) {
+    return a.key != b.key ? a.key < b.key : a.segment != b.segment ? a.segment < b.segment : a.index < b.index;
+  }
+};
+
+/// A later occurrence of an enrollment record_id (match/record_ids.h).
+struct DuplicateRecordRef {
+  uint32_t segment;  // index into the segment list (= manifest feed)
+  uint32_t index;    // record index, or pending index when `pending`
+  uint32_t line;     // physical line in its feed
+  bool pending;      // the record's own ID was rejected (it would have gone to fallback linking)
+  PersonKey key;     // the record's person (kNoPerson when pending)
+};
+
+struct LinkResult {
+  std::vector<LinkedRef> linked;      // sorted by (key, origin)
+  std::vector<UnlinkedRef> unlinked;  // segment order, then line
+  std::vector<DuplicateRecordRef> duplicate_ids;  // quarantined duplicate_record_id, (segment, line)
+  std::vector<ExcludedRef> excluded;  // the accepted ones among them, sorted
+};
+
+inline constexpr uint32_t kLinksFormatVersion = 1;
+
+/// A hash over every segment's header checksum, in feed order: names one set of segments.
+uint64_t segment_set_fingerprint(const std::vector<const Segment*>& segments);
+
+/// Writes `links` for `segments` to `path` (temp + rename).
+Status save_links(const std::string& path, const LinkResult& links, const std::vector<const Segment*>& segments);
+
+/// Reads `path`. An error (one line naming the file) when it is missing, corrupted (magic,
+/// version, sizes, checksum, a reference outside the segments) or stale (computed from another
+/// segment set).
+Result<LinkResult> load_links(const std::string& path, const std::vector<const Segment*>& segments);
+
+}  // namespace canbao

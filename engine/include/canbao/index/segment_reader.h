@@ -1,0 +1,71 @@
+// Reading an index segment (LevelDB's table.cc is the model): a read-only memory mapping of a
+// file laid out as index/format.h says, validated when opened so that no later access can read
+// outside the file. The mapping itself (Boost.Interprocess) stays inside segment_reader.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "canbao/core/status.h"
+#include "canbao/index/format.h"
+#include "canbao/records/records.h"
+
+namespace canbao {
+
+struct SegmentOpenOptions {
+  /// Verify the body checksum (every byte of the file read once, blocks in parallel). Only a
+  /// segment this process has just written may skip it; the header is always checked.
+  bool verify_body = true;
+};
+
+/// A mapped, read-only segment. Thread-safe for concurrent reads.
+class Segment {
+ public:
+  /// Maps and validates a segment file: header (magic, version, checksum, sections inside the
+  /// file, size) and, unless options say otherwise, the body checksum. The error is one line
+  /// naming the file and the reason, e.g. "IDX/feed-2.seg: index segment is corrupted (checksum
+  /// mismatch); rerun canbao ingest --rebuild-index".
+  static Result<std::unique_ptr<Segment>> Open(const std::string& path, const SegmentOpenOptions& options = {});
+  ~Segment();
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+
+  const SegmentHeader& header() const { return *header_; }
+  Agency agency() const { return static_cast<Agency>(header_->agency); }
+  size_t record_count() const { return header_->record_count; }
+  const char* record(size_t idx) const { return base_ + header_->records_off + idx * header_->record_size; }
+  size_t pending_count() const { return header_->pending_count; }
+  const char* pending(size_t idx) const { return base_ + header_->pending_off + idx * header_->record_size; }
+  const PendingInfo* pending_info() const { return reinterpret_cast<const PendingInfo*>(base_ + header_->pending_info_off); }
+  size_t quarantine_count() const { return header_->quarantine_count; }
+  const QuarantineEntry* quarantine() const { return reinterpret_cast<const QuarantineEntry*>(base_ + header_->quarantine_off); }
+  /// The text of s; empty when s does not lie inside the arena (off is 40 bits and len 24, so
+  /// the sum cannot overflow).
+  std::string_view str(Str s) const {
+    return s.off + s.len <= arena_size_ ? std::string_view(arena_ + s.off, s.len) : std::string_view();
+  }
+  const char* arena() const { return arena_; }
+  /// Person key of record idx (every packed record starts with a RecordHead).
+  PersonKey key_at(size_t idx) const { return reinterpret_cast<const RecordHead*>(record(idx))->key; }
+  /// First record index with key >= key (binary search).
+  size_t lower_bound(PersonKey key) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Mapping;  // the Boost.Interprocess file mapping and region
+  Segment() = default;
+  std::string path_;
+  std::unique_ptr<Mapping> mapping_;
+  const char* base_ = nullptr;
+  const SegmentHeader* header_ = nullptr;
+  const char* arena_ = nullptr;
+  uint64_t arena_size_ = 0;
+};
+
+/// Reads and checks only the header of a segment file (for reuse checks; the body is not read).
+/// False when unreadable or invalid.
+bool read_segment_header(const std::string& path, SegmentHeader& out);
+
+}  // namespace canbao

@@ -1,0 +1,161 @@
+#include "canbao/index/index_dir.h"
+
+#include <simdjson.h>
+
+#include <oneapi/tbb/parallel_for.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "canbao/core/date.h"
+#include "canbao/core/text.h"
+
+namespace canbao {
+
+namespace fs = std::filesystem;
+
+std::string segment_file_name(uint32_t feed_index) { return "feed-" + std::to_string(feed_index) + ".seg"; }
+
+std::string segment_path(const std::string& index_dir, uint32_t feed_index) {
+  return index_dir + "/" + segment_file_name(feed_index);
+}
+
+std::string index_info_path(const std::string& index_dir) { return index_dir + "/index.json"; }
+
+std::string links_path(const std::string& index_dir) { return index_dir + "/links.bin"; }
+
+Status prepare_index_dir(const std::string& index_dir) {
+  std::error_code ec;
+  fs::create_directories(index_dir, ec);
+  if (ec) return Status::Error(index_dir + ": cannot create index directory: " + ec.message());
+  // Leftovers of a killed run are never used; remove them.
+  for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
+    if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);
+  }
+  return Status::OK();
+}
+
+Status write_file_atomically(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* file = std::fopen(tmp.c_str(), "wb");
+  if (file == nullptr) return Status::Error(tmp + ": cannot create: " + std::strerror(errno));
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  const int saved = errno;
+  if (std::fclose(file) != 0 || !written) {
+    const std::string reason = std::strerror(written ? errno : saved);
+    std::remove(tmp.c_str());
+    return Status::Error(tmp + ": cannot write: " + reason);
+  }
+  std::error_code ec;
+  fs::rename(path + ".tmp", path, ec);
+  if (ec) return Status::Error(path + ": cannot rename into place: " + ec.message());
+  return Status::OK();
+}
+
+Status write_index_info(const std::string& index_dir, const IndexInfo& info) {
+  const RunSettings& s = info.settings;
+  std::string json = "{\"format\": " + std::to_string(kIndexInfoFormat) + ", \"manifest\": ";
+  append_json_string(json, info.manifest_path);
+  json += ", \"city\": ";
+  append_json_string(json, info.city_text);
+  json += ", \"as_of\": ";
+  append_json_string(json, format_date(s.as_of));
+  json += ", \"plan_year\": " + std::to_string(s.plan_year) + ", \"target_rate\": ";
+  append_json_string(json, s.target_rate_text);
+  json += ", \"resident_subsidy_yuan\": " + std::to_string(s.resident_subsidy_yuan) +
+          ", \"notice_days\": " + std::to_string(s.notice_days) + ", \"feeds\": [";
+  for (size_t idx = 0; idx < info.feeds.size(); ++idx) {
+    const IndexFeedInfo& feed = info.feeds[idx];
+    json += idx ? ", {\"path\": " : "{\"path\": ";
+    append_json_string(json, feed.path);
+    json += ", \"agency\": ";
+    append_json_string(json, agency_name(feed.agency));
+    json += ", \"segment\": ";
+    append_json_string(json, feed.segment);
+    char hex[24];
+    std::snprintf(hex, sizeof(hex), "%016" PRIx64, feed.fingerprint);
+    json += ", \"fingerprint\": ";
+    append_json_string(json, hex);
+    json += "}";
+  }
+  json += "]}\n";
+  return write_file_atomically(index_info_path(index_dir), json);
+}
+
+Result<IndexInfo> read_index_info(const std::string& index_dir) {
+  const std::string info_path = index_info_path(index_dir);
+  simdjson::padded_string text;
+  if (simdjson::padded_string::load(info_path).get(text))
+    return Status::Error(info_path + ": cannot read (not an index directory written by `canbao run` or `canbao ingest`)");
+  IndexInfo info;
+  RunSettings& settings = info.settings;
+  try {
+    simdjson::ondemand::parser parser;
+    simdjson::ondemand::document doc = parser.iterate(text);
+    if (int64_t(doc["format"]) != kIndexInfoFormat)
+      return Status::Error(info_path + ": unknown format (an index of another canbao version); rerun canbao ingest");
+    info.manifest_path = std::string(std::string_view(doc["manifest"].get_string()));
+    info.city_text = std::string(std::string_view(doc["city"].get_string()));
+    settings.city = static_cast<Region>(std::stol(info.city_text));
+    const auto as_of = parse_date(std::string_view(doc["as_of"].get_string()));
+    if (!as_of) return Status::Error(info_path + ": bad as_of");
+    settings.as_of = *as_of;
+    settings.plan_year = static_cast<int>(int64_t(doc["plan_year"]));
+    settings.target_rate_text = std::string(std::string_view(doc["target_rate"].get_string()));
+    settings.target_rate = std::stod(settings.target_rate_text);
+    settings.resident_subsidy_yuan = int64_t(doc["resident_subsidy_yuan"]);
+    settings.notice_days = static_cast<int>(int64_t(doc["notice_days"]));
+    for (auto feed : doc["feeds"].get_array()) {
+      IndexFeedInfo entry;
+      entry.path = std::string(std::string_view(feed["path"].get_string()));
+      if (!parse_agency(std::string_view(feed["agency"].get_string()), entry.agency))
+        return Status::Error(info_path + ": unknown agency");
+      entry.segment = std::string(std::string_view(feed["segment"].get_string()));
+      const std::string fingerprint(std::string_view(feed["fingerprint"].get_string()));
+      entry.fingerprint = std::stoull(fingerprint, nullptr, 16);
+      // A descriptor names files inside its own directory only.
+      if (entry.segment.empty() || entry.segment.find('/') != std::string::npos || entry.segment[0] == '.')
+        return Status::Error(info_path + ": bad segment name '" + entry.segment + "'");
+      info.feeds.push_back(std::move(entry));
+    }
+  } catch (const std::exception& error) {
+    return Status::Error(info_path + ": unreadable: " + error.what());
+  }
+  return info;
+}
+
+Status open_segments(const std::vector<std::string>& paths, const std::vector<SegmentOpenOptions>& options,
+                     std::vector<std::unique_ptr<Segment>>& out) {
+  out.resize(paths.size());
+  std::vector<Status> opened(paths.size());
+  tbb::parallel_for(size_t{0}, paths.size(), [&](size_t idx) {
+    if (out[idx]) return;
+    auto segment = Segment::Open(paths[idx], options[idx]);
+    if (segment.ok())
+      out[idx] = std::move(segment).value();
+    else
+      opened[idx] = segment.status();
+  });
+  for (const Status& status : opened) CANBAO_RETURN_IF_ERROR(status);
+  return Status::OK();
+}
+
+Result<std::vector<std::unique_ptr<Segment>>> open_index_segments(const std::string& index_dir,
+                                                                  const IndexInfo& info) {
+  std::vector<std::string> paths;
+  for (const IndexFeedInfo& feed : info.feeds) paths.push_back(index_dir + "/" + feed.segment);
+  std::vector<std::unique_ptr<Segment>> segments;
+  CANBAO_RETURN_IF_ERROR(open_segments(paths, std::vector<SegmentOpenOptions>(paths.size()), segments));
+  for (size_t idx = 0; idx < segments.size(); ++idx) {
+    const SegmentHeader& header = segments[idx]->header();
+    if (segments[idx]->agency() != info.feeds[idx].agency || header.fingerprint != info.feeds[idx].fingerprint)
+      return Status::Error(paths[idx] + ": segment is not feed " + std::to_string(idx) +
+                           "'s (index.json and the segments disagree; rerun canbao ingest)");
+  }
+  return segments;
+}
+
+}  // namespace canbao

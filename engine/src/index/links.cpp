@@ -1,0 +1,133 @@
+#include "canbao/index/links.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <type_traits>
+
+#include "canbao/index/index_dir.h"
+
+namespace canbao {
+
+namespace {
+
+constexpr char kLinksMagic[8] = {'C', 'A', 'N', 'B', 'L', 'N', 'K', '1'};
+
+struct LinksFileHeader {
+  char magic[8];
+  uint32_t format_version;
+  uint32_t pad_;
+  uint64_t segment_set;  // segment_set_fingerprint of the segments it was computed from
+  uint64_t counts[4];    // linked, unlinked, duplicate_ids, excluded
+  uint64_t body_checksum;    // XXH3_64bits of everything after the header
+  uint64_t header_checksum;  // XXH3_64bits of the header with this field 0
+};
+
+static_assert(std::is_trivially_copyable_v<LinkedRef> && std::is_trivially_copyable_v<UnlinkedRef> &&
+              std::is_trivially_copyable_v<DuplicateRecordRef> && std::is_trivially_copyable_v<ExcludedRef>);
+
+uint64_t header_checksum(LinksFileHeader header) {
+  header.header_checksum = 0;
+  return XXH3_64bits(&header, sizeof(header));
+}
+
+template <typename T>
+void append_array(std::string& out, const std::vector<T>& items) {
+  out.append(reinterpret_cast<const char*>(items.data()), items.size() * sizeof(T));
+}
+
+template <typename T>
+void read_array(const char*& at, uint64_t count, std::vector<T>& out) {
+  out.resize(count);
+  std::memcpy(out.data(), at, count * sizeof(T));
+  at += count * sizeof(T);
+}
+
+// True when every reference names a record that exists in `segments` (a file whose checksum
+// happens to match garbage must not make the matcher read outside a segment).
+bool references_fit(const LinkResult& links, const std::vector<const Segment*>& segments) {
+  const auto pending_ok = [&](uint32_t segment, uint64_t pending) {
+    return segment < segments.size() && pending < segments[segment]->pending_count();
+  };
+  const auto record_ok = [&](uint32_t segment, uint64_t index) {
+    return segment < segments.size() && index < segments[segment]->record_count();
+  };
+  for (const LinkedRef& ref : links.linked)
+    if (!pending_ok(ref.segment, ref.pending)) return false;
+  for (const UnlinkedRef& ref : links.unlinked)
+    if (!pending_ok(ref.segment, ref.pending)) return false;
+  for (const DuplicateRecordRef& ref : links.duplicate_ids)
+    if (ref.pending ? !pending_ok(ref.segment, ref.index) : !record_ok(ref.segment, ref.index)) return false;
+  for (const ExcludedRef& ref : links.excluded)
+    if (!record_ok(ref.segment, ref.index)) return false;
+  return true;
+}
+
+}  // namespace
+
+uint64_t segment_set_fingerprint(const std::vector<const Segment*>& segments) {
+  std::vector<uint64_t> checksums;
+  checksums.reserve(segments.size());
+  for (const Segment* segment : segments) checksums.push_back(segment->header().header_checksum);
+  return XXH3_64bits(checksums.data(), checksums.size() * sizeof(uint64_t));
+}
+
+Status save_links(const std::string& path, const LinkResult& links, const std::vector<const Segment*>& segments) {
+  LinksFileHeader header{};
+  std::memcpy(header.magic, kLinksMagic, sizeof(kLinksMagic));
+  header.format_version = kLinksFormatVersion;
+  header.segment_set = segment_set_fingerprint(segments);
+  header.counts[0] = links.linked.size();
+  header.counts[1] = links.unlinked.size();
+  header.counts[2] = links.duplicate_ids.size();
+  header.counts[3] = links.excluded.size();
+  std::string bytes(sizeof(header), '\0');
+  append_array(bytes, links.linked);
+  append_array(bytes, links.unlinked);
+  append_array(bytes, links.duplicate_ids);
+  append_array(bytes, links.excluded);
+  header.body_checksum = XXH3_64bits(bytes.data() + sizeof(header), bytes.size() - sizeof(header));
+  header.header_checksum = header_checksum(header);
+  std::memcpy(bytes.data(), &header, sizeof(header));
+  return write_file_atomically(path, bytes);
+}
+
+Result<LinkResult> load_links(const std::string& path, const std::vector<const Segment*>& segments) {
+  const auto error = [&](const std::string& reason) {
+    return Status::Error(path + ": " + reason + "; rerun canbao ingest");
+  };
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return error("fallback links are missing");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return error("fallback links are unreadable");
+  LinksFileHeader header{};
+  if (bytes.size() < sizeof(header)) return error("fallback links are corrupted (truncated)");
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  if (std::memcmp(header.magic, kLinksMagic, sizeof(kLinksMagic)) != 0 ||
+      header.format_version != kLinksFormatVersion || header.header_checksum != header_checksum(header))
+    return error("fallback links are corrupted (bad header)");
+  const uint64_t sizes[4] = {sizeof(LinkedRef), sizeof(UnlinkedRef), sizeof(DuplicateRecordRef), sizeof(ExcludedRef)};
+  uint64_t body = 0;
+  for (int idx = 0; idx < 4; ++idx) {
+    uint64_t part = 0;
+    if (__builtin_mul_overflow(header.counts[idx], sizes[idx], &part) || __builtin_add_overflow(body, part, &body))
+      return error("fallback links are corrupted (bad counts)");
+  }
+  if (body != bytes.size() - sizeof(header)) return error("fallback links are corrupted (size mismatch)");
+  if (XXH3_64bits(bytes.data() + sizeof(header), body) != header.body_checksum)
+    return error("fallback links are corrupted (checksum mismatch)");
+  if (header.segment_set != segment_set_fingerprint(segments))
+    return error("fallback links are stale (computed from other segments)");
+  LinkResult links;
+  const char* at = bytes.data() + sizeof(header);
+  read_array(at, header.counts[0], links.linked);
+  read_array(at, header.counts[1], links.unlinked);
+  read_array(at, header.counts[2], links.duplicate_ids);
+  read_array(at, header.counts[3], links.excluded);
+  if (!references_fit(links, segments)) return error("fallback links are corrupted (a reference outside the index)");
+  return links;
+}
+
+}  // namespace canbao
