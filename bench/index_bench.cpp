@@ -86,7 +86,7 @@ FeedSpec tax_feed_spec() {
 }
 
 const canbao_adapter* ndjson_adapter() {
-  static const std::unique_ptr<AdapterRegistry> registry = AdapterRegistry::MakeWithBuiltins();
+  static const std::unique_ptr<AdapterRegistry> registry = AdapterRegistry::MakeWithBuiltins().value();
   return registry ? registry->find("ndjson") : nullptr;
 }
 

@@ -93,8 +93,7 @@ struct City {
     start = Clock::now();
     manifest_path = synth.manifest_path;
     CANBAO_RETURN_IF_ERROR(load_manifest(manifest_path, today_local(), manifest));
-    registry = AdapterRegistry::MakeWithBuiltins();
-    if (!registry) return Status::Error("built-in adapters failed their ABI check");
+    CANBAO_ASSIGN_OR_RETURN(registry, AdapterRegistry::MakeWithBuiltins());
     IngestOptions ingest_options;
     ingest_options.index_dir = index_dir();
     CANBAO_RETURN_IF_ERROR(ingest_manifest(manifest, *registry, ingest_options, ingested));

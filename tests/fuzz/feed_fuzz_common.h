@@ -16,7 +16,7 @@ namespace canbao::fuzz {
 /// every line is accounted for: accepted + held back (bad ID) + quarantined never exceeds the
 /// physical lines, and segments can be sorted and their strings read.
 inline void ingest_feed_bytes(const char* format, const uint8_t* data, size_t size) {
-  static const auto registry = AdapterRegistry::MakeWithBuiltins();
+  static const auto registry = AdapterRegistry::MakeWithBuiltins().value();
   const canbao_adapter* adapter = registry->find(format);
   check(adapter != nullptr);
   if (size == 0) return;

@@ -36,7 +36,7 @@ std::string ndjson_feed() {
 
 std::string ingest_to_bytes(const std::string& dir, int threads, size_t chunk_bytes) {
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
-  auto registry = AdapterRegistry::MakeWithBuiltins();
+  auto registry = AdapterRegistry::MakeWithBuiltins().value();
   FeedSpec feed;
   feed.agency = Agency::kTax;
   feed.path = "tax.ndjson";
@@ -118,7 +118,7 @@ TEST(Ingest, SegmentArenaIsInRecordOrder) {
 std::string ingest_manifest_segments(const std::string& dir, const std::string& index, uint64_t memory_bytes) {
   Manifest manifest;
   EXPECT_TRUE(load_manifest(dir + "/manifest.json", day_from_ymd(2026, 11, 22), manifest).ok());
-  auto registry = AdapterRegistry::MakeWithBuiltins();
+  auto registry = AdapterRegistry::MakeWithBuiltins().value();
   IngestOptions options;
   options.index_dir = index;
   options.chunk_bytes = 2000;

@@ -73,20 +73,21 @@ TEST(Manifest, MissingFileIsAnError) {
 }
 
 TEST(AdapterRegistry, BuiltinsAndPluginErrors) {
-  auto registry = AdapterRegistry::MakeWithBuiltins();
+  auto registry = AdapterRegistry::MakeWithBuiltins().value();
   ASSERT_TRUE(registry);
   EXPECT_NE(registry->find("ndjson"), nullptr);
   EXPECT_NE(registry->find("csv"), nullptr);
   EXPECT_EQ(registry->register_adapter("csv", registry->find("csv")).message(), "adapter 'csv' is already registered");
-  const canbao_adapter* adapter = nullptr;
-  EXPECT_EQ(registry->load_plugin("/nonexistent/libx.so", &adapter).message(), "plugin not found: /nonexistent/libx.so");
+  EXPECT_EQ(registry->load_plugin("/nonexistent/libx.so").status().message(), "plugin not found: /nonexistent/libx.so");
   const std::string bad_abi = CANBAO_TEST_BAD_ABI_PLUGIN;
-  EXPECT_EQ(registry->load_plugin(bad_abi, &adapter).message(), bad_abi + ": adapter ABI version 99, this canbao needs 1");
+  EXPECT_EQ(registry->load_plugin(bad_abi).status().message(), bad_abi + ": adapter ABI version 99, this canbao needs 1");
   const std::string no_entry = CANBAO_TEST_NO_ENTRY_PLUGIN;
-  EXPECT_EQ(registry->load_plugin(no_entry, &adapter).message(),
+  EXPECT_EQ(registry->load_plugin(no_entry).status().message(),
             no_entry + ": no symbol canbao_adapter_entry (not a canbao adapter plugin)");
-  ASSERT_TRUE(registry->load_plugin(CANBAO_LEGACY_PLUGIN, &adapter).ok());
-  EXPECT_EQ(adapter->abi_version, CANBAO_ADAPTER_ABI_VERSION);
+  const auto adapter = registry->load_plugin(CANBAO_LEGACY_PLUGIN);
+  ASSERT_TRUE(adapter.ok());
+  EXPECT_EQ((*adapter)->abi_version, CANBAO_ADAPTER_ABI_VERSION);
+  EXPECT_EQ(*registry->load_plugin(CANBAO_LEGACY_PLUGIN), *adapter);  // loaded once
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TEST(PipelineErrors, MatchWriterFailureStopsTheMatchWithThatError) {
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, 2);
   TempDir tmp;
   testing::write_file(tmp / "tax.ndjson", tax_feed(25000));
-  auto registry = AdapterRegistry::MakeWithBuiltins();
+  auto registry = AdapterRegistry::MakeWithBuiltins().value();
   SegmentData data;
   ASSERT_TRUE(ingest_feed(tax_spec(tmp.path()), 0, day_from_ymd(2026, 11, 22), *registry, 1 << 16, data).ok());
   sort_segment_records(data);

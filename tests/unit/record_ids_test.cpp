@@ -46,7 +46,7 @@ struct Feeds {
 
 // Ingests NDJSON enrollment feeds (one segment each, feed i = segment i).
 void ingest(const TempDir& tmp, const std::vector<std::string>& texts, Feeds& out) {
-  auto registry = AdapterRegistry::MakeWithBuiltins();
+  auto registry = AdapterRegistry::MakeWithBuiltins().value();
   for (uint32_t idx = 0; idx < texts.size(); ++idx) {
     FeedSpec feed;
     feed.agency = Agency::kEnrollment;

@@ -20,12 +20,11 @@ Status check_adapter_abi(const canbao_adapter* adapter, const std::string& where
   return Status::OK();
 }
 
-std::unique_ptr<AdapterRegistry> AdapterRegistry::MakeWithBuiltins() {
+Result<std::unique_ptr<AdapterRegistry>> AdapterRegistry::MakeWithBuiltins() {
   std::unique_ptr<AdapterRegistry> registry(new AdapterRegistry());
-  // Built-ins go through the same checks as plugins. A failure here is a programmer error.
-  Status status = registry->register_adapter("ndjson", canbao_ndjson_adapter());
-  if (status.ok()) status = registry->register_adapter("csv", canbao_csv_adapter());
-  if (!status.ok()) return nullptr;
+  // Built-ins go through the same checks as plugins.
+  CANBAO_RETURN_IF_ERROR(registry->register_adapter("ndjson", canbao_ndjson_adapter()));
+  CANBAO_RETURN_IF_ERROR(registry->register_adapter("csv", canbao_csv_adapter()));
   return registry;
 }
 
@@ -45,11 +44,8 @@ const canbao_adapter* AdapterRegistry::find(const std::string& name) const {
   return it == adapters_.end() ? nullptr : it->second;
 }
 
-Status AdapterRegistry::load_plugin(const std::string& path, const canbao_adapter** out) {
-  if (const canbao_adapter* known = find("plugin:" + path)) {
-    *out = known;
-    return Status::OK();
-  }
+Result<const canbao_adapter*> AdapterRegistry::load_plugin(const std::string& path) {
+  if (const canbao_adapter* known = find("plugin:" + path)) return known;
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return Status::Error("plugin not found: " + path);
   // A path without '/' would make dlopen search the library path: make it explicit.
@@ -72,8 +68,7 @@ Status AdapterRegistry::load_plugin(const std::string& path, const canbao_adapte
   }
   adapters_.emplace("plugin:" + path, adapter);
   handles_.emplace(path, handle);
-  *out = adapter;
-  return Status::OK();
+  return adapter;
 }
 
 }  // namespace canbao

@@ -470,7 +470,7 @@ Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, Adapter
                    size_t chunk_bytes, SegmentData& out, Progress* progress, bool drop_cache) {
   const canbao_adapter* adapter = nullptr;
   if (!feed.resolved_plugin.empty()) {
-    CANBAO_RETURN_IF_ERROR(registry.load_plugin(feed.resolved_plugin, &adapter));
+    CANBAO_ASSIGN_OR_RETURN(adapter, registry.load_plugin(feed.resolved_plugin));
   } else {
     adapter = registry.find(feed.format);
     if (adapter == nullptr) return Status::Error(feed.path + ": no adapter for format '" + feed.format + "'");

@@ -147,8 +147,7 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   report.out_dir = options.out_dir;
   report.index_dir = options.index_dir.empty() ? options.out_dir + ".index" : options.index_dir;
   report.threads = options.threads;
-  registry = AdapterRegistry::MakeWithBuiltins();
-  if (!registry) return Status::Error("internal error: built-in adapters failed their ABI check");
+  CANBAO_ASSIGN_OR_RETURN(registry, AdapterRegistry::MakeWithBuiltins());
   const auto start = Clock::now();
   IngestOptions ingest_options;
   ingest_options.index_dir = report.index_dir;

@@ -13,8 +13,9 @@ namespace canbao {
 
 class AdapterRegistry {
  public:
-  /// A registry holding the built-in adapters ("ndjson", "csv").
-  static std::unique_ptr<AdapterRegistry> MakeWithBuiltins();
+  /// A registry holding the built-in adapters ("ndjson", "csv"). An error means a built-in adapter
+  /// failed its own ABI check (a build problem).
+  static Result<std::unique_ptr<AdapterRegistry>> MakeWithBuiltins();
   ~AdapterRegistry();
   AdapterRegistry(const AdapterRegistry&) = delete;
   AdapterRegistry& operator=(const AdapterRegistry&) = delete;
@@ -30,7 +31,8 @@ class AdapterRegistry {
   /// registers it under its path. Loading the same path twice returns the first table.
   /// Errors: "plugin not found: PATH", "PATH: no symbol canbao_adapter_entry",
   /// "PATH: adapter ABI version N, this canbao needs 1".
-  Status load_plugin(const std::string& path, const canbao_adapter** out);
+  /// The table stays valid while the registry lives (the library stays loaded).
+  Result<const canbao_adapter*> load_plugin(const std::string& path);
 
  private:
   AdapterRegistry() = default;
