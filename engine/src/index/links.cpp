@@ -35,13 +35,13 @@ uint64_t header_checksum(LinksFileHeader header) {
 
 template <typename T>
 void append_array(std::string& out, const std::vector<T>& items) {
-  out.append(reinterpret_cast<const char*>(items.data()), items.size() * sizeof(T));
+  if (!items.empty()) out.append(reinterpret_cast<const char*>(items.data()), items.size() * sizeof(T));
 }
 
 template <typename T>
 void read_array(const char*& at, uint64_t count, std::vector<T>& out) {
   out.resize(count);
-  std::memcpy(out.data(), at, count * sizeof(T));
+  if (count != 0) std::memcpy(out.data(), at, count * sizeof(T));  // an empty vector's data() may be null
   at += count * sizeof(T);
 }
 
