@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <mutex>
 
 #include "canbao/core/date.h"
 #include "canbao/core/failpoint.h"
@@ -197,7 +198,26 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.open(staging));
   const RunSettings& settings = report.manifest.settings;
   MatchCallbacks callbacks;
-  callbacks.make_task = [&]() { return std::make_unique<PersonOutputs>(settings, options.exports); };
+  // Finished tasks come back through recycle_task and are handed out again (their buffers keep
+  // their capacity); make_task and recycle_task run on different pipeline stages, hence the lock.
+  std::mutex pool_mutex;
+  std::vector<std::unique_ptr<PartitionTask>> pool;
+  callbacks.make_task = [&]() -> std::unique_ptr<PartitionTask> {
+    {
+      const std::lock_guard<std::mutex> lock(pool_mutex);
+      if (!pool.empty()) {
+        std::unique_ptr<PartitionTask> task = std::move(pool.back());
+        pool.pop_back();
+        static_cast<PersonOutputs&>(*task).reset();
+        return task;
+      }
+    }
+    return std::make_unique<PersonOutputs>(settings, options.exports);
+  };
+  callbacks.recycle_task = [&](std::unique_ptr<PartitionTask> task) {
+    const std::lock_guard<std::mutex> lock(pool_mutex);
+    pool.push_back(std::move(task));
+  };
   callbacks.finish_task = [&](PartitionTask& task) -> Status {
     auto& part = static_cast<PersonOutputs&>(task);
     for (int file = 0; file < kOutputFileCount; ++file) {

@@ -177,6 +177,7 @@ Status for_each_person(const std::vector<const Segment*>& segments, const LinkRe
       [&](PartitionWork& work) { match_partition(segments, links, workers.local(), work); },
       [&](PartitionWork& work) {
         CANBAO_RETURN_IF_ERROR(callbacks.finish_task(*work.task));
+        if (callbacks.recycle_task) callbacks.recycle_task(std::move(work.task));
         stats.persons += work.persons;
         done_records += work.records;
         if (progress) progress->update(done_records);

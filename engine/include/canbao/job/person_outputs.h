@@ -26,6 +26,15 @@ class PersonOutputs final : public PartitionTask {
     if (exports_.split_by_district && outcome_.in_outreach) districts.add(formatter_, view, outcome_, exports_);
   }
 
+  /// Empties the task for another partition, keeping the buffers' capacity (a run recycles its
+  /// tasks: growing fresh multi-MB buffers per partition costs a page fault per page touched).
+  void reset() {
+    text.clear();
+    tally = OutcomeTally{};
+    plan = PlanTable{};
+    districts.clear();
+  }
+
   OutcomeText text;        // rows of the per-person outputs, key order
   OutcomeTally tally;      // statistics
   PlanTable plan;          // R9

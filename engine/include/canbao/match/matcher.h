@@ -33,6 +33,9 @@ struct MatchCallbacks {
   std::function<std::unique_ptr<PartitionTask>()> make_task;
   /// Takes a finished task (serially, in key order); an error stops the match and is returned.
   std::function<Status(PartitionTask&)> finish_task;
+  /// Optional: receives every finished task back (serially), so that make_task can hand out its
+  /// buffers again instead of growing fresh ones for every partition.
+  std::function<void(std::unique_ptr<PartitionTask>)> recycle_task;
 };
 
 struct MatchStats {
