@@ -1,8 +1,8 @@
-// `canbao synth`: the synthetic city generator. Persons are made in blocks by a oneTBB pipeline
-// (serial block counter → parallel generate into per-feed byte buffers → serial in-order writer);
+// `canbao synth`: the synthetic city generator. Persons are made in blocks by the ordered pipeline
+// (core/ordered_pipeline.h: serial block counter → parallel generate into per-feed byte buffers →
+// serial in-order writer);
 // every person depends only on (seed, person index), so the bytes are the same at any thread count.
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <chrono>
@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "canbao/adapter_abi.h"
+#include "canbao/core/ordered_pipeline.h"
 #include "canbao/core/text.h"
 #include "synth_internal.h"
 
@@ -403,64 +404,60 @@ bool run_synth(const SynthOptions& options, SynthReport& report, std::string& er
   std::vector<std::unique_ptr<Block>> pool;
   uint64_t next = 0;
   bool write_ok = true;
+  struct Slot {  // a block taken from the pool for one trip through the pipeline
+    std::unique_ptr<Block> block;
+  };
   tbb::task_arena arena(threads);
   arena.execute([&] {
-    tbb::parallel_pipeline(
-        static_cast<size_t>(threads) * 3,
-        tbb::make_filter<void, Block*>(tbb::filter_mode::serial_in_order,
-                                       [&](tbb::flow_control& fc) -> Block* {
-                                         if (next >= options.persons) {
-                                           fc.stop();
-                                           return nullptr;
-                                         }
-                                         std::unique_ptr<Block> block;
-                                         {
-                                           std::lock_guard<std::mutex> lock(pool_mutex);
-                                           if (!pool.empty()) {
-                                             block = std::move(pool.back());
-                                             pool.pop_back();
-                                           }
-                                         }
-                                         if (!block) block = std::make_unique<Block>();
-                                         block->clear();
-                                         block->first = next;
-                                         block->count = std::min(block_size, options.persons - next);
-                                         next += block->count;
-                                         return block.release();
-                                       }) &
-            tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
-                                             [&](Block* block) {
-                                               generate_block(model, *block);
-                                               return block;
-                                             }) &
-            tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* block) {
-              std::unique_ptr<Block> owned(block);
-              for (int f = 0; f < kFeedCount; ++f) {
-                write_ok &= feeds[f].write(block->feeds.bytes[f]);
-                records[f] += block->feeds.lines[f];
-              }
-              // Truth rows of dirty records right after their person, with absolute line numbers.
-              size_t done = 0;
-              std::string rows;
-              for (const DirtyRow& row : block->dirty) {
-                write_ok &= truth.write(std::string_view(block->truth).substr(done, row.truth_pos - done));
-                done = row.truth_pos;
-                rows.clear();
-                rows += row.link ? "link" : "quarantine";
-                cell(rows, kFeedPaths[row.feed]);
-                cell(rows, std::to_string(line_base[row.feed] + row.line));
-                rows += row.tail;
-                rows.push_back('\n');
-                write_ok &= truth.write(rows);
-              }
-              write_ok &= truth.write(std::string_view(block->truth).substr(done));
-              for (int f = 0; f < kFeedCount; ++f) line_base[f] += block->feeds.lines[f];
-              plan.add(block->plan);
-              if (block->mismatches && mismatches < 20) first_mismatch += block->first_mismatch;
-              mismatches += block->mismatches;
-              std::lock_guard<std::mutex> lock(pool_mutex);
-              pool.push_back(std::move(owned));
-            }));
+    (void)run_ordered_pipeline<Slot>(
+        [&](Slot& slot) {  // serial: the next block of persons, from the pool when one is free
+          if (next >= options.persons) return false;
+          {
+            std::lock_guard<std::mutex> lock(pool_mutex);
+            if (!pool.empty()) {
+              slot.block = std::move(pool.back());
+              pool.pop_back();
+            }
+          }
+          if (!slot.block) slot.block = std::make_unique<Block>();
+          Block& block = *slot.block;
+          block.clear();
+          block.first = next;
+          block.count = std::min(block_size, options.persons - next);
+          next += block.count;
+          return true;
+        },
+        [&](Slot& slot) { generate_block(model, *slot.block); },  // parallel
+        [&](Slot& slot) {  // serial, in person order: append to the files
+          const Block& block = *slot.block;
+          for (int f = 0; f < kFeedCount; ++f) {
+            write_ok &= feeds[f].write(block.feeds.bytes[f]);
+            records[f] += block.feeds.lines[f];
+          }
+          // Truth rows of dirty records right after their person, with absolute line numbers.
+          size_t done = 0;
+          std::string rows;
+          for (const DirtyRow& row : block.dirty) {
+            write_ok &= truth.write(std::string_view(block.truth).substr(done, row.truth_pos - done));
+            done = row.truth_pos;
+            rows.clear();
+            rows += row.link ? "link" : "quarantine";
+            cell(rows, kFeedPaths[row.feed]);
+            cell(rows, std::to_string(line_base[row.feed] + row.line));
+            rows += row.tail;
+            rows.push_back('\n');
+            write_ok &= truth.write(rows);
+          }
+          write_ok &= truth.write(std::string_view(block.truth).substr(done));
+          for (int f = 0; f < kFeedCount; ++f) line_base[f] += block.feeds.lines[f];
+          plan.add(block.plan);
+          if (block.mismatches && mismatches < 20) first_mismatch += block.first_mismatch;
+          mismatches += block.mismatches;
+          std::lock_guard<std::mutex> lock(pool_mutex);
+          pool.push_back(std::move(slot.block));
+          // A failed write stops generating; the error is reported below.
+          return write_ok ? Status::OK() : Status::Error("write failed");
+        });
   });
   // Plan rows: districts, unassigned, total.
   {
