@@ -19,12 +19,12 @@ void KeyTable::build(const char* const* column_names) {
     auto found = std::find_if(entries_.begin(), entries_.end(),
                               [&](const Entry& entry) { return entry.name == keys_[field]; });
     if (found != entries_.end()) {
-      found->mask |= uint32_t{1} << field;
+      found->mask |= FieldMask{1} << field;
       continue;
     }
     Entry entry;
     entry.name = keys_[field];
-    entry.mask = uint32_t{1} << field;
+    entry.mask = FieldMask{1} << field;
     size_t size = entry.name.size();
     std::memcpy(&entry.head, entry.name.data(), std::min<size_t>(size, 8));
     if (size >= 8)

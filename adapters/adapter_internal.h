@@ -117,6 +117,10 @@ class GbkDecoder {
   const uint32_t* table_ = nullptr;  // [lead - 0x81][trail - 0x40]: UTF-8 bytes | length << 24
 };
 
+/// A set of canbao_field values as bits (field f is bit f).
+using FieldMask = uint64_t;
+static_assert(CANBAO_F_COUNT <= 64, "FieldMask holds one bit per canbao_field");
+
 /// Maps source key / column names to sets of fields (bit masks over canbao_field).
 /// Built once in open(); lookups are read-only and thread-safe.
 ///
@@ -137,7 +141,7 @@ class KeyTable {
 
   /// Field mask for a key, 0 when no field uses it. REQUIRES: 8 bytes readable from `key` (true
   /// for a key inside a padded JSON document); only [key, key+size) is compared.
-  uint32_t lookup_padded(const char* key, size_t size) const noexcept {
+  FieldMask lookup_padded(const char* key, size_t size) const noexcept {
     uint64_t head, tail;
     std::memcpy(&head, key, 8);
     if (size >= 8) {
@@ -156,7 +160,7 @@ class KeyTable {
   }
 
   /// Field mask for a key (no padding requirement).
-  uint32_t lookup(std::string_view key) const noexcept {
+  FieldMask lookup(std::string_view key) const noexcept {
     if (key.size() > 64) {
       for (const Entry& entry : entries_)
         if (entry.name == key) return entry.mask;
@@ -172,7 +176,7 @@ class KeyTable {
   struct Entry {
     std::string name;
     uint64_t head = 0, tail = 0;
-    uint32_t mask = 0;
+    FieldMask mask = 0;
     uint8_t next = kEmpty;
   };
   static size_t slot_of(size_t size, uint64_t head, uint64_t tail, uint64_t multiplier) noexcept {

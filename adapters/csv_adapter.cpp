@@ -251,18 +251,18 @@ void* csv_open(const canbao_feed_options* options, const char* data, size_t size
 
     KeyTable keys;
     keys.build(options->column_names);
-    uint32_t assigned = 0;
+    FieldMask assigned = 0;
     for (size_t column = 0; column < names.size(); ++column) {
-      uint32_t mask = keys.lookup(trim_cell(names[column])) & ~assigned;  // first column wins
+      FieldMask mask = keys.lookup(trim_cell(names[column])) & ~assigned;  // first column wins
       assigned |= mask;
-      for (uint32_t bits = mask; bits != 0; bits &= bits - 1) {
-        uint32_t field = static_cast<uint32_t>(__builtin_ctz(bits));
+      for (FieldMask bits = mask; bits != 0; bits &= bits - 1) {
+        uint32_t field = static_cast<uint32_t>(__builtin_ctzll(bits));
         ctx->mapped.emplace_back(static_cast<uint32_t>(column), field);
         if (field == CANBAO_F_ID) ctx->id_column = static_cast<int>(column);
       }
     }
     for (int field = 0; field < CANBAO_F_COUNT; ++field) {
-      if (!empty_file && keys.explicit_key(field) && (assigned & (uint32_t{1} << field)) == 0) {
+      if (!empty_file && keys.explicit_key(field) && (assigned & (FieldMask{1} << field)) == 0) {
         write_line_err(err, err_size, path, 1,
                        "column '" + std::string(keys.key_of(field)) + "' (field " +
                            std::string(field_name(field)) + ") not in header");

@@ -191,18 +191,18 @@ class FieldSet {
  public:
   FieldSet() { std::memset(slot_, 0xFF, sizeof(slot_)); }
 
-  void set(uint32_t mask, canbao_value_kind kind, const char* data, size_t size) {
+  void set(FieldMask mask, canbao_value_kind kind, const char* data, size_t size) {
     while (mask != 0) {
-      int field = __builtin_ctz(mask);
+      int field = __builtin_ctzll(mask);
       mask &= mask - 1;
       if (slot_[field] < 0) slot_[field] = static_cast<int8_t>(count_++);
       kvs_[slot_[field]] = canbao_kv{static_cast<uint32_t>(field), static_cast<uint32_t>(kind), data, size};
     }
   }
   /// JSON null: the field is absent; an earlier value of it becomes empty text (also absent).
-  void clear(uint32_t mask) {
+  void clear(FieldMask mask) {
     while (mask != 0) {
-      int field = __builtin_ctz(mask);
+      int field = __builtin_ctzll(mask);
       mask &= mask - 1;
       if (slot_[field] >= 0) kvs_[slot_[field]] = canbao_kv{static_cast<uint32_t>(field), CANBAO_VALUE_TEXT, "", 0};
     }
@@ -247,7 +247,7 @@ LineResult parse_object(const NdjsonContext& ctx, od::parser& parser, const char
     --key_end;  // the ':'
     while (is_json_ws(*key_end)) --key_end;
     size_t key_len = static_cast<size_t>(key_end - key);
-    uint32_t mask = ctx.keys.has_backslash_name() ? 0 : ctx.keys.lookup_padded(key, key_len);
+    FieldMask mask = ctx.keys.has_backslash_name() ? 0 : ctx.keys.lookup_padded(key, key_len);
     if (mask == 0 && (ctx.keys.has_backslash_name() || std::memchr(key, '\\', key_len) != nullptr)) {
       std::string_view unescaped;  // an escaped key (rare): compare its unescaped text
       if (field.unescaped_key().get(unescaped)) return LineResult::kBadJson;

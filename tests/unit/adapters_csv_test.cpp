@@ -42,6 +42,19 @@ TEST(AdapterCsv, HeaderWithBomTrimmedCellsAndSpecNames) {
   EXPECT_EQ(row.fields.size(), 3u);
 }
 
+// Regression: fields numbered 32 and above (SPEC §9 closed_on) reach the record, mapped by
+// header and by `columns` (the explicit-column check used a 32-bit mask too).
+TEST(AdapterCsv, ReadsFieldsNumberedAbove31) {
+  FeedOptions options("utf-8", {{"closed_on", "注销日期"}});
+  FeedResult result = run("id,unit,registered_on,注销日期\n350203198203031357,U1,2020-01-15,2026-12-31\n", options);
+  ASSERT_TRUE(result.open_error.empty()) << result.open_error;
+  ASSERT_EQ(result.rows.size(), 1u);
+  EXPECT_EQ(result.rows[0].at("registered_on"), "2020-01-15");
+  EXPECT_EQ(result.rows[0].at("closed_on"), "2026-12-31");
+  EXPECT_FALSE(result.rows[0].has("record_id"));
+  FeedResult missing = run("id,unit\n350203198203031357,U1\n", options);
+  EXPECT_NE(missing.open_error.find("注销日期"), std::string::npos) << missing.open_error;  // a mapped column must exist
+}
 TEST(AdapterCsv, ChineseHeadersFromColumns) {
   FeedOptions options("utf-8", {{"id", "身份证号"}, {"name", "姓名"}, {"category", "救助类别"}, {"from", "救助开始日期"}});
   FeedResult result = run(

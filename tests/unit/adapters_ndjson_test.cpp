@@ -44,6 +44,20 @@ TEST(AdapterNdjson, MapsSpecKeysAndIgnoresUnknownOnes) {
   EXPECT_TRUE(result.rejects.empty());
 }
 
+// Regression: field sets were 32-bit masks, so the SPEC §9 fields appended to canbao_field at
+// numbers 31 and 32 (registered_on, closed_on: the ABI's minor growth) were lost or misfiled.
+TEST(AdapterNdjson, ReadsFieldsNumberedAbove31) {
+  static_assert(CANBAO_F_CLOSED_ON >= 32);
+  FeedResult result = run(
+      R"({"id": "350203198203031357", "unit": "U1", "registered_on": "2020-01-15", "closed_on": "2026-12-31", "status": "吊销"})"
+      "\n");
+  ASSERT_EQ(result.rows.size(), 1u);
+  const Row& row = result.rows[0];
+  EXPECT_EQ(row.at("registered_on"), "2020-01-15");
+  EXPECT_EQ(row.at("closed_on"), "2026-12-31");
+  EXPECT_FALSE(row.has("record_id"));  // bit 32 of a 32-bit mask used to land on field 0
+  EXPECT_EQ(row.fields.size(), 5u);
+}
 TEST(AdapterNdjson, MapsChineseKeysFromColumns) {
   FeedOptions options("utf-8", {{"id", "证件号码"}, {"name", "姓名"}, {"level", "残疾等级"}, {"certified_on", "发证日期"}});
   FeedResult result = run(

@@ -143,6 +143,30 @@ TEST(Decoder, AbsentStatusDefaults) {  // SPEC §1: PS status absent = normal, e
   EXPECT_EQ(edu.entry_year, 2026);
 }
 
+TEST(Decoder, MarketStatusLabelsAndRequiredFields) {  // SPEC §9 market: 存续/注销/吊销, unit* region*
+  MarketStatus status = MarketStatus::kNone;
+  for (const auto& [text, want] : {std::pair{"存续", MarketStatus::kActive}, std::pair{"active", MarketStatus::kActive},
+                                   std::pair{"注销", MarketStatus::kCancelled}, std::pair{"Cancelled", MarketStatus::kCancelled},
+                                   std::pair{"吊销", MarketStatus::kRevoked}, std::pair{"revoked", MarketStatus::kRevoked}}) {
+    EXPECT_TRUE(parse_market_status(text, status)) << text;
+    EXPECT_EQ(status, want) << text;
+  }
+  EXPECT_FALSE(parse_market_status("歇业", status));
+  Arena arena;
+  MarketPacked market{};
+  Fields f;
+  f.set(CANBAO_F_ID, "350203198805208738").set(CANBAO_F_UNIT, "92350203MA0000001A").set(CANBAO_F_REGION, "350203");
+  ASSERT_EQ(decode(Agency::kMarket, f, market, arena).status, DecodeStatus::kOk);
+  EXPECT_EQ(market.status, MarketStatus::kActive);  // §9: absent status = active
+  EXPECT_EQ(market.registered_on, kNoDay);
+  Fields no_unit;
+  no_unit.set(CANBAO_F_ID, "350203198805208738").set(CANBAO_F_REGION, "350203");
+  EXPECT_EQ(decode(Agency::kMarket, no_unit, market, arena).bad_field, CANBAO_F_UNIT);
+  Fields bad_close = f;
+  bad_close.set(CANBAO_F_CLOSED_ON, "2026-02-30");
+  EXPECT_EQ(decode(Agency::kMarket, bad_close, market, arena).bad_field, CANBAO_F_CLOSED_ON);
+}
+
 TEST(Decoder, ValueParsers) {
   bool flag = false;
   EXPECT_TRUE(parse_bool("0", flag));

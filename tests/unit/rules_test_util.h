@@ -45,7 +45,7 @@ inline RunSettings xiamen(std::string_view as_of = "2026-11-22") {
 
 // Feed numbers (manifest order) the builders stamp into Origin.
 inline constexpr uint32_t kFeedEnrollment = 0, kFeedNational = 1, kFeedTax = 2, kFeedHr = 3, kFeedPs = 4,
-                          kFeedEdu = 5, kFeedDisability = 6, kFeedCivil = 7;
+                          kFeedEdu = 5, kFeedDisability = 6, kFeedCivil = 7, kFeedMarket = 8;
 
 /// A person's outcome as the rules decided it, and the SPEC §6 rows it formats to (the tests assert on
 /// the rows, which is what a bureau reads).
@@ -195,6 +195,20 @@ class TestPerson {
     c.to = to.empty() ? kNoDay : D(to);
     c.name = str(name_);
     return c;
+  }
+
+  /// An individual business (SPEC §9 market) run by the person.
+  Market& business(std::string_view unit, Region region, std::string_view registered_on,
+                   MarketStatus status = MarketStatus::kActive, std::string_view closed_on = "") {
+    Market& m = view.market.emplace_back();
+    m.origin = {kFeedMarket, ++line_};
+    m.unit = str(unit);
+    m.region = region;
+    m.registered_on = registered_on.empty() ? kNoDay : D(registered_on);
+    m.status = status;
+    m.closed_on = closed_on.empty() ? kNoDay : D(closed_on);
+    m.name = str(name_);
+    return m;
   }
 
   /// The name stamped on records added from now on.

@@ -32,6 +32,7 @@ std::string_view label(PsStatus) { return "dead"; }
 std::string_view label(EduLevel) { return "大学"; }
 std::string_view label(EduStatus) { return "graduated"; }
 std::string_view label(AssistCategory) { return "孤儿"; }
+std::string_view label(MarketStatus) { return "吊销"; }
 
 // A valid text for field D (a schema descriptor), different from its absent value.
 template <typename D>

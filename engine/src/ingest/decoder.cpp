@@ -232,6 +232,16 @@ bool parse_assist_category(std::string_view text, AssistCategory& out) {
       out);
 }
 
+// SPEC §9: 存续 (in business), 注销 (deregistered), 吊销 (licence revoked).
+bool parse_market_status(std::string_view text, MarketStatus& out) {
+  return parse_label<MarketStatus>(
+      text, {{"active", MarketStatus::kActive}, {"存续", MarketStatus::kActive}, {"在业", MarketStatus::kActive},
+             {"开业", MarketStatus::kActive}, {"cancelled", MarketStatus::kCancelled},
+             {"canceled", MarketStatus::kCancelled}, {"注销", MarketStatus::kCancelled},
+             {"revoked", MarketStatus::kRevoked}, {"吊销", MarketStatus::kRevoked}},
+      out);
+}
+
 bool parse_disability_level(std::string_view text, uint8_t& out) {
   return parse_label<uint8_t>(text, {{"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}, {"一级", 1}, {"二级", 2},
                                      {"三级", 3}, {"四级", 4}, {"1级", 1}, {"2级", 2}, {"3级", 3}, {"4级", 4},

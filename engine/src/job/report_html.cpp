@@ -87,7 +87,8 @@ std::string state_label(const std::string& state) {
 std::string group_label(const std::string& group) {
   static const std::pair<const char*, const char*> kNames[] = {
       {"newborn", "新生儿 newborn"}, {"assisted", "困难群体 assisted"}, {"student", "学生 student"},
-      {"employed", "就业人员 employed"}, {"pensioner", "退休人员 pensioner"}, {"other", "其他 other"}};
+      {"employed", "就业人员 employed"}, {"self_employed", "个体工商户 self-employed"},
+      {"pensioner", "退休人员 pensioner"}, {"other", "其他 other"}};
   for (const auto& [key, name] : kNames)
     if (group == key) return name;
   return group;

@@ -128,6 +128,7 @@ std::string_view CsvFormatter::channel(const PersonOutcome& outcome) {
   switch (outcome.outreach.channel) {
     case ChannelKind::kUnit: text_.append("unit:").append(outcome.outreach.channel_code); break;
     case ChannelKind::kSchool: text_.append("school:").append(outcome.outreach.channel_code); break;
+    case ChannelKind::kBusiness: text_.append("business:").append(outcome.outreach.channel_code); break;
     case ChannelKind::kCommunity:
       text_.append("community:");
       append_int(text_, outcome.home_district);

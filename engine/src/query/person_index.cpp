@@ -135,6 +135,7 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
     switch (outcome.outreach.channel) {
       case ChannelKind::kUnit: channel = "unit:" + std::string(outcome.outreach.channel_code); break;
       case ChannelKind::kSchool: channel = "school:" + std::string(outcome.outreach.channel_code); break;
+      case ChannelKind::kBusiness: channel = "business:" + std::string(outcome.outreach.channel_code); break;
       case ChannelKind::kCommunity: channel = "community:" + std::to_string(outcome.home_district); break;
     }
     append_json_string(json, channel);

@@ -23,13 +23,15 @@ CoverageState r1_coverage_state(const Eval& ev) {
 
 namespace {
 
-// R2 group: the first of newborn (under 1 year at d), assisted, student, employed, pensioner, other.
+// R2 group: the first of newborn (under 1 year at d), assisted, student, employed, self_employed
+// (SPEC §9), pensioner, other.
 OutreachGroup r2_group(const Eval& ev) {
   const Day birth = id_birth(ev.person.key);
   if (ev.d < add_months(birth, 12)) return OutreachGroup::kNewborn;
   if (ev.facts.assisted) return OutreachGroup::kAssisted;
   if (ev.facts.student) return OutreachGroup::kStudent;
   if (ev.facts.employed) return OutreachGroup::kEmployed;
+  if (ev.facts.self_employed) return OutreachGroup::kSelfEmployed;
   if (ev.facts.pensioner) return OutreachGroup::kPensioner;
   return OutreachGroup::kOther;
 }
@@ -64,6 +66,11 @@ void r2_outreach(Eval& ev) {
           break;
         }
       }
+      break;
+    case OutreachGroup::kSelfEmployed:  // 灵活就业 (N 八): employee scheme, via the business
+      row.scheme = SuggestedScheme::kEmployee;
+      row.channel = ChannelKind::kBusiness;
+      row.channel_code = ev.facts.business->unit;
       break;
     case OutreachGroup::kPensioner: row.scheme = SuggestedScheme::kEmployee; break;
     case OutreachGroup::kNewborn:

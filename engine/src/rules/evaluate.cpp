@@ -8,7 +8,8 @@ namespace {
 
 // Token tables indexed by the enums of rules/outcome.h (same order as their enumerators).
 constexpr std::string_view kCoverageStates[] = {"insured", "lapsed", "never"};
-constexpr std::string_view kOutreachGroups[] = {"newborn", "assisted", "student", "employed", "pensioner", "other"};
+constexpr std::string_view kOutreachGroups[] = {"newborn",       "assisted",  "student", "employed",
+                                                "self_employed", "pensioner", "other"};
 constexpr std::string_view kSuggestedSchemes[] = {"employee", "resident", "resident_funded"};
 constexpr std::string_view kCaseTypes[] = {"cross_scheme", "employee_employee", "next_year_resident", "resident_resident"};
 constexpr std::string_view kActionKinds[] = {"terminate", "suspend", "suspend_benefits", "terminate_deceased"};

@@ -47,7 +47,14 @@ std::string_view person_name(const PersonView& person) {
   consider_direct_name(person.education, best_origin, best);
   consider_direct_name(person.disability, best_origin, best);
   consider_direct_name(person.civil_affairs, best_origin, best);
+  consider_direct_name(person.market, best_origin, best);
   return best;
+}
+
+/// SPEC §9 self-employed: registered_on ≤ d (absent = open), and `active` or closed_on > d.
+bool in_business(const Market& business, Day d) {
+  if (business.registered_on != kNoDay && business.registered_on > d) return false;
+  return business.status == MarketStatus::kActive || (business.closed_on != kNoDay && business.closed_on > d);
 }
 
 bool permit_valid(const PublicSecurity& ps, Day d) {
@@ -104,6 +111,13 @@ void compute_facts(Eval& ev) {
   for (const Disability& dis : person.disability)
     if (dis.level == 1 || dis.level == 2) f.assisted = true;
 
+  // §9 self-employed: a market record in business at d.
+  for (const Market& business : person.market) {
+    if (!in_business(business, d)) continue;
+    if (!f.self_employed) f.business = &business;
+    f.self_employed = true;
+  }
+
   // §4 habitual residence: residence_region, else a valid permit_region, else hukou_region.
   // With several public-security records, the first one carrying the field wins.
   for (const PublicSecurity& ps : person.public_security)
@@ -129,6 +143,9 @@ void compute_facts(Eval& ev) {
     if (district(ps.hukou_region)) f.home_district = ps.hukou_region;
   for (uint32_t idx : employments)
     if (district(person.hr[idx].region)) f.home_district = person.hr[idx].region;
+  // §9: after the active employment region, the self-employed region.
+  for (const Market& business : person.market)
+    if (f.self_employed && in_business(business, d) && district(business.region)) f.home_district = business.region;
   for (const Education& edu : person.education)
     if (edu.status == EduStatus::kEnrolled && district(edu.region)) f.home_district = edu.region;
 

@@ -45,6 +45,8 @@ struct Facts {
   bool student = false;          // enrolled student
   bool freshman = false;         // enrolled university/graduate student with entry_year = year of d
   bool assisted = false;
+  bool self_employed = false;    // SPEC §9: a market record in business at d
+  const Market* business = nullptr;        // the first such record (manifest feed order, then line)
   bool target = false;           // alive, valid ID (always), home district
   Region pension_region = kNoRegion;       // region of the latest pension record (pensioner only)
   const Hr* latest_pension = nullptr;      // latest hr pension record by start, any status

@@ -105,6 +105,9 @@ typedef enum canbao_field {
   CANBAO_F_LEVEL,
   CANBAO_F_ENTRY_YEAR,
   CANBAO_F_CERTIFIED_ON,
+  /* SPEC §9 market (minor growth of ABI 1: appended) */
+  CANBAO_F_REGISTERED_ON,
+  CANBAO_F_CLOSED_ON,
   CANBAO_F_COUNT
 } canbao_field;
 

@@ -30,7 +30,7 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 5;
+inline constexpr uint32_t kSegmentFormatVersion = 6;  // 6: SPEC §9 market agency
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 

@@ -68,6 +68,7 @@ enum class PsStatus : uint8_t { kNone = 0, kNormal, kDead, kCancelled };
 enum class EduLevel : uint8_t { kNone = 0, kPreschool, kPrimary, kSecondary, kVocational, kUniversity, kGraduate };
 enum class EduStatus : uint8_t { kNone = 0, kEnrolled, kGraduated, kLeft };
 enum class AssistCategory : uint8_t { kNone = 0, kTekun, kDibao, kLowIncome, kOrphan };
+enum class MarketStatus : uint8_t { kNone = 0, kActive, kCancelled, kRevoked };  // SPEC §9
 
 std::string_view scheme_name(Scheme scheme);  // employee / resident
 
@@ -127,6 +128,7 @@ bool parse_edu_level(std::string_view text, EduLevel& out);
 bool parse_edu_status(std::string_view text, EduStatus& out);
 bool parse_assist_category(std::string_view text, AssistCategory& out);
 bool parse_disability_level(std::string_view text, uint8_t& out);
+bool parse_market_status(std::string_view text, MarketStatus& out);
 
 /// Text: a string in the arena. Required = present (a non-text value counts as absent).
 struct TextKind {

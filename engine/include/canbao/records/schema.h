@@ -67,7 +67,9 @@
   X(CANBAO_F_SCHOOL, school)                                                                     \
   X(CANBAO_F_LEVEL, level)                                                                       \
   X(CANBAO_F_ENTRY_YEAR, entry_year)                                                             \
-  X(CANBAO_F_CERTIFIED_ON, certified_on)
+  X(CANBAO_F_CERTIFIED_ON, certified_on)                                                         \
+  X(CANBAO_F_REGISTERED_ON, registered_on)                                                       \
+  X(CANBAO_F_CLOSED_ON, closed_on)
 
 // The agencies: X(Agency enumerator, token / PersonView vector, resolved type, field list).
 // Order = Agency values (stored in segments): append only.
@@ -78,7 +80,8 @@
   X(kPublicSecurity, public_security, PublicSecurity, CANBAO_PUBLIC_SECURITY_FIELDS)             \
   X(kEducation, education, Education, CANBAO_EDUCATION_FIELDS)                                   \
   X(kDisability, disability, Disability, CANBAO_DISABILITY_FIELDS)                               \
-  X(kCivilAffairs, civil_affairs, CivilAffairs, CANBAO_CIVIL_AFFAIRS_FIELDS)
+  X(kCivilAffairs, civil_affairs, CivilAffairs, CANBAO_CIVIL_AFFAIRS_FIELDS)                     \
+  X(kMarket, market, Market, CANBAO_MARKET_FIELDS)
 
 // Field lists: F(member, canbao_field, required?, value when absent, kind).
 // Optional on every agency (SPEC §3: used only for fallback linking); resolved into RecordBase.
@@ -146,3 +149,12 @@
   F(to, CANBAO_F_TO, kOptional, kNoDay, DayKind)                                                 \
   F(category, CANBAO_F_CATEGORY, kRequired, AssistCategory::kNone,                               \
     EnumKind<AssistCategory, parse_assist_category>)
+
+// SPEC §9 market regulation (市场监管): individual businesses (个体工商户), the operator's ID.
+#define CANBAO_MARKET_FIELDS(F)                                                                  \
+  F(unit, CANBAO_F_UNIT, kRequired, {}, TextKind) /* registration code */                        \
+  F(region, CANBAO_F_REGION, kRequired, kNoRegion, RegionKind)                                   \
+  F(registered_on, CANBAO_F_REGISTERED_ON, kOptional, kNoDay, DayKind) /* absent = open */       \
+  F(closed_on, CANBAO_F_CLOSED_ON, kOptional, kNoDay, DayKind)                                   \
+  /* SPEC §9: absent status means active */                                                      \
+  F(status, CANBAO_F_STATUS, kOptional, MarketStatus::kActive, EnumKind<MarketStatus, parse_market_status>)

@@ -21,16 +21,17 @@ namespace canbao {
 enum class CoverageState : uint8_t { kInsured, kLapsed, kNever };
 std::string_view coverage_state_name(CoverageState state);  // insured / lapsed / never
 
-/// R2 group, in the order R2 tries them.
-enum class OutreachGroup : uint8_t { kNewborn, kAssisted, kStudent, kEmployed, kPensioner, kOther };
+/// R2 group, in the order R2 tries them (SPEC §9 puts self_employed after employed).
+enum class OutreachGroup : uint8_t { kNewborn, kAssisted, kStudent, kEmployed, kSelfEmployed, kPensioner, kOther };
 std::string_view outreach_group_name(OutreachGroup group);
 
 /// R2 suggested scheme.
 enum class SuggestedScheme : uint8_t { kEmployee, kResident, kResidentFunded };
 std::string_view suggested_scheme_name(SuggestedScheme scheme);
 
-/// R2 channel: `unit:<code>`, `school:<code>` or `community:<home district>`.
-enum class ChannelKind : uint8_t { kUnit, kSchool, kCommunity };
+/// R2 channel: `unit:<code>`, `school:<code>`, `business:<code>` (SPEC §9) or
+/// `community:<home district>`.
+enum class ChannelKind : uint8_t { kUnit, kSchool, kBusiness, kCommunity };
 
 /// R3 case types (R3b: kNextYearResident).
 enum class CaseType : uint8_t { kCrossScheme, kEmployeeEmployee, kNextYearResident, kResidentResident };
@@ -53,7 +54,7 @@ struct OutreachRow {
   OutreachGroup group = OutreachGroup::kOther;
   SuggestedScheme scheme = SuggestedScheme::kResident;
   ChannelKind channel = ChannelKind::kCommunity;
-  std::string_view channel_code;  // unit or school code (kUnit / kSchool); the district for kCommunity
+  std::string_view channel_code;  // unit, school or business code (kUnit / kSchool / kBusiness)
 };
 
 /// One R3/R3b case and its R4 resolution. Record lists hold enrollment indices in record order.
