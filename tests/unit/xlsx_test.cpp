@@ -100,7 +100,6 @@ Workbook read_workbook(const TempDir& tmp, const std::string& path) {
   const auto result = run_command("python3 " + tmp / "read_xlsx.py" + " " + path + " " + cells);
   EXPECT_EQ(result.exit_code, 0) << result.output;
   Workbook book;
-  std::vector<std::string> words;
   size_t start = 0;
   const std::string& out = result.output;
   while (start < out.size()) {
@@ -133,6 +132,11 @@ Workbook read_workbook(const TempDir& tmp, const std::string& path) {
   return book;
 }
 
+// `canbao run` of the worked example into tmp/<name> with `args`.
+testing::CommandResult run_sample(const TempDir& tmp, const std::string& name, const std::string& args) {
+  return run_command(cli() + " run " + sample_city() + "/manifest.json --out " + tmp / name + " " + args);
+}
+
 bool starts_with_bom(const std::string& path) { return read_file(path).substr(0, 3) == "\xEF\xBB\xBF"; }
 
 std::vector<std::string> csv_files(const std::string& dir) {
@@ -156,11 +160,11 @@ TEST(Xlsx, DisplayWidthCountsCjkTwice) {
 TEST(Xlsx, BomStartsEveryCsvOnlyWhenAsked) {
   if (!fs::exists(sample_city() + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
   TempDir tmp;
-  const std::string manifest = sample_city() + "/manifest.json";
-  const auto plain = run_command(cli() + " run " + manifest + " --out " + tmp / "plain" + " --split-by district");
-  ASSERT_EQ(plain.exit_code, 0) << plain.output;
-  const auto bom = run_command(cli() + " run " + manifest + " --out " + tmp / "bom" + " --split-by district --bom");
-  ASSERT_EQ(bom.exit_code, 0) << bom.output;
+  for (const char* args : {"plain --split-by district", "bom --split-by district --bom"}) {
+    const std::string name(args, std::string_view(args).find(' '));
+    const auto run = run_sample(tmp, name, std::string(args).substr(name.size() + 1));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
 
   const std::vector<std::string> files = csv_files(tmp / "plain");
   EXPECT_EQ(files.size(), csv_files(tmp / "bom").size());
@@ -196,7 +200,9 @@ void expect_workbook_matches_csv(const TempDir& tmp, const std::string& xlsx, co
   EXPECT_EQ(book.rows[0], csv_rows(header)[0]);
   for (size_t row = 0; row < expected.size(); ++row) {
     EXPECT_EQ(book.rows[row], expected[row]) << "row " << row;
-    if (row > 0) EXPECT_EQ(book.rows[row][0].size(), 18u) << book.rows[row][0];  // the ID, intact
+    if (row > 0) {
+      EXPECT_EQ(book.rows[row][0].size(), 18u) << book.rows[row][0];  // the ID, intact
+    }
   }
   for (size_t col = 0; col < expected[0].size(); ++col) {
     size_t longest = 0;
@@ -213,12 +219,9 @@ void expect_workbook_matches_csv(const TempDir& tmp, const std::string& xlsx, co
 TEST(Xlsx, SampleCityWorkbooksEqualTheCsvLists) {
   if (!fs::exists(sample_city() + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
   TempDir tmp;
-  const std::string manifest = sample_city() + "/manifest.json";
-  const auto both =
-      run_command(cli() + " run " + manifest + " --out " + tmp / "both" + " --split-by district --split-format both");
+  const auto both = run_sample(tmp, "both", "--split-by district --split-format both");
   ASSERT_EQ(both.exit_code, 0) << both.output;
-  const auto masked = run_command(cli() + " run " + manifest + " --out " + tmp / "masked" +
-                                  " --split-by district --split-format both --mask-ids --mask-names");
+  const auto masked = run_sample(tmp, "masked", "--split-by district --split-format both --mask-ids --mask-names");
   ASSERT_EQ(masked.exit_code, 0) << masked.output;
   const std::string header = read_file(tmp / "both/outreach.csv").substr(0, read_file(tmp / "both/outreach.csv").find('\n') + 1);
 
@@ -255,9 +258,7 @@ TEST(Xlsx, SampleCityWorkbooksEqualTheCsvLists) {
 TEST(Xlsx, XlsxOnlyWritesNoCsvListsAndNeedsSplit) {
   if (!fs::exists(sample_city() + "/manifest.json")) GTEST_SKIP() << "shared/examples/sample-city not found";
   TempDir tmp;
-  const std::string manifest = sample_city() + "/manifest.json";
-  const auto xlsx =
-      run_command(cli() + " run " + manifest + " --out " + tmp / "x" + " --split-by district --split-format xlsx");
+  const auto xlsx = run_sample(tmp, "x", "--split-by district --split-format xlsx");
   ASSERT_EQ(xlsx.exit_code, 0) << xlsx.output;
   size_t workbooks = 0;
   for (const auto& entry : fs::directory_iterator(tmp / "x/outreach")) {
@@ -267,7 +268,7 @@ TEST(Xlsx, XlsxOnlyWritesNoCsvListsAndNeedsSplit) {
   EXPECT_GE(workbooks, 2u);
   EXPECT_NE(read_file(tmp / "x/summary.json").find("\"format\": \"xlsx\""), std::string::npos);
 
-  const auto refused = run_command(cli() + " run " + manifest + " --out " + tmp / "y" + " --split-format xlsx");
+  const auto refused = run_sample(tmp, "y", "--split-format xlsx");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("--split-by district"), std::string::npos) << refused.output;
   EXPECT_FALSE(fs::exists(tmp / "y"));
