@@ -58,6 +58,13 @@ int main(int argc, char** argv) {
                 "In the split outreach lists, keep the first 6 and last 4 ID characters (350203********1234)");
   run->add_flag("--mask-names", run_options.exports.mask_names,
                 "In the split outreach lists, keep the first character of names (陈**)");
+  std::string split_format = "csv";
+  run->add_option("--split-format", split_format,
+                  "Format of the split outreach lists: csv, xlsx (a workbook per district, every cell text) or both")
+      ->check(CLI::IsMember({"csv", "xlsx", "both"}))
+      ->default_val(split_format);
+  run->add_flag("--bom", run_options.bom,
+                "Start every CSV with the UTF-8 byte-order mark (so Excel/WPS on Chinese Windows read it as UTF-8)");
 
   // ingest
   canbao::RunOptions ingest_options;
@@ -128,6 +135,10 @@ int main(int argc, char** argv) {
     if ((run_options.exports.mask_ids || run_options.exports.mask_names) && !run_options.exports.split_by_district)
       return fail(canbao::Status::Error("--mask-ids/--mask-names apply to the lists written with --split-by district "
                                         "(the bureau's own outputs keep full IDs)"));
+    run_options.exports.csv = split_format != "xlsx";
+    run_options.exports.xlsx = split_format != "csv";
+    if (split_format != "csv" && !run_options.exports.split_by_district)
+      return fail(canbao::Status::Error("--split-format applies to the lists written with --split-by district"));
     canbao::RunReport report;
     if (auto status = canbao::run_job(run_options, report); !status.ok()) return fail(status);
     std::fputs(canbao::format_run_summary(report).c_str(), stdout);

@@ -186,16 +186,17 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
                      Clock::time_point total_start) {
   const auto start = Clock::now();
   const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
-  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine));
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine, options.bom));
 
   BufferedFile files[kOutputFileCount];
   for (int file = 0; file < kOutputFileCount; ++file) {
-    CANBAO_RETURN_IF_ERROR(files[file].open(staging + "/" + kOutputNames[file]));
+    CANBAO_RETURN_IF_ERROR(files[file].open(staging + "/" + kOutputNames[file], options.bom));
     CANBAO_RETURN_IF_ERROR(files[file].write(kOutputHeaders[file]));
   }
   report.exports = options.exports;
+  report.bom = options.bom;
   OutreachExportWriter exports;
-  if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.open(staging));
+  if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.open(staging, options.exports, options.bom));
   const RunSettings& settings = report.manifest.settings;
   MatchCallbacks callbacks;
   // Finished tasks come back through recycle_task and are handed out again (their buffers keep
@@ -234,7 +235,7 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   for (BufferedFile& file : files) CANBAO_RETURN_IF_ERROR(file.close());
   if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.close(report.outreach_exports));
   CANBAO_RETURN_IF_ERROR(
-      write_text_file(staging + "/plan.csv", format_plan_csv(report.plan.rows(settings), settings)));
+      write_text_file(staging + "/plan.csv", format_plan_csv(report.plan.rows(settings), settings), options.bom));
   report.timings.emplace_back("match_and_write", seconds_since(start));
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/report.html", build_report_html(report)));
   report.timings.emplace_back("total", seconds_since(total_start));

@@ -102,15 +102,21 @@ std::string build_summary_json(const RunReport& report) {
   json += report.exports.split_by_district ? "\"district\"" : "null";
   json += std::string(", \"ids_masked\": ") + (report.exports.mask_ids ? "true" : "false");
   json += std::string(", \"names_masked\": ") + (report.exports.mask_names ? "true" : "false");
+  if (report.exports.xlsx)  // --split-format xlsx|both (the key is absent for the default csv)
+    json += std::string(", \"format\": ") + (report.exports.csv ? "\"both\"" : "\"xlsx\"");
   json += ", \"rows\": {";
   bool first_export = true;
-  for (const auto& [district, rows] : report.outreach_exports) {
-    json += first_export ? "" : ", ";
-    first_export = false;
-    append_json_string(json, "outreach/" + district + ".csv");
-    json += ": " + std::to_string(rows);
+  for (const char* extension : {".csv", ".xlsx"}) {
+    if (!(extension[1] == 'c' ? report.exports.csv : report.exports.xlsx)) continue;
+    for (const auto& [district, rows] : report.outreach_exports) {
+      json += first_export ? "" : ", ";
+      first_export = false;
+      append_json_string(json, "outreach/" + district + extension);
+      json += ": " + std::to_string(rows);
+    }
   }
   json += "}}";
+  if (report.bom) json += ",\n  \"bom\": true";
   json += ",\n  \"timings_seconds\": {";
   for (size_t idx = 0; idx < report.timings.size(); ++idx) {
     json += idx ? ", " : "";
@@ -177,7 +183,7 @@ std::string format_run_summary(const RunReport& report) {
       text += (first ? "" : ",") + district;
       first = false;
     }
-    text += "}.csv";
+    text += report.exports.csv && report.exports.xlsx ? "}.{csv,xlsx}" : report.exports.xlsx ? "}.xlsx" : "}.csv";
     if (report.exports.mask_ids) text += ", IDs masked";
     if (report.exports.mask_names) text += ", names masked";
     text += "\n";

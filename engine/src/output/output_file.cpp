@@ -9,11 +9,12 @@ BufferedFile::~BufferedFile() {
   if (file_) std::fclose(file_);
 }
 
-Status BufferedFile::open(const std::string& path) {
+Status BufferedFile::open(const std::string& path, bool bom) {
   path_ = path;
   file_ = std::fopen(path.c_str(), "wb");
   if (!file_) return Status::Error(path + ": cannot create output: " + std::strerror(errno));
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  if (bom) return write(kUtf8Bom);
   return Status::OK();
 }
 
@@ -31,9 +32,9 @@ Status BufferedFile::close() {
   return Status::OK();
 }
 
-Status write_text_file(const std::string& path, std::string_view text) {
+Status write_text_file(const std::string& path, std::string_view text, bool bom) {
   BufferedFile file;
-  CANBAO_RETURN_IF_ERROR(file.open(path));
+  CANBAO_RETURN_IF_ERROR(file.open(path, bom));
   CANBAO_RETURN_IF_ERROR(file.write(text));
   return file.close();
 }

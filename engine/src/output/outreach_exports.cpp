@@ -1,8 +1,106 @@
 #include "canbao/output/outreach_exports.h"
 
+#include <xlsxwriter.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <vector>
+
+#include "canbao/core/text.h"
 
 namespace canbao {
+
+namespace {
+
+bool is_wide(uint32_t cp) {
+  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+         (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+}  // namespace
+
+size_t display_width(std::string_view text) {
+  size_t width = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    size_t len = std::min(utf8_len(lead), text.size() - pos);
+    uint32_t cp = lead;
+    if (len == 2) cp = lead & 0x1F;
+    if (len == 3) cp = lead & 0x0F;
+    if (len == 4) cp = lead & 0x07;
+    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[pos + k]) & 0x3F);
+    width += len > 1 && is_wide(cp) ? 2 : 1;
+    pos += len;
+  }
+  return width;
+}
+
+// One district's workbook, streamed: libxlsxwriter's constant_memory mode writes each row to a
+// temporary file as soon as the next one starts (rows arrive in key order), so a large district
+// costs one row of memory; the workbook is assembled at close().
+class DistrictWorkbook {
+ public:
+  ~DistrictWorkbook() {
+    if (workbook_) lxw_workbook_free(workbook_);  // only after an error (the run is abandoned)
+  }
+  /// `tmpdir`: where the rows wait for close() (the output's disk, not a tmpfs /tmp).
+  Status open(const std::string& path, const std::string& tmpdir) {
+    path_ = path;
+    tmpdir_ = tmpdir;
+    lxw_workbook_options options{};
+    options.constant_memory = LXW_TRUE;
+    options.tmpdir = tmpdir_.data();
+    workbook_ = workbook_new_opt(path.c_str(), &options);
+    if (!workbook_) return Status::Error(path + ": cannot create workbook");
+    sheet_ = workbook_add_worksheet(workbook_, "外展名单");
+    bold_ = workbook_add_format(workbook_);
+    if (!sheet_ || !bold_) return Status::Error(path + ": cannot create workbook");
+    format_set_bold(bold_);
+    worksheet_freeze_panes(sheet_, 1, 0);
+    std::vector<std::string> header;
+    split_csv_line(kOutputHeaders[kOutreachCsv], header);
+    return add_row(header, bold_);
+  }
+  /// Appends the CSV lines of `text` as rows of string cells.
+  Status add_rows(std::string_view text) {
+    size_t pos = 0;
+    while (next_csv_record(text, pos, cells_)) CANBAO_RETURN_IF_ERROR(add_row(cells_, nullptr));
+    return Status::OK();
+  }
+  Status close() {
+    for (size_t col = 0; col < widths_.size(); ++col) {
+      const double width = static_cast<double>(std::min(widths_[col] + 2, OutreachExportWriter::kMaxColumnWidth));
+      worksheet_set_column(sheet_, static_cast<lxw_col_t>(col), static_cast<lxw_col_t>(col), width, nullptr);
+    }
+    lxw_workbook* workbook = workbook_;
+    workbook_ = nullptr;
+    const lxw_error error = workbook_close(workbook);
+    if (error != LXW_NO_ERROR) return Status::Error(path_ + ": cannot write workbook: " + lxw_strerror(error));
+    return Status::OK();
+  }
+
+ private:
+  Status add_row(const std::vector<std::string>& cells, lxw_format* format) {
+    if (widths_.size() < cells.size()) widths_.resize(cells.size(), 0);
+    for (size_t col = 0; col < cells.size(); ++col) {
+      // Every cell a string: an 18-digit ID must never become a number Excel rounds to 15 digits.
+      const lxw_error error = worksheet_write_string(sheet_, row_, static_cast<lxw_col_t>(col), cells[col].c_str(), format);
+      if (error != LXW_NO_ERROR) return Status::Error(path_ + ": cannot write workbook: " + lxw_strerror(error));
+      widths_[col] = std::max(widths_[col], display_width(cells[col]));
+    }
+    ++row_;
+    return Status::OK();
+  }
+
+  std::string path_, tmpdir_;
+  lxw_workbook* workbook_ = nullptr;
+  lxw_worksheet* sheet_ = nullptr;
+  lxw_format* bold_ = nullptr;
+  lxw_row_t row_ = 0;
+  std::vector<size_t> widths_;
+  std::vector<std::string> cells_;
+};
 
 void DistrictRows::clear() {
   text.clear();
@@ -18,8 +116,14 @@ void DistrictRows::add(CsvFormatter& formatter, const PersonView& person, const 
   ++rows[outcome.home_district];
 }
 
-Status OutreachExportWriter::open(const std::string& dir) {
+OutreachExportWriter::OutreachExportWriter() = default;
+OutreachExportWriter::~OutreachExportWriter() = default;
+
+Status OutreachExportWriter::open(const std::string& dir, const OutreachExportOptions& options, bool bom) {
   folder_ = dir + "/outreach";
+  csv_ = options.csv;
+  xlsx_ = options.xlsx;
+  bom_ = bom;
   std::error_code ec;
   std::filesystem::create_directories(folder_, ec);
   if (ec) return Status::Error(folder_ + ": cannot create directory: " + ec.message());
@@ -28,13 +132,23 @@ Status OutreachExportWriter::open(const std::string& dir) {
 
 Status OutreachExportWriter::write(const DistrictRows& rows) {
   for (const auto& [district, text] : rows.text) {
-    auto& file = files_[district];
-    if (!file) {
-      file = std::make_unique<BufferedFile>();
-      CANBAO_RETURN_IF_ERROR(file->open(folder_ + "/" + std::to_string(district) + ".csv"));
-      CANBAO_RETURN_IF_ERROR(file->write(kOutputHeaders[kOutreachCsv]));
+    if (csv_) {
+      auto& file = files_[district];
+      if (!file) {
+        file = std::make_unique<BufferedFile>();
+        CANBAO_RETURN_IF_ERROR(file->open(folder_ + "/" + std::to_string(district) + ".csv", bom_));
+        CANBAO_RETURN_IF_ERROR(file->write(kOutputHeaders[kOutreachCsv]));
+      }
+      CANBAO_RETURN_IF_ERROR(file->write(text));
     }
-    CANBAO_RETURN_IF_ERROR(file->write(text));
+    if (xlsx_) {
+      auto& workbook = workbooks_[district];
+      if (!workbook) {
+        workbook = std::make_unique<DistrictWorkbook>();
+        CANBAO_RETURN_IF_ERROR(workbook->open(folder_ + "/" + std::to_string(district) + ".xlsx", folder_));
+      }
+      CANBAO_RETURN_IF_ERROR(workbook->add_rows(text));
+    }
   }
   for (const auto& [district, count] : rows.rows) rows_[district] += count;
   return Status::OK();
@@ -43,6 +157,7 @@ Status OutreachExportWriter::write(const DistrictRows& rows) {
 Status OutreachExportWriter::close(std::map<std::string, uint64_t>& rows_by_district) {
   rows_by_district.clear();
   for (auto& [district, file] : files_) CANBAO_RETURN_IF_ERROR(file->close());
+  for (auto& [district, workbook] : workbooks_) CANBAO_RETURN_IF_ERROR(workbook->close());
   for (const auto& [district, count] : rows_) rows_by_district[std::to_string(district)] = count;
   return Status::OK();
 }

@@ -27,7 +27,8 @@ struct RunOptions {
   bool force_rebuild = false;
   bool progress = false;  // progress bar on stderr
   size_t chunk_bytes = size_t{4} << 20;
-  OutreachExportOptions exports;  // outreach/<district>.csv, masking (issue #5)
+  OutreachExportOptions exports;  // outreach/<district>.csv|.xlsx, masking (issue #5, #15)
+  bool bom = false;               // every CSV starts with the UTF-8 byte-order mark (issue #15)
 };
 
 struct FeedCounts {
@@ -55,6 +56,7 @@ struct RunReport {
   std::array<uint64_t, kOutputFileCount> output_rows{};  // rows of each per-person output
   PlanTable plan;                 // R9
   OutreachExportOptions exports;                        // as run
+  bool bom = false;                                     // as run (--bom)
   std::map<std::string, uint64_t> outreach_exports;     // outreach/<district>.csv → rows
   std::vector<std::pair<std::string, double>> timings;  // stage -> seconds
 };

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "canbao/core/status.h"
 #include "canbao/output/csv_rows.h"
@@ -19,7 +20,13 @@ struct OutreachExportOptions {
   bool split_by_district = false;  // write outreach/<home_district>.csv
   bool mask_ids = false;           // SPEC §6 id_masked form: first 6 and last 4 characters kept
   bool mask_names = false;         // first character (the surname) kept, every other one `*`
+  bool csv = true;                 // outreach/<district>.csv (--split-format csv|both)
+  bool xlsx = false;               // outreach/<district>.xlsx (--split-format xlsx|both, issue #15)
 };
+
+/// Display width of a cell in spreadsheet column units: a wide (CJK, full-width) code point
+/// counts 2, any other 1.
+size_t display_width(std::string_view text);
 
 /// The district-list rows one worker gathered for a partition: home district → CSV lines.
 struct DistrictRows {
@@ -32,20 +39,30 @@ struct DistrictRows {
            const OutreachExportOptions& options);
 };
 
-/// Writes `dir`/outreach/<district>.csv: one per home district, the outreach.csv header, rows in
-/// the order given (key order). Every failure names the file.
+class DistrictWorkbook;
+
+/// Writes `dir`/outreach/<district>.csv and/or .xlsx (options.csv, options.xlsx): one per home
+/// district, the outreach.csv header, rows in the order given (key order). A workbook has one
+/// sheet 外展名单, a bold frozen header row, every cell a string, columns as wide as their longest
+/// cell (capped at kMaxColumnWidth). Every failure names the file.
 class OutreachExportWriter {
  public:
-  /// Creates `dir`/outreach.
-  Status open(const std::string& dir);
+  static constexpr size_t kMaxColumnWidth = 60;
+  OutreachExportWriter();
+  ~OutreachExportWriter();
+  /// Creates `dir`/outreach; with `bom` every CSV list starts with kUtf8Bom.
+  Status open(const std::string& dir, const OutreachExportOptions& options = {}, bool bom = false);
   /// Appends a partition's rows, opening a district's file (with the header) at its first row.
   Status write(const DistrictRows& rows);
-  /// Closes every file; rows_by_district receives the row count of each file written.
+  /// Closes every file (a workbook is assembled here); rows_by_district receives the row count of
+  /// each district written.
   Status close(std::map<std::string, uint64_t>& rows_by_district);
 
  private:
   std::string folder_;
+  bool csv_ = true, xlsx_ = false, bom_ = false;
   std::map<Region, std::unique_ptr<BufferedFile>> files_;
+  std::map<Region, std::unique_ptr<DistrictWorkbook>> workbooks_;
   std::map<Region, uint64_t> rows_;
 };
 
