@@ -106,10 +106,14 @@ void format_handler(Region handler_region, std::string& out) {
 }
 
 // `;`-joined record_ids in ascending order (SPEC §6).
+void sort_by_record_id(const PersonView& person, std::vector<uint32_t>& indices) {
+  std::sort(indices.begin(), indices.end(),
+            [&](uint32_t a, uint32_t b) { return person.enrollment[a].record_id < person.enrollment[b].record_id; });
+}
+
 std::string_view CsvFormatter::record_ids(const PersonView& person, const std::vector<uint32_t>& indices) {
   work_ = indices;
-  std::sort(work_.begin(), work_.end(),
-            [&](uint32_t a, uint32_t b) { return person.enrollment[a].record_id < person.enrollment[b].record_id; });
+  sort_by_record_id(person, work_);
   text_.clear();
   for (size_t pos = 0; pos < work_.size(); ++pos) {
     if (pos > 0) text_.push_back(';');
@@ -123,17 +127,21 @@ std::string_view CsvFormatter::handler(Region handler_region) {
   return text_;
 }
 
-std::string_view CsvFormatter::channel(const PersonOutcome& outcome) {
-  text_.clear();
+void format_channel(const PersonOutcome& outcome, std::string& out) {
+  out.clear();
   switch (outcome.outreach.channel) {
-    case ChannelKind::kUnit: text_.append("unit:").append(outcome.outreach.channel_code); break;
-    case ChannelKind::kSchool: text_.append("school:").append(outcome.outreach.channel_code); break;
-    case ChannelKind::kBusiness: text_.append("business:").append(outcome.outreach.channel_code); break;
+    case ChannelKind::kUnit: out.append("unit:").append(outcome.outreach.channel_code); break;
+    case ChannelKind::kSchool: out.append("school:").append(outcome.outreach.channel_code); break;
+    case ChannelKind::kBusiness: out.append("business:").append(outcome.outreach.channel_code); break;
     case ChannelKind::kCommunity:
-      text_.append("community:");
-      append_int(text_, outcome.home_district);
+      out.append("community:");
+      append_int(out, outcome.home_district);
       break;
   }
+}
+
+std::string_view CsvFormatter::channel(const PersonOutcome& outcome) {
+  format_channel(outcome, text_);
   return text_;
 }
 

@@ -7,7 +7,7 @@
 #include "canbao/core/text.h"
 #include "canbao/index/index_dir.h"
 #include "canbao/match/matcher.h"
-#include "canbao/output/output_file.h"
+#include "canbao/output/csv_rows.h"
 #include "canbao/rules/rules.h"
 
 namespace canbao {
@@ -24,15 +24,14 @@ void append_region(std::string& out, Region region) {
   out += buf;
 }
 
-// Record ids of enrollment indices as a JSON array, ascending (as duplicates.csv lists them).
+// Record ids of enrollment indices as a JSON array, in duplicates.csv's order.
 void append_record_ids(std::string& out, const PersonView& view, const std::vector<uint32_t>& indices) {
-  std::vector<std::string_view> ids;
-  for (uint32_t idx : indices) ids.push_back(view.enrollment[idx].record_id);
-  std::sort(ids.begin(), ids.end());
+  std::vector<uint32_t> sorted = indices;
+  sort_by_record_id(view, sorted);
   out += '[';
-  for (size_t pos = 0; pos < ids.size(); ++pos) {
+  for (size_t pos = 0; pos < sorted.size(); ++pos) {
     if (pos) out += ',';
-    append_json_string(out, ids[pos]);
+    append_json_string(out, view.enrollment[sorted[pos]].record_id);
   }
   out += ']';
 }
@@ -132,12 +131,7 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
     append_json_string(json, suggested_scheme_name(outcome.outreach.scheme));
     json += ", \"channel\": ";
     std::string channel;
-    switch (outcome.outreach.channel) {
-      case ChannelKind::kUnit: channel = "unit:" + std::string(outcome.outreach.channel_code); break;
-      case ChannelKind::kSchool: channel = "school:" + std::string(outcome.outreach.channel_code); break;
-      case ChannelKind::kBusiness: channel = "business:" + std::string(outcome.outreach.channel_code); break;
-      case ChannelKind::kCommunity: channel = "community:" + std::to_string(outcome.home_district); break;
-    }
+    format_channel(outcome, channel);
     append_json_string(json, channel);
     json += '}';
   }

@@ -175,21 +175,11 @@ void r5_actions(Eval& ev, const DupCase& dup, int64_t& subsidy_yuan) {
   }
 }
 
-void add_case(Eval& ev, const DupCase& dup) {
-  DuplicateCase& out = ev.out.cases.emplace_back();
-  out.type = dup.type;
-  out.resolution = dup.resolution;
-  out.rule = dup.rule;
-  out.records = dup.records;
-  out.kept = dup.kept;
-  out.terminated = dup.terminated;
-}
-
 // R3b (N 五(二)): a normal open-ended employee record and an active resident record starting
 // 1 January of plan_year → next_year_resident / suspend_next_year: suspend the resident record,
 // refundable, deadline 31 December of the year of d.
 bool r3b_next_year_resident(Eval& ev, DupCase& dup) {
-  dup.reset(CaseType::kNextYearResident);
+  reset_case(dup, CaseType::kNextYearResident);
   const Day next_year = day_from_ymd(ev.plan_year, 1, 1);
   std::vector<uint32_t>& residents = ev.scratch.work;
   residents.clear();
@@ -242,14 +232,14 @@ bool r3_duplicate_cases(Eval& ev, int64_t& subsidy_yuan) {
     s.survivors_res = s.res_normal;
     if (s.emp_normal.size() >= 2) {
       DupCase& dup = s.cases[s.case_count++];
-      dup.reset(CaseType::kEmployeeEmployee);
+      reset_case(dup, CaseType::kEmployeeEmployee);
       dup.records = s.emp_normal;
       r4_resolve_employee_employee(ev, dup);
       s.survivors_emp = dup.kept;
     }
     if (s.res_normal.size() >= 2) {
       DupCase& dup = s.cases[s.case_count++];
-      dup.reset(CaseType::kResidentResident);
+      reset_case(dup, CaseType::kResidentResident);
       dup.records = s.res_normal;
       r4_resolve_resident_resident(ev, dup);
       s.survivors_res = dup.kept;
@@ -257,7 +247,7 @@ bool r3_duplicate_cases(Eval& ev, int64_t& subsidy_yuan) {
     // A scheme whose same-scheme case terminated every record leaves nothing to cross-check.
     if (!s.survivors_emp.empty() && !s.survivors_res.empty()) {
       DupCase& dup = s.cases[s.case_count++];
-      dup.reset(CaseType::kCrossScheme);
+      reset_case(dup, CaseType::kCrossScheme);
       dup.records = s.survivors_emp;
       dup.records.insert(dup.records.end(), s.survivors_res.begin(), s.survivors_res.end());
       r4_resolve_cross_scheme(ev, dup, s.survivors_emp, s.survivors_res);
@@ -268,7 +258,7 @@ bool r3_duplicate_cases(Eval& ev, int64_t& subsidy_yuan) {
   for (int case_idx = 0; case_idx < s.case_count; ++case_idx) {
     DupCase& dup = s.cases[case_idx];
     r5_actions(ev, dup, subsidy_yuan);
-    add_case(ev, dup);
+    ev.out.cases.push_back(dup);
   }
   return s.case_count > 0;
 }

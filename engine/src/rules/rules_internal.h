@@ -56,22 +56,18 @@ struct Facts {
   std::string_view address;                // first public-security address, trimmed
 };
 
-/// One R3/R3b case being decided (scratch; copied into PersonOutcome::cases when found).
-struct DupCase {
-  CaseType type = CaseType::kCrossScheme;
-  std::string_view resolution;
-  std::string_view rule;
-  std::vector<uint32_t> records, kept, terminated;
-
-  void reset(CaseType case_type) {
-    type = case_type;
-    resolution = {};
-    rule = {};
-    records.clear();
-    kept.clear();
-    terminated.clear();
-  }
-};
+/// One R3/R3b case being decided: the outcome's own type (rules/outcome.h), kept in the scratch so
+/// its vectors keep their capacity; a case that is found is copied into PersonOutcome::cases.
+using DupCase = DuplicateCase;
+/// Empties `dup` for a new case of `type`, keeping the vectors' capacity.
+inline void reset_case(DupCase& dup, CaseType type) {
+  dup.type = type;
+  dup.resolution = {};
+  dup.rule = {};
+  dup.records.clear();
+  dup.kept.clear();
+  dup.terminated.clear();
+}
 
 /// Per-thread buffers reused from person to person (no heap allocation once warmed up).
 struct Scratch {

@@ -79,6 +79,11 @@ class CsvFormatter {
 
 /// `local` for kNoRegion, else `region:<code>` (R5 handler), into `out` (cleared first).
 void format_handler(Region handler_region, std::string& out);
+/// The R2 `channel` cell of an outreach row (`unit:`, `school:`, `business:` or
+/// `community:<home district>`), into `out` (cleared first).
+void format_channel(const PersonOutcome& outcome, std::string& out);
+/// Orders enrollment indices by record_id, as §6 lists them in `records`/`kept`/`terminated`.
+void sort_by_record_id(const PersonView& person, std::vector<uint32_t>& indices);
 
 /// A plan row's `rate` cell: insured/target with 4 decimals (`0.9523`), empty without a target.
 std::string format_plan_rate(const PlanRow& row);
