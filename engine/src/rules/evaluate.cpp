@@ -33,12 +33,7 @@ std::string_view escalation_name(Escalation escalation) { return token(kEscalati
 std::string_view refund_name(Refund refund) { return token(kRefunds, refund); }
 
 void PersonOutcome::clear() {
-  target = false;
-  alive = true;
-  assisted = student = employed = pensioner = false;
-  home_district = kNoRegion;
-  name = {};
-  address = {};
+  static_cast<PersonFacts&>(*this) = PersonFacts{};
   state = CoverageState::kNever;
   normal.clear();
   in_registry = false;
@@ -75,15 +70,7 @@ void evaluate_person(const PersonView& person, const RunSettings& settings, Pers
   compute_enrollment_facts(ev);   // §4 paid / normal
   ev.state = r1_coverage_state(ev);
   const Facts& f = ev.facts;
-  out.target = f.target;
-  out.alive = f.alive;
-  out.assisted = f.assisted;
-  out.student = f.student;
-  out.employed = f.employed;
-  out.pensioner = f.pensioner;
-  out.home_district = f.home_district;
-  out.name = f.name;
-  out.address = f.address;
+  static_cast<PersonFacts&>(out) = f;  // the facts that reach an output
   out.state = ev.state;
   bool holds_local = false;
   for (uint32_t idx = 0; idx < person.enrollment.size(); ++idx) {

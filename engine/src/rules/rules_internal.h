@@ -38,22 +38,15 @@ struct MonthSpan {
 };
 
 /// SPEC §4 facts of the person at d.
-struct Facts {
-  bool alive = true;
-  bool employed = false;         // active employment
-  bool pensioner = false;        // latest pension record is `receiving`
-  bool student = false;          // enrolled student
+/// The outcome's facts (PersonFacts: target, alive, assisted, student, employed, pensioner, home
+/// district, name, address) and those only the rules read.
+struct Facts : PersonFacts {
   bool freshman = false;         // enrolled university/graduate student with entry_year = year of d
-  bool assisted = false;
   bool self_employed = false;    // SPEC §9: a market record in business at d
   const Market* business = nullptr;        // the first such record (manifest feed order, then line)
-  bool target = false;           // alive, valid ID (always), home district
   Region pension_region = kNoRegion;       // region of the latest pension record (pensioner only)
   const Hr* latest_pension = nullptr;      // latest hr pension record by start, any status
   Region habitual_residence = kNoRegion;   // 常住地
-  Region home_district = kNoRegion;        // kNoRegion: none
-  std::string_view name;                   // SPEC §6 name, trimmed
-  std::string_view address;                // first public-security address, trimmed
 };
 
 /// One R3/R3b case being decided: the outcome's own type (rules/outcome.h), kept in the scratch so

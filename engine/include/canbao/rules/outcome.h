@@ -98,15 +98,21 @@ struct PlanTally {
   PlanTally& operator+=(const PlanTally& other);
 };
 
-/// Everything the rules decided for one person.
-struct PersonOutcome {
-  // SPEC §4 facts that reach an output.
-  bool target = false;               // §4 target population
+/// The SPEC §4 facts of a person that reach an output (the rules' own Facts extend them).
+struct PersonFacts {
+  bool target = false;               // §4 target population: alive, valid ID, home district
   bool alive = true;
-  bool assisted = false, student = false, employed = false, pensioner = false;
+  bool assisted = false;
+  bool student = false;              // enrolled student
+  bool employed = false;             // active employment
+  bool pensioner = false;            // latest pension record is `receiving`
   Region home_district = kNoRegion;  // kNoRegion: none
   std::string_view name;             // §6 name cell, trimmed
   std::string_view address;          // first public-security address, trimmed
+};
+
+/// Everything the rules decided for one person: its §4 facts, then the rules' results.
+struct PersonOutcome : PersonFacts {
   CoverageState state = CoverageState::kNever;  // R1 (meaningful for registry persons)
   std::vector<uint32_t> normal;      // §4 normal records, enrollment indices ascending
 
