@@ -174,8 +174,8 @@ void home_facts(Ctx& c) {
     if (std::abs(c.p.id.birth - add_months(d, -12)) <= 3) c.flag("newborn edge");
     for (const SHealth* h : c.health) {
       if (h->death || h->mother.empty()) continue;
-      if (parse_citizen_id(h->mother, d).ok() && h->mother_known) consider_home(h->mother_home);
-      else c.flag("first mother_id unknown or invalid");
+      if (!parse_citizen_id(h->mother, d).ok()) c.flag("first mother_id invalid");  // skipped, or no mother?
+      else if (h->mother_known) consider_home(h->mother_home);
       break;
     }
   }

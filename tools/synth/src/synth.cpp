@@ -109,6 +109,7 @@ void append_truth(const SPerson& p, const Outcome& o, const Settings& s, std::st
   flag(o.assisted, "assisted");
   flag(o.student, "student");
   flag(o.employed, "employed");
+  flag(o.self_employed, "self_employed");
   flag(o.pensioner, "pensioner");
   flag(o.freshman, "freshman");
   cell(out, flags);
