@@ -25,6 +25,7 @@
 
 #include "canbao/ingest/adapter_registry.h"
 #include "canbao/ingest/ingest.h"
+#include "canbao/job/health.h"
 #include "canbao/job/person_outputs.h"
 #include "canbao/job/run_job.h"
 #include "canbao/manifest/manifest.h"
@@ -106,8 +107,9 @@ struct City {
 
     MatchStats stats;
     const OutreachExportOptions no_exports;
+    const MotherDistricts mothers = collect_mother_districts(segments, links, manifest.settings);
     MatchCallbacks callbacks;
-    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(manifest.settings, no_exports); };
+    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(manifest.settings, no_exports, mothers); };
     callbacks.finish_task = [&](PartitionTask& task) {
       const auto& rows = static_cast<PersonOutputs&>(task).text;
       partitions.push_back(rows.text);
@@ -172,8 +174,9 @@ void BM_Match(benchmark::State& state) {
   for (auto _ : state) {
     MatchStats stats;
     const OutreachExportOptions no_exports;
+    const MotherDistricts mothers = collect_mother_districts(c.segments, c.links, c.manifest.settings);
     MatchCallbacks callbacks;
-    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(c.manifest.settings, no_exports); };
+    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(c.manifest.settings, no_exports, mothers); };
     callbacks.finish_task = [&bytes](PartitionTask& task) {
       for (const std::string& text : static_cast<PersonOutputs&>(task).text.text) bytes += text.size();
       return Status::OK();

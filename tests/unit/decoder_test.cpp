@@ -21,6 +21,10 @@ struct Fields {
     kvs.push_back({static_cast<uint32_t>(field), CANBAO_VALUE_INVALID, nullptr, 0});
     return *this;
   }
+  Fields& erase(canbao_field field) {
+    std::erase_if(kvs, [&](const canbao_kv& kv) { return kv.field == static_cast<uint32_t>(field); });
+    return *this;
+  }
 };
 
 template <typename T>
@@ -165,6 +169,61 @@ TEST(Decoder, MarketStatusLabelsAndRequiredFields) {  // SPEC §9 market: 存续
   Fields bad_close = f;
   bad_close.set(CANBAO_F_CLOSED_ON, "2026-02-30");
   EXPECT_EQ(decode(Agency::kMarket, bad_close, market, arena).bad_field, CANBAO_F_CLOSED_ON);
+}
+
+TEST(Decoder, HealthKindsAndTheFieldsEachKindRequires) {  // SPEC §9 health: kind first, then its fields
+  HealthKind kind = HealthKind::kNone;
+  for (const auto& [text, want] : {std::pair{"出生", HealthKind::kBirth}, std::pair{"birth", HealthKind::kBirth},
+                                   std::pair{"死亡", HealthKind::kDeath}, std::pair{"Death", HealthKind::kDeath}}) {
+    EXPECT_TRUE(parse_health_kind(text, kind)) << text;
+    EXPECT_EQ(kind, want) << text;
+  }
+  EXPECT_FALSE(parse_health_kind("adoption", kind));
+  Arena arena;
+  HealthPacked health{};
+  Fields birth;
+  birth.set(CANBAO_F_ID, "350203198805208738").set(CANBAO_F_KIND, "出生").set(CANBAO_F_BIRTH_CERT, "Q1")
+      .set(CANBAO_F_BIRTH, "2026-06-10").set(CANBAO_F_MOTHER_ID, " 350203199001010202 ");
+  DecodeResult r = decode(Agency::kHealth, birth, health, arena);
+  ASSERT_EQ(r.status, DecodeStatus::kOk);
+  EXPECT_EQ(health.kind, HealthKind::kBirth);
+  EXPECT_EQ(arena.view(health.mother_id), "350203199001010202");
+  EXPECT_FALSE(r.newborn_without_id);
+  Fields no_cert = birth;
+  no_cert.erase(CANBAO_F_BIRTH_CERT).erase(CANBAO_F_BIRTH);
+  EXPECT_EQ(decode(Agency::kHealth, no_cert, health, arena).bad_field, CANBAO_F_BIRTH_CERT);
+  Fields no_birth = birth;
+  no_birth.erase(CANBAO_F_BIRTH).set(CANBAO_F_REGION, "35");
+  EXPECT_EQ(decode(Agency::kHealth, no_birth, health, arena).bad_field, CANBAO_F_BIRTH);  // before region
+  Fields bad_kind = no_cert;
+  bad_kind.set(CANBAO_F_KIND, "领养");
+  EXPECT_EQ(decode(Agency::kHealth, bad_kind, health, arena).bad_field, CANBAO_F_KIND);  // kind first
+  Fields death;
+  death.set(CANBAO_F_ID, "350203198805208738").set(CANBAO_F_KIND, "死亡");
+  EXPECT_EQ(decode(Agency::kHealth, death, health, arena).bad_field, CANBAO_F_DEATH_DATE);
+  death.set(CANBAO_F_DEATH_DATE, "2026-10-20");
+  ASSERT_EQ(decode(Agency::kHealth, death, health, arena).status, DecodeStatus::kOk);  // no birth_cert needed
+  // A birth without an ID: not missing. Fields fine → held for name_birth, flagged; a bad field →
+  // bad_field (not `missing`). A death without an ID is `missing` as for every agency.
+  Fields newborn = birth;
+  newborn.erase(CANBAO_F_ID);
+  r = decode(Agency::kHealth, newborn, health, arena);
+  EXPECT_EQ(r.status, DecodeStatus::kBadId);
+  EXPECT_TRUE(r.newborn_without_id);
+  newborn.erase(CANBAO_F_BIRTH_CERT);
+  r = decode(Agency::kHealth, newborn, health, arena);
+  EXPECT_EQ(r.status, DecodeStatus::kBadField);
+  EXPECT_EQ(r.bad_field, CANBAO_F_BIRTH_CERT);
+  Fields mangled = birth;
+  mangled.set(CANBAO_F_ID, "3.50203E+17");  // present but rejected: SPEC §2
+  r = decode(Agency::kHealth, mangled, health, arena);
+  EXPECT_EQ(r.status, DecodeStatus::kBadId);
+  EXPECT_FALSE(r.newborn_without_id);
+  death.erase(CANBAO_F_ID);
+  r = decode(Agency::kHealth, death, health, arena);
+  EXPECT_EQ(r.status, DecodeStatus::kBadId);
+  EXPECT_EQ(r.id.reject, IdReject::kMissing);
+  EXPECT_FALSE(r.newborn_without_id);
 }
 
 TEST(Decoder, ValueParsers) {

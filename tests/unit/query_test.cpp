@@ -126,6 +126,28 @@ TEST_F(QueryTest, CliPrintsOneJsonLinePerIdAndFailsOnUnknown) {
   EXPECT_EQ(std::count(mixed.output.begin(), mixed.output.end(), '\n'), 2);
 }
 
+// SPEC §9: a person under 1 year answered by `query` takes the mother's home district as in the
+// run (the mother's records are looked up from the same index).
+TEST(Query, UnderOneTakesTheMothersDistrictAsTheRunDoes) {
+  TempDir tmp;
+  const std::string manifest = std::string(CANBAO_SOURCE_DIR) + "/tests/golden/h9_mother_district/manifest.json";
+  ASSERT_EQ(run_command(cli() + " run " + manifest + " --out " + tmp / "out").exit_code, 0);
+  auto index = PersonIndex::Open(tmp / "out.index");
+  ASSERT_TRUE(index.ok()) << index.status().message();
+  const auto rows = csv_rows(read_file(tmp / "out/registry.csv"));
+  ASSERT_EQ(rows.size(), 5u);
+  simdjson::ondemand::parser parser;
+  for (const auto& row : rows) {
+    const PersonAnswer answer = index.value()->lookup(row[0]);
+    ASSERT_TRUE(answer.found) << row[0];
+    simdjson::padded_string json(answer.json);
+    auto doc = parser.iterate(json);
+    EXPECT_EQ(std::string_view(doc["home_district"].get_string()), row[4]) << row[0];
+  }
+  // 彭芳敏 (only a birth record naming 林芳 of 350205) is one of them.
+  EXPECT_NE(index.value()->lookup("350206202606100669").json.find("\"home_district\": \"350205\""), std::string::npos);
+}
+
 TEST(Query, AnIndexWithoutIndexJsonIsAClearError) {
   TempDir tmp;
   auto opened = PersonIndex::Open(tmp.path());

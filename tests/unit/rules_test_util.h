@@ -45,7 +45,8 @@ inline RunSettings xiamen(std::string_view as_of = "2026-11-22") {
 
 // Feed numbers (manifest order) the builders stamp into Origin.
 inline constexpr uint32_t kFeedEnrollment = 0, kFeedNational = 1, kFeedTax = 2, kFeedHr = 3, kFeedPs = 4,
-                          kFeedEdu = 5, kFeedDisability = 6, kFeedCivil = 7, kFeedMarket = 8;
+                          kFeedEdu = 5, kFeedDisability = 6, kFeedCivil = 7, kFeedMarket = 8,
+                          kFeedHealth = 9;
 
 /// A person's outcome as the rules decided it, and the SPEC §6 rows it formats to (the tests assert on
 /// the rows, which is what a bureau reads).
@@ -58,9 +59,10 @@ struct TestOutcome {
 };
 
 /// Evaluates and formats one person.
-inline TestOutcome evaluate_and_format(const PersonView& view, const RunSettings& settings) {
+inline TestOutcome evaluate_and_format(const PersonView& view, const RunSettings& settings,
+                                       const MotherDistricts* mothers = nullptr) {
   TestOutcome out;
-  evaluate_person(view, settings, out.typed);
+  evaluate_person(view, settings, out.typed, mothers);
   CsvFormatter formatter;
   OutcomeText text;
   formatter.append(view, out.typed, text);
@@ -211,13 +213,37 @@ class TestPerson {
     return m;
   }
 
+  /// A birth record (SPEC §9 health) of the person; mother_id as delivered ("" = none).
+  Health& birth_record(std::string_view birth_cert, std::string_view mother_id = "") {
+    Health& h = view.health.emplace_back();
+    h.origin = {kFeedHealth, ++line_};
+    h.kind = HealthKind::kBirth;
+    h.birth_cert = str(birth_cert);
+    h.mother_id = str(mother_id);
+    h.birth = id_birth(view.key);
+    h.name = str(name_);
+    return h;
+  }
+
+  /// A death record (SPEC §9 health) of the person.
+  Health& death_record(std::string_view death_date) {
+    Health& h = view.health.emplace_back();
+    h.origin = {kFeedHealth, ++line_};
+    h.kind = HealthKind::kDeath;
+    h.death_date = D(death_date);
+    h.name = str(name_);
+    return h;
+  }
+
   /// The name stamped on records added from now on.
   TestPerson& named(std::string_view name) {
     name_ = std::string(name);
     return *this;
   }
 
-  TestOutcome run(const RunSettings& settings = xiamen()) const { return evaluate_and_format(view, settings); }
+  TestOutcome run(const RunSettings& settings = xiamen(), const MotherDistricts* mothers = nullptr) const {
+    return evaluate_and_format(view, settings, mothers);
+  }
 
   PersonView view;
   std::string id;

@@ -295,5 +295,47 @@ TEST(Xlsx, AnUncreatableWorkbookIsAnErrorNamingIt) {
   EXPECT_NE(status.message().find("350203.xlsx"), std::string::npos) << status.message();
 }
 
+// SPEC §9 newborns.csv split like the outreach lists (issue #15): newborns/<district>.csv and
+// .xlsx — the mother's home district, else the issuing hospital's district, else unassigned —
+// names masked on request, mother IDs always masked.
+TEST(Xlsx, NewbornsListsPerDistrict) {
+  TempDir tmp;
+  const std::string manifest = std::string(CANBAO_SOURCE_DIR) + "/tests/golden/h9_newborns_without_id/manifest.json";
+  const auto run = run_command(cli() + " run " + manifest + " --out " + tmp / "out" +
+                               " --split-by district --split-format both --mask-names");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::map<std::string, std::vector<std::string>> certs;  // file → birth_certs
+  for (const auto& entry : fs::directory_iterator(tmp / "out/newborns")) {
+    if (entry.path().extension() != ".csv") continue;
+    const auto rows = csv_rows(read_file(entry.path().string()));
+    ASSERT_GE(rows.size(), 2u);
+    EXPECT_EQ(rows[0], csv_rows(kNewbornsHeader)[0]);
+    for (size_t row = 1; row < rows.size(); ++row) {
+      certs[entry.path().stem().string()].push_back(rows[row][0]);
+      EXPECT_EQ(rows[row][1].find('*'), utf8_len(static_cast<unsigned char>(rows[row][1][0]))) << rows[row][1];
+    }
+    std::string xlsx = entry.path().string();
+    xlsx.replace(xlsx.size() - 4, 4, ".xlsx");
+    const Workbook book = read_workbook(tmp, xlsx);
+    EXPECT_EQ(book.sheets, std::vector<std::string>{"新生儿名单"});
+    EXPECT_EQ(book.rows, rows) << xlsx;
+    for (const std::string& type : book.types) EXPECT_TRUE(type == "s" || type == "inlineStr") << type;
+  }
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"350205", {"B001", "B008"}},           // community: the mother's district
+      {"350206", {"B002", "B006", "B011"}},   // hospital:350206
+      {"350203", {"B003"}},                   // unknown mother, hospital:350203
+      {"350211", {"B005"}},                   // mother without a district, hospital:350211
+      {"unassigned", {"B004"}}};              // no mother, no hospital region
+  EXPECT_EQ(certs, expected);
+  const std::string summary = read_file(tmp / "out/summary.json");
+  EXPECT_NE(summary.find("\"newborns\": {\"records_without_id\": 14, \"rows\": 8, \"community\": 2, \"hospital\": 6}"),
+            std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"newborns/unassigned.xlsx\": 1"), std::string::npos) << summary;
+  // Every record is accepted, linked or quarantined: health 16 = 15 + 0 + 1.
+  EXPECT_NE(summary.find("\"agency\": \"health\", \"read\": 16, \"accepted\": 15, \"linked\": 0, \"quarantined\": 1"),
+            std::string::npos) << summary;
+}
+
 }  // namespace
 }  // namespace canbao

@@ -20,7 +20,7 @@ struct LinksFileHeader {
   uint32_t format_version;
   uint32_t pad_;
   uint64_t segment_set;  // segment_set_fingerprint of the segments it was computed from
-  uint64_t counts[4];    // linked, unlinked, duplicate_ids, excluded
+  uint64_t counts[5];    // linked, unlinked, duplicate_ids, excluded, newborns
   uint64_t body_checksum;    // XXH3_64bits of everything after the header
   uint64_t header_checksum;  // XXH3_64bits of the header with this field 0
 };
@@ -62,6 +62,8 @@ bool references_fit(const LinkResult& links, const std::vector<const Segment*>& 
     if (ref.pending ? !pending_ok(ref.segment, ref.index) : !record_ok(ref.segment, ref.index)) return false;
   for (const ExcludedRef& ref : links.excluded)
     if (!record_ok(ref.segment, ref.index)) return false;
+  for (const UnlinkedRef& ref : links.newborns)
+    if (!pending_ok(ref.segment, ref.pending)) return false;
   return true;
 }
 
@@ -83,11 +85,13 @@ Status save_links(const std::string& path, const LinkResult& links, const std::v
   header.counts[1] = links.unlinked.size();
   header.counts[2] = links.duplicate_ids.size();
   header.counts[3] = links.excluded.size();
+  header.counts[4] = links.newborns.size();
   std::string bytes(sizeof(header), '\0');
   append_array(bytes, links.linked);
   append_array(bytes, links.unlinked);
   append_array(bytes, links.duplicate_ids);
   append_array(bytes, links.excluded);
+  append_array(bytes, links.newborns);
   header.body_checksum = XXH3_64bits(bytes.data() + sizeof(header), bytes.size() - sizeof(header));
   header.header_checksum = header_checksum(header);
   std::memcpy(bytes.data(), &header, sizeof(header));
@@ -108,9 +112,10 @@ Result<LinkResult> load_links(const std::string& path, const std::vector<const S
   if (std::memcmp(header.magic, kLinksMagic, sizeof(kLinksMagic)) != 0 ||
       header.format_version != kLinksFormatVersion || header.header_checksum != header_checksum(header))
     return error("fallback links are corrupted (bad header)");
-  const uint64_t sizes[4] = {sizeof(LinkedRef), sizeof(UnlinkedRef), sizeof(DuplicateRecordRef), sizeof(ExcludedRef)};
+  const uint64_t sizes[5] = {sizeof(LinkedRef), sizeof(UnlinkedRef), sizeof(DuplicateRecordRef), sizeof(ExcludedRef),
+                             sizeof(UnlinkedRef)};
   uint64_t body = 0;
-  for (int idx = 0; idx < 4; ++idx) {
+  for (int idx = 0; idx < 5; ++idx) {
     uint64_t part = 0;
     if (__builtin_mul_overflow(header.counts[idx], sizes[idx], &part) || __builtin_add_overflow(body, part, &body))
       return error("fallback links are corrupted (bad counts)");
@@ -126,6 +131,7 @@ Result<LinkResult> load_links(const std::string& path, const std::vector<const S
   read_array(at, header.counts[1], links.unlinked);
   read_array(at, header.counts[2], links.duplicate_ids);
   read_array(at, header.counts[3], links.excluded);
+  read_array(at, header.counts[4], links.newborns);
   if (!references_fit(links, segments)) return error("fallback links are corrupted (a reference outside the index)");
   return links;
 }

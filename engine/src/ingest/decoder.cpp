@@ -242,6 +242,13 @@ bool parse_market_status(std::string_view text, MarketStatus& out) {
       out);
 }
 
+// SPEC §9: 出生 (birth certificate), 死亡 (death certificate).
+bool parse_health_kind(std::string_view text, HealthKind& out) {
+  return parse_label<HealthKind>(text, {{"birth", HealthKind::kBirth}, {"出生", HealthKind::kBirth},
+                                        {"death", HealthKind::kDeath}, {"死亡", HealthKind::kDeath}},
+                                 out);
+}
+
 bool parse_disability_level(std::string_view text, uint8_t& out) {
   return parse_label<uint8_t>(text, {{"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}, {"一级", 1}, {"二级", 2},
                                      {"三级", 3}, {"四级", 4}, {"1级", 1}, {"2级", 2}, {"3级", 3}, {"4级", 4},
@@ -315,6 +322,23 @@ void decode_fields(Agency agency, FieldReader& reader, void* out) {
   });
 }
 
+// SPEC §9: the first bad field of a health record is `kind`, then the fields its kind requires,
+// then any other bad field (`generic`, in field order).
+int health_bad_field(const HealthPacked& record, int generic) {
+  switch (record.kind) {
+    case HealthKind::kBirth:
+      if (record.birth_cert.len == 0) return CANBAO_F_BIRTH_CERT;
+      if (record.head.birth == kNoDay) return CANBAO_F_BIRTH;  // absent or unreadable
+      return generic;
+    case HealthKind::kDeath:
+      if (record.death_date == kNoDay) return CANBAO_F_DEATH_DATE;  // absent or unreadable
+      return generic;
+    case HealthKind::kNone:
+      break;
+  }
+  return CANBAO_F_KIND;  // absent or not a kind this SPEC names
+}
+
 }  // namespace
 
 DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Arena& arena, void* out) {
@@ -327,6 +351,18 @@ DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Ar
   decode_fields(agency, reader, out);
   result.bad_field = reader.bad_field();
   auto* head = static_cast<RecordHead*>(out);  // every packed record starts with its head
+  if (agency == Agency::kHealth) {
+    const auto& health = *static_cast<const HealthPacked*>(out);
+    result.bad_field = health_bad_field(health, result.bad_field);
+    if (health.kind == HealthKind::kBirth && texts.state[CANBAO_F_ID] == FieldTexts::kAbsent) {
+      // SPEC §9: a birth without an ID is not `missing`.
+      if (!result.fields_ok()) {
+        result.status = DecodeStatus::kBadField;
+        return result;
+      }
+      result.newborn_without_id = true;
+    }
+  }
   if (!result.id.ok()) {
     result.status = DecodeStatus::kBadId;
   } else if (!result.fields_ok()) {

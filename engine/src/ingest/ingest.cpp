@@ -116,6 +116,7 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
       info.line = static_cast<uint32_t>(line);
       info.reject = result.id.reject;
       info.fields_ok = result.fields_ok();
+      info.newborn_without_id = result.newborn_without_id;
       info.repair_key = result.id.repair_key;
       info.masked_id = work.arena.add(mask_id(raw_id));
       work.pending_info.push_back(info);

@@ -167,6 +167,14 @@ std::string build_report_html(const RunReport& report) {
   bar_chart(html, "uninsured-state", "按参保状态 By coverage state (R1)", bars_of(report.outcomes.outreach_states, state_label));
   bar_chart(html, "uninsured-group", "按人群 By group (R2)", bars_of(report.outcomes.outreach_groups, group_label));
 
+  // SPEC §9: newborns without ID (N 八 新生儿) and the self-employed (个体工商户).
+  html += "<h2>新生儿与个体工商户 Newborns and the self-employed (SPEC §9)</h2>\n<table class=\"agencies\">"
+          "<tr><th>项目 item</th><th>人数 count</th></tr><tr><td>无身份证号出生记录 birth records without ID</td><td>" +
+          std::to_string(report.newborns_without_id) + "</td></tr><tr><td>新生儿名单 newborns.csv rows</td><td>" +
+          std::to_string(report.newborn_rows) + "</td></tr><tr><td>个体工商户 self-employed persons</td><td>" +
+          std::to_string(report.outcomes.self_employed) + "</td></tr></table>\n";
+  bar_chart(html, "newborn-channel", "新生儿名单按渠道 newborns.csv by channel", bars_of(report.newborn_channels));
+
   html += "<h2>重复参保 Duplicate enrollment (R3/R4)</h2>\n";
   bar_chart(html, "duplicate-type", "按类型 Cases by type (R3)", bars_of(report.outcomes.duplicate_types));
   bar_chart(html, "duplicate-resolution", "按处理方式 Cases by resolution (R4)", bars_of(report.outcomes.duplicate_resolutions));

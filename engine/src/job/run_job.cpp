@@ -21,6 +21,7 @@
 #include "canbao/index/index_dir.h"
 #include "canbao/index/links.h"
 #include "canbao/ingest/ingest.h"
+#include "canbao/job/health.h"
 #include "canbao/job/person_outputs.h"
 #include "canbao/job/report_html.h"
 #include "canbao/match/linker.h"
@@ -198,6 +199,21 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   OutreachExportWriter exports;
   if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.open(staging, options.exports, options.bom));
   const RunSettings& settings = report.manifest.settings;
+  // SPEC §9 across persons: the mothers' home districts first (the cross-match reads them), and
+  // newborns.csv with its district lists.
+  const MotherDistricts mothers = collect_mother_districts(segments, links, settings);
+  const std::vector<NewbornRow> newborns = newborn_rows(segments, links, settings, mothers);
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/newborns.csv", format_newborns_csv(newborns), options.bom));
+  report.newborn_rows = newborns.size();
+  for (const NewbornRow& row : newborns) ++report.newborn_channels[row.home_district != kNoRegion ? "community" : "hospital"];
+  if (options.exports.split_by_district) {
+    DistrictRows rows;
+    for (const NewbornRow& row : newborns) rows.add_newborn(row, settings, options.exports);
+    OutreachExportWriter writer;
+    CANBAO_RETURN_IF_ERROR(writer.open(staging, options.exports, options.bom, kNewbornsList));
+    CANBAO_RETURN_IF_ERROR(writer.write(rows));
+    CANBAO_RETURN_IF_ERROR(writer.close(report.newborn_exports));
+  }
   MatchCallbacks callbacks;
   // Finished tasks come back through recycle_task and are handed out again (their buffers keep
   // their capacity); make_task and recycle_task run on different pipeline stages, hence the lock.
@@ -213,7 +229,7 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
         return task;
       }
     }
-    return std::make_unique<PersonOutputs>(settings, options.exports);
+    return std::make_unique<PersonOutputs>(settings, options.exports, mothers);
   };
   callbacks.recycle_task = [&](std::unique_ptr<PartitionTask> task) {
     const std::lock_guard<std::mutex> lock(pool_mutex);
@@ -287,6 +303,8 @@ Status run_job(const RunOptions& options, RunReport& report) {
     ++report.links[std::string(link_method_name(ref.method))];
     ++report.feeds[ref.segment].linked;
   }
+  for (const UnlinkedRef& ref : links.newborns) ++report.feeds[ref.segment].accepted;  // SPEC §9
+  report.newborns_without_id = links.newborns.size();
 
   // Outputs go to a staging directory beside out_dir, renamed into place at the end.
   remove_stale_siblings(options.out_dir);

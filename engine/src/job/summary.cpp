@@ -98,6 +98,14 @@ std::string build_summary_json(const RunReport& report) {
   json_counts(json, "duplicates_by_type", report.outcomes.duplicate_types);
   json_counts(json, "duplicates_by_resolution", report.outcomes.duplicate_resolutions);
   json_counts(json, "actions", report.outcomes.actions);
+  // SPEC §9: newborns without ID (records accepted, newborns.csv rows by channel), self-employed.
+  json += ",\n  \"newborns\": {\"records_without_id\": " + std::to_string(report.newborns_without_id) +
+          ", \"rows\": " + std::to_string(report.newborn_rows);
+  for (const char* channel : {"community", "hospital"}) {
+    const auto it = report.newborn_channels.find(channel);
+    json += std::string(", \"") + channel + "\": " + std::to_string(it == report.newborn_channels.end() ? 0 : it->second);
+  }
+  json += "},\n  \"self_employed_persons\": " + std::to_string(report.outcomes.self_employed);
   json += ",\n  \"outreach_exports\": {\"split_by\": ";
   json += report.exports.split_by_district ? "\"district\"" : "null";
   json += std::string(", \"ids_masked\": ") + (report.exports.mask_ids ? "true" : "false");
@@ -108,12 +116,14 @@ std::string build_summary_json(const RunReport& report) {
   bool first_export = true;
   for (const char* extension : {".csv", ".xlsx"}) {
     if (!(extension[1] == 'c' ? report.exports.csv : report.exports.xlsx)) continue;
-    for (const auto& [district, rows] : report.outreach_exports) {
-      json += first_export ? "" : ", ";
-      first_export = false;
-      append_json_string(json, "outreach/" + district + extension);
-      json += ": " + std::to_string(rows);
-    }
+    for (const auto& [folder, lists] : {std::pair{"outreach/", &report.outreach_exports},
+                                        std::pair{"newborns/", &report.newborn_exports}})
+      for (const auto& [district, rows] : *lists) {
+        json += first_export ? "" : ", ";
+        first_export = false;
+        append_json_string(json, folder + district + extension);
+        json += ": " + std::to_string(rows);
+      }
   }
   json += "}}";
   if (report.bom) json += ",\n  \"bom\": true";
@@ -175,7 +185,11 @@ std::string format_run_summary(const RunReport& report) {
                   static_cast<long long>(tally.lapsed), static_cast<long long>(tally.never), rate);
     text += line;
   }
-  text += "outputs: " + report.out_dir + "/{registry,outreach,duplicates,actions,benefits,plan,quarantine}.csv, summary.json, report.html\n";
+  if (report.newborns_without_id || report.outcomes.self_employed)
+    text += "newborns without ID: " + std::to_string(report.newborns_without_id) + " birth records, " +
+            std::to_string(report.newborn_rows) + " on newborns.csv; self-employed persons: " +
+            std::to_string(report.outcomes.self_employed) + "\n";
+  text += "outputs: " + report.out_dir + "/{registry,outreach,duplicates,actions,benefits,plan,quarantine,newborns}.csv, summary.json, report.html\n";
   if (report.exports.split_by_district) {
     text += "outreach exports: " + report.out_dir + "/outreach/{";
     bool first = true;

@@ -95,7 +95,7 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
       const RecordHead& head = head_of(segment.pending(idx));
       const std::string name = normalize_name(segment.str(head.name));
       if (!info.fields_ok || name.empty()) {
-        out.unlinked.push_back({seg_idx, idx, false});
+        (info.newborn_without_id ? out.newborns : out.unlinked).push_back({seg_idx, idx, false});
         continue;
       }
       Candidate candidate{seg_idx, idx, name, {}};
@@ -180,20 +180,22 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
         out.linked.push_back({match, head.origin, candidate.segment, candidate.pending, LinkMethod::kNameBirth});
         continue;
       }
-      if (matches > 1) {
+      if (matches > 1 && !info.newborn_without_id) {
         out.unlinked.push_back({candidate.segment, candidate.pending, true});
         continue;
       }
     }
-    out.unlinked.push_back({candidate.segment, candidate.pending, false});
+    // SPEC §9: a birth without an ID that links to nobody (or to several) is a newborn without ID.
+    (info.newborn_without_id ? out.newborns : out.unlinked).push_back({candidate.segment, candidate.pending, false});
   }
   std::sort(out.linked.begin(), out.linked.end(), [](const LinkedRef& a, const LinkedRef& b) {
     return a.key != b.key ? a.key < b.key : a.origin < b.origin;
   });
-  std::sort(out.unlinked.begin(), out.unlinked.end(), [&](const UnlinkedRef& a, const UnlinkedRef& b) {
-    if (a.segment != b.segment) return a.segment < b.segment;
-    return a.pending < b.pending;
-  });
+  const auto by_position = [](const UnlinkedRef& a, const UnlinkedRef& b) {
+    return a.segment != b.segment ? a.segment < b.segment : a.pending < b.pending;
+  };
+  std::sort(out.unlinked.begin(), out.unlinked.end(), by_position);
+  std::sort(out.newborns.begin(), out.newborns.end(), by_position);
 }
 
 }  // namespace canbao

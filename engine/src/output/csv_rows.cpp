@@ -18,6 +18,7 @@ const char* const kOutputHeaders[kOutputFileCount] = {
     "id,record_id,scheme,start,paid_on,prior_months,gap_months,benefit_start\n"};
 const char kPlanHeader[] =
     "district,target,insured,lapsed,never,rate,target_rate,gap,duplicates,subsidy_deduction_yuan\n";
+const char kNewbornsHeader[] = "birth_cert,name,sex,birth,mother_id_masked,home_district,channel\n";
 
 namespace {
 
@@ -284,6 +285,32 @@ std::string format_plan_csv(const std::vector<PlanRow>& rows, const RunSettings&
     }
     out.push_back('\n');
   }
+  return out;
+}
+
+void append_newborn_row(const NewbornRow& row, const RowMasking& masking, std::string& out) {
+  const auto cell = [&](std::string_view text, char after) {
+    append_csv_cell(out, text);
+    out += after;
+  };
+  cell(row.birth_cert, ',');
+  cell(masking.names ? mask_name(row.name) : std::string(row.name), ',');
+  cell(row.sex == Sex::kMale ? "M" : row.sex == Sex::kFemale ? "F" : "", ',');
+  cell(row.birth == kNoDay ? std::string() : format_date(row.birth), ',');
+  cell(row.mother_id.empty() ? std::string() : mask_id(row.mother_id), ',');  // always masked (SPEC §9)
+  if (row.home_district != kNoRegion) {
+    const std::string district = std::to_string(row.home_district);
+    cell(district, ',');
+    cell("community:" + district, '\n');
+  } else {
+    cell("", ',');
+    cell("hospital:" + (row.hospital == kNoRegion ? std::string() : std::to_string(row.hospital)), '\n');
+  }
+}
+
+std::string format_newborns_csv(const std::vector<NewbornRow>& rows) {
+  std::string out = kNewbornsHeader;
+  for (const NewbornRow& row : rows) append_newborn_row(row, RowMasking{}, out);
   return out;
 }
 

@@ -24,6 +24,7 @@ std::string_view wait_bucket(Day start, Day benefit_start) {
 }  // namespace
 
 void OutcomeTally::add(const PersonView& person, const PersonOutcome& outcome) {
+  if (outcome.self_employed && outcome.alive) ++self_employed;
   if (outcome.in_outreach) {
     count(outreach_states, coverage_state_name(outcome.state));
     count(outreach_groups, outreach_group_name(outcome.outreach.group));
@@ -54,6 +55,7 @@ void OutcomeTally::merge(const OutcomeTally& other) {
                               std::pair{&outreach_groups, &other.outreach_groups},
                               std::pair{&benefit_waits, &other.benefit_waits}})
     for (const auto& [name, value] : *theirs) count(*mine, name, value);
+  self_employed += other.self_employed;
 }
 
 }  // namespace canbao

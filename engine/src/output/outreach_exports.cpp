@@ -45,7 +45,7 @@ class DistrictWorkbook {
     if (workbook_) lxw_workbook_free(workbook_);  // only after an error (the run is abandoned)
   }
   /// `tmpdir`: where the rows wait for close() (the output's disk, not a tmpfs /tmp).
-  Status open(const std::string& path, const std::string& tmpdir) {
+  Status open(const std::string& path, const std::string& tmpdir, const DistrictList& list) {
     path_ = path;
     tmpdir_ = tmpdir;
     lxw_workbook_options options{};
@@ -53,13 +53,13 @@ class DistrictWorkbook {
     options.tmpdir = tmpdir_.data();
     workbook_ = workbook_new_opt(path.c_str(), &options);
     if (!workbook_) return Status::Error(path + ": cannot create workbook");
-    sheet_ = workbook_add_worksheet(workbook_, "外展名单");
+    sheet_ = workbook_add_worksheet(workbook_, list.sheet);
     bold_ = workbook_add_format(workbook_);
     if (!sheet_ || !bold_) return Status::Error(path + ": cannot create workbook");
     format_set_bold(bold_);
     worksheet_freeze_panes(sheet_, 1, 0);
     std::vector<std::string> header;
-    split_csv_line(kOutputHeaders[kOutreachCsv], header);
+    split_csv_line(list.header, header);
     return add_row(header, bold_);
   }
   /// Appends the CSV lines of `text` as rows of string cells.
@@ -116,11 +116,29 @@ void DistrictRows::add(CsvFormatter& formatter, const PersonView& person, const 
   ++rows[outcome.home_district];
 }
 
+void DistrictRows::add_newborn(const NewbornRow& row, const RunSettings& settings, const OutreachExportOptions& options) {
+  Region district = row.home_district;
+  if (district == kNoRegion && settings.is_local(row.hospital) && row.hospital != settings.city) district = row.hospital;
+  RowMasking masking;
+  masking.names = options.mask_names;  // mother_id is masked in every newborns list
+  append_newborn_row(row, masking, text[district]);
+  ++rows[district];
+}
+
+const DistrictList kOutreachList{"outreach", kOutputHeaders[kOutreachCsv], "外展名单"};
+const DistrictList kNewbornsList{"newborns", kNewbornsHeader, "新生儿名单"};
+
+std::string district_file_stem(Region district) {
+  return district == kNoRegion ? std::string("unassigned") : std::to_string(district);
+}
+
 OutreachExportWriter::OutreachExportWriter() = default;
 OutreachExportWriter::~OutreachExportWriter() = default;
 
-Status OutreachExportWriter::open(const std::string& dir, const OutreachExportOptions& options, bool bom) {
-  folder_ = dir + "/outreach";
+Status OutreachExportWriter::open(const std::string& dir, const OutreachExportOptions& options, bool bom,
+                                  const DistrictList& list) {
+  list_ = &list;
+  folder_ = dir + "/" + list.folder;
   csv_ = options.csv;
   xlsx_ = options.xlsx;
   bom_ = bom;
@@ -136,8 +154,8 @@ Status OutreachExportWriter::write(const DistrictRows& rows) {
       auto& file = files_[district];
       if (!file) {
         file = std::make_unique<BufferedFile>();
-        CANBAO_RETURN_IF_ERROR(file->open(folder_ + "/" + std::to_string(district) + ".csv", bom_));
-        CANBAO_RETURN_IF_ERROR(file->write(kOutputHeaders[kOutreachCsv]));
+        CANBAO_RETURN_IF_ERROR(file->open(folder_ + "/" + district_file_stem(district) + ".csv", bom_));
+        CANBAO_RETURN_IF_ERROR(file->write(list_->header));
       }
       CANBAO_RETURN_IF_ERROR(file->write(text));
     }
@@ -145,7 +163,7 @@ Status OutreachExportWriter::write(const DistrictRows& rows) {
       auto& workbook = workbooks_[district];
       if (!workbook) {
         workbook = std::make_unique<DistrictWorkbook>();
-        CANBAO_RETURN_IF_ERROR(workbook->open(folder_ + "/" + std::to_string(district) + ".xlsx", folder_));
+        CANBAO_RETURN_IF_ERROR(workbook->open(folder_ + "/" + district_file_stem(district) + ".xlsx", folder_, *list_));
       }
       CANBAO_RETURN_IF_ERROR(workbook->add_rows(text));
     }
@@ -158,7 +176,7 @@ Status OutreachExportWriter::close(std::map<std::string, uint64_t>& rows_by_dist
   rows_by_district.clear();
   for (auto& [district, file] : files_) CANBAO_RETURN_IF_ERROR(file->close());
   for (auto& [district, workbook] : workbooks_) CANBAO_RETURN_IF_ERROR(workbook->close());
-  for (const auto& [district, count] : rows_) rows_by_district[std::to_string(district)] = count;
+  for (const auto& [district, count] : rows_) rows_by_district[district_file_stem(district)] = count;
   return Status::OK();
 }
 

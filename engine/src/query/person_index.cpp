@@ -71,7 +71,15 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
     return answer;
   }
   answer.found = true;
-  evaluate_person(view, settings_, outcome);
+  // SPEC §9: a person under 1 year may take the mother's home district, from her own records.
+  MotherDistricts mothers;
+  if (const PersonKey mother = mother_key(view, settings_); mother != kNoPerson) {
+    thread_local PersonView mother_view;
+    gather_person(segments_, links_, mother, mother_view);
+    if (!mother_view.empty()) mothers.add(mother, home_district_of(mother_view, settings_));
+    mothers.finish();
+  }
+  evaluate_person(view, settings_, outcome, &mothers);
   json += ", \"found\": true, \"as_of\": ";
   append_json_string(json, format_date(settings_.as_of));
   json += ", \"home_district\": ";

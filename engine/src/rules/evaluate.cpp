@@ -1,5 +1,7 @@
 // evaluate_person(): SPEC §4 facts and R1–R9 of one person, in order, into a typed PersonOutcome;
 // the names of the outcome's tokens (rules/outcome.h).
+#include <algorithm>
+
 #include "rules_internal.h"
 
 namespace canbao {
@@ -47,6 +49,20 @@ void PersonOutcome::clear() {
   plan = PlanTally{};
 }
 
+void MotherDistricts::finish() {
+  std::stable_sort(entries_.begin(), entries_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  entries_.erase(std::unique(entries_.begin(), entries_.end(),
+                             [](const auto& a, const auto& b) { return a.first == b.first; }),
+                 entries_.end());
+}
+
+Region MotherDistricts::find(PersonKey mother) const {
+  const auto found = std::lower_bound(entries_.begin(), entries_.end(), mother,
+                                      [](const auto& entry, PersonKey key) { return entry.first < key; });
+  return found != entries_.end() && found->first == mother ? found->second : kNoRegion;
+}
+
 namespace rules_internal {
 
 Scratch& thread_scratch() {
@@ -56,11 +72,12 @@ Scratch& thread_scratch() {
 
 }  // namespace rules_internal
 
-void evaluate_person(const PersonView& person, const RunSettings& settings, PersonOutcome& out) {
+void evaluate_person(const PersonView& person, const RunSettings& settings, PersonOutcome& out,
+                     const MotherDistricts* mothers) {
   using namespace rules_internal;
   out.clear();
   Scratch& scratch = thread_scratch();
-  Eval ev{person, settings, scratch, out};
+  Eval ev{person, settings, scratch, out, mothers};
   ev.d = settings.as_of;
   ev.month_d = month_of_day(ev.d);
   ev.year_d = ymd_from_day(ev.d).year;

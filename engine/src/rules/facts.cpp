@@ -48,6 +48,7 @@ std::string_view person_name(const PersonView& person) {
   consider_direct_name(person.disability, best_origin, best);
   consider_direct_name(person.civil_affairs, best_origin, best);
   consider_direct_name(person.market, best_origin, best);
+  consider_direct_name(person.health, best_origin, best);
   return best;
 }
 
@@ -62,6 +63,31 @@ bool permit_valid(const PublicSecurity& ps, Day d) {
   return ps.permit_region != kNoRegion && (ps.permit_expiry == kNoDay || ps.permit_expiry >= d);
 }
 
+/// §4 home district: the first local code (the city's own code skipped) among residence, valid
+/// permit, hukou, active employment region (`employments`: indices of the active hr employment
+/// records), §9 self-employed region, enrolled student's school region.
+Region own_home_district(const PersonView& person, const RunSettings& settings, Day d,
+                         const std::vector<uint32_t>& employments, bool self_employed) {
+  Region home = kNoRegion;
+  auto district = [&](Region region) {
+    return home == kNoRegion && settings.is_local(region) && region != settings.city;
+  };
+  for (const PublicSecurity& ps : person.public_security)
+    if (district(ps.residence_region)) home = ps.residence_region;
+  for (const PublicSecurity& ps : person.public_security)
+    if (permit_valid(ps, d) && district(ps.permit_region)) home = ps.permit_region;
+  for (const PublicSecurity& ps : person.public_security)
+    if (district(ps.hukou_region)) home = ps.hukou_region;
+  for (uint32_t idx : employments)
+    if (district(person.hr[idx].region)) home = person.hr[idx].region;
+  // §9: after the active employment region, the self-employed region.
+  for (const Market& business : person.market)
+    if (self_employed && in_business(business, d) && district(business.region)) home = business.region;
+  for (const Education& edu : person.education)
+    if (edu.status == EduStatus::kEnrolled && district(edu.region)) home = edu.region;
+  return home;
+}
+
 }  // namespace
 
 // §4: alive, employment, pension, student, assisted, habitual residence, home district, target.
@@ -71,12 +97,15 @@ void compute_facts(Eval& ev) {
   Facts& f = ev.facts;
   f = Facts{};
 
-  // §4 alive: no public-security record dead/cancelled or with a death_date ≤ d.
+  // §4 alive: no public-security record dead/cancelled or with a death_date ≤ d; §9: no health
+  // death record with death_date ≤ d.
   for (const PublicSecurity& ps : person.public_security) {
     if (ps.status == PsStatus::kDead || ps.status == PsStatus::kCancelled ||
         (ps.death_date != kNoDay && ps.death_date <= d))
       f.alive = false;
   }
+  for (const Health& health : person.health)
+    if (health.kind == HealthKind::kDeath && health.death_date != kNoDay && health.death_date <= d) f.alive = false;
 
   // §4 active employment (start ≤ d ≤ end, absent = open); §4 pensioner: the latest pension
   // record by start (ties: the later one in feed/line order) is `receiving`.
@@ -129,25 +158,14 @@ void compute_facts(Eval& ev) {
     if (f.habitual_residence == kNoRegion && ps.hukou_region != kNoRegion)
       f.habitual_residence = ps.hukou_region;
 
-  // §4 home district: the first local code (the city's own code skipped) among residence,
-  // valid permit, hukou, active employment region, enrolled student's school region.
+  // §4 home district from the person's own records; §9: for a person under 1 year, then the
+  // mother's home district (her own records, without this step).
   const RunSettings& settings = ev.settings;
-  auto district = [&](Region region) {
-    return f.home_district == kNoRegion && settings.is_local(region) && region != settings.city;
-  };
-  for (const PublicSecurity& ps : person.public_security)
-    if (district(ps.residence_region)) f.home_district = ps.residence_region;
-  for (const PublicSecurity& ps : person.public_security)
-    if (permit_valid(ps, d) && district(ps.permit_region)) f.home_district = ps.permit_region;
-  for (const PublicSecurity& ps : person.public_security)
-    if (district(ps.hukou_region)) f.home_district = ps.hukou_region;
-  for (uint32_t idx : employments)
-    if (district(person.hr[idx].region)) f.home_district = person.hr[idx].region;
-  // §9: after the active employment region, the self-employed region.
-  for (const Market& business : person.market)
-    if (f.self_employed && in_business(business, d) && district(business.region)) f.home_district = business.region;
-  for (const Education& edu : person.education)
-    if (edu.status == EduStatus::kEnrolled && district(edu.region)) f.home_district = edu.region;
+  f.home_district = own_home_district(person, settings, d, employments, f.self_employed);
+  if (f.home_district == kNoRegion && ev.mothers != nullptr) {
+    const Region mother = ev.mothers->find(mother_key(person, settings));
+    if (settings.is_local(mother) && mother != settings.city) f.home_district = mother;
+  }
 
   // §4 target population: alive, valid ID (every evaluated person has one), home district.
   f.target = f.alive && f.home_district != kNoRegion;
@@ -265,3 +283,29 @@ bool coverage_run_before(Eval& ev, uint32_t exclude_idx, Month last, int& run_mo
 }
 
 }  // namespace canbao::rules_internal
+
+namespace canbao {
+
+bool under_one_year(PersonKey key, Day d) { return d < add_months(id_birth(key), 12); }
+
+PersonKey mother_key(const PersonView& person, const RunSettings& settings) {
+  if (!under_one_year(person.key, settings.as_of)) return kNoPerson;
+  for (const Health& health : person.health) {  // (feed, line) order
+    if (health.kind != HealthKind::kBirth || trim_space(health.mother_id).empty()) continue;
+    const IdResult mother = parse_citizen_id(health.mother_id, settings.as_of);
+    return mother.ok() ? mother.key : kNoPerson;
+  }
+  return kNoPerson;
+}
+
+Region home_district_of(const PersonView& person, const RunSettings& settings) {
+  using namespace rules_internal;
+  thread_local PersonOutcome unused;
+  Eval ev{person, settings, thread_scratch(), unused, nullptr};
+  ev.d = settings.as_of;
+  ev.year_d = ymd_from_day(ev.d).year;
+  compute_facts(ev);
+  return ev.facts.home_district;
+}
+
+}  // namespace canbao

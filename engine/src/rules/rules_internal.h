@@ -42,7 +42,6 @@ struct MonthSpan {
 /// district, name, address) and those only the rules read.
 struct Facts : PersonFacts {
   bool freshman = false;         // enrolled university/graduate student with entry_year = year of d
-  bool self_employed = false;    // SPEC §9: a market record in business at d
   const Market* business = nullptr;        // the first such record (manifest feed order, then line)
   Region pension_region = kNoRegion;       // region of the latest pension record (pensioner only)
   const Hr* latest_pension = nullptr;      // latest hr pension record by start, any status
@@ -79,6 +78,7 @@ struct Eval {
   const RunSettings& settings;
   Scratch& scratch;
   PersonOutcome& out;
+  const MotherDistricts* mothers = nullptr;  // §9 mother step of the home district
   Day d = kNoDay;
   Month month_d = 0;
   int year_d = 0;

@@ -108,6 +108,10 @@ typedef enum canbao_field {
   /* SPEC §9 market (minor growth of ABI 1: appended) */
   CANBAO_F_REGISTERED_ON,
   CANBAO_F_CLOSED_ON,
+  /* SPEC §9 health (minor growth of ABI 1: appended) */
+  CANBAO_F_KIND,
+  CANBAO_F_BIRTH_CERT,
+  CANBAO_F_MOTHER_ID,
   CANBAO_F_COUNT
 } canbao_field;
 

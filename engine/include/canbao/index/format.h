@@ -30,7 +30,7 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 6;  // 6: SPEC §9 market agency
+inline constexpr uint32_t kSegmentFormatVersion = 7;  // 6: SPEC §9 market agency; 7: health
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -51,7 +51,8 @@ struct PendingInfo {
   uint32_t line;
   IdReject reject;
   bool fields_ok;  // false: a field is bad too, so it can never be linked
-  uint8_t pad_[2];
+  bool newborn_without_id;  // SPEC §9: a health birth without an ID; accepted when it links to nobody
+  uint8_t pad_[1];
   PersonKey repair_key;  // bad_checksum: the 17-digit prefix, else kNoPerson
   Str masked_id;
 };

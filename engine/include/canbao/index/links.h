@@ -3,7 +3,7 @@
 // so a run that reuses the index, `canbao query` and `canbao serve` do not link again.
 //
 // links.bin: LinksFileHeader, then LinkedRef[linked], UnlinkedRef[unlinked],
-// DuplicateRecordRef[duplicate_ids], ExcludedRef[excluded] (raw, native layout; a layout change
+// DuplicateRecordRef[duplicate_ids], ExcludedRef[excluded], UnlinkedRef[newborns] (raw, native layout; a layout change
 // bumps kLinksFormatVersion). It names the segment set it was computed from
 // (segment_set_fingerprint): a file of any other set is stale.
 #pragma once
@@ -57,9 +57,12 @@ struct LinkResult {
   std::vector<UnlinkedRef> unlinked;  // segment order, then line
   std::vector<DuplicateRecordRef> duplicate_ids;  // quarantined duplicate_record_id, (segment, line)
   std::vector<ExcludedRef> excluded;  // the accepted ones among them, sorted
+  /// SPEC §9: health births without an ID that linked to nobody (no candidate or several):
+  /// accepted as newborns without ID, in segment order, then line (`ambiguous` is always false).
+  std::vector<UnlinkedRef> newborns;
 };
 
-inline constexpr uint32_t kLinksFormatVersion = 1;
+inline constexpr uint32_t kLinksFormatVersion = 2;  // 2: newborns
 
 /// A hash over every segment's header checksum, in feed order: names one set of segments.
 uint64_t segment_set_fingerprint(const std::vector<const Segment*>& segments);

@@ -42,6 +42,10 @@ struct DecodeResult {
   DecodeStatus status = DecodeStatus::kOk;
   IdResult id;
   int bad_field = -1;     // first bad canbao_field (in field order), or -1
+  /// SPEC §9: a health `birth` without an `id` (fields fine, status kBadId, reject `missing`):
+  /// linked by name_birth when exactly one person matches, otherwise accepted as a newborn without
+  /// ID (never quarantined, never `ambiguous`).
+  bool newborn_without_id = false;
   bool fields_ok() const { return bad_field < 0; }
 };
 
@@ -49,6 +53,10 @@ struct DecodeResult {
 /// `arena`. A rejected ID gives kBadId, and its reason is the quarantine reason even when a field
 /// is bad too (then fields_ok() is false and the record cannot be linked by fallback). A valid ID
 /// with a bad field gives kBadField. For kOk the record's key is set; otherwise key = kNoPerson.
+/// SPEC §9 health: `kind` is checked first, then the fields its kind requires (birth: birth_cert,
+/// birth; death: death_date), then the rest in field order; a birth without an `id` and with a
+/// bad field is kBadField (its ID is not missing, SPEC §9), and with fields fine kBadId with
+/// newborn_without_id set.
 DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Arena& arena, void* out);
 
 // The field-value parsers (parse_region, parse_scheme, ... with their English and Chinese labels)

@@ -14,12 +14,12 @@ namespace canbao {
 
 class PersonOutputs final : public PartitionTask {
  public:
-  /// Both references must outlive the task.
-  PersonOutputs(const RunSettings& settings, const OutreachExportOptions& exports)
-      : settings_(settings), exports_(exports) {}
+  /// Every reference must outlive the task.
+  PersonOutputs(const RunSettings& settings, const OutreachExportOptions& exports, const MotherDistricts& mothers)
+      : settings_(settings), exports_(exports), mothers_(mothers) {}
 
   void person(const PersonView& view) override {
-    evaluate_person(view, settings_, outcome_);
+    evaluate_person(view, settings_, outcome_, &mothers_);
     formatter_.append(view, outcome_, text);
     tally.add(view, outcome_);
     plan.add(outcome_);
@@ -43,6 +43,7 @@ class PersonOutputs final : public PartitionTask {
  private:
   const RunSettings& settings_;
   const OutreachExportOptions& exports_;
+  const MotherDistricts& mothers_;
   PersonOutcome outcome_;
   CsvFormatter formatter_;
 };

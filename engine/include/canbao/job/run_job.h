@@ -58,6 +58,10 @@ struct RunReport {
   OutreachExportOptions exports;                        // as run
   bool bom = false;                                     // as run (--bom)
   std::map<std::string, uint64_t> outreach_exports;     // outreach/<district>.csv → rows
+  uint64_t newborns_without_id = 0;                     // SPEC §9 birth records accepted without ID
+  uint64_t newborn_rows = 0;                            // newborns.csv rows
+  Counts newborn_channels;                              // … by channel kind (community / hospital)
+  std::map<std::string, uint64_t> newborn_exports;      // newborns/<district>.csv → rows
   std::vector<std::pair<std::string, double>> timings;  // stage -> seconds
 };
 

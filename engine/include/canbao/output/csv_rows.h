@@ -94,4 +94,13 @@ std::string format_plan_csv(const std::vector<PlanRow>& rows, const RunSettings&
 /// The first cell of a plan row: the district code, `unassigned` or `total`.
 std::string plan_row_label(const PlanRow& row);
 
+/// SPEC §9 newborns.csv header line.
+extern const char kNewbornsHeader[];
+/// Appends one newborns.csv line (mother_id always masked as id_masked; names masked on request):
+/// `community:<home district>` when the mother's home district is known, else an empty district
+/// and `hospital:<region>`.
+void append_newborn_row(const NewbornRow& row, const RowMasking& masking, std::string& out);
+/// newborns.csv with its header; rows in the order given (by birth_cert).
+std::string format_newborns_csv(const std::vector<NewbornRow>& rows);
+
 }  // namespace canbao

@@ -23,6 +23,7 @@ struct OutcomeTally {
   Counts outreach_states;        // outreach.csv rows by state (lapsed / never)
   Counts outreach_groups;        // … by R2 group
   Counts benefit_waits;          // benefits.csv rows by waiting period (benefit_start − start)
+  uint64_t self_employed = 0;    // SPEC §9 persons in business at d (market)
 
   void add(const PersonView& person, const PersonOutcome& outcome);
   void merge(const OutcomeTally& other);

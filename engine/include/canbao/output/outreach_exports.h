@@ -37,12 +37,26 @@ struct DistrictRows {
   /// REQUIRES: outcome.in_outreach (an R2 person always has a home district).
   void add(CsvFormatter& formatter, const PersonView& person, const PersonOutcome& outcome,
            const OutreachExportOptions& options);
+  /// SPEC §9: appends a newborns.csv row to the list of the mother's home district, else of the
+  /// issuing hospital's district, else `unassigned` (kNoRegion).
+  void add_newborn(const NewbornRow& row, const RunSettings& settings, const OutreachExportOptions& options);
 };
+
+/// What a kind of district list is called: its folder, header line and workbook sheet.
+struct DistrictList {
+  const char* folder;  // `outreach` / `newborns`
+  const char* header;  // the CSV header line ('\n'-terminated)
+  const char* sheet;   // 外展名单 / 新生儿名单
+};
+extern const DistrictList kOutreachList;  // R2 outreach rows: outreach/<district>.csv
+extern const DistrictList kNewbornsList;  // SPEC §9 newborns rows: newborns/<district>.csv
+/// A district list's file name without extension: the code, or `unassigned` for kNoRegion.
+std::string district_file_stem(Region district);
 
 class DistrictWorkbook;
 
-/// Writes `dir`/outreach/<district>.csv and/or .xlsx (options.csv, options.xlsx): one per home
-/// district, the outreach.csv header, rows in the order given (key order). A workbook has one
+/// Writes `dir`/outreach/<district>.csv and/or .xlsx (options.csv, options.xlsx), or the lists of
+/// another DistrictList: one per district, the list's header, rows in the order given (key order). A workbook has one
 /// sheet 外展名单, a bold frozen header row, every cell a string, columns as wide as their longest
 /// cell (capped at kMaxColumnWidth). Every failure names the file.
 class OutreachExportWriter {
@@ -50,8 +64,9 @@ class OutreachExportWriter {
   static constexpr size_t kMaxColumnWidth = 60;
   OutreachExportWriter();
   ~OutreachExportWriter();
-  /// Creates `dir`/outreach; with `bom` every CSV list starts with kUtf8Bom.
-  Status open(const std::string& dir, const OutreachExportOptions& options = {}, bool bom = false);
+  /// Creates `dir`/<list.folder>; with `bom` every CSV list starts with kUtf8Bom.
+  Status open(const std::string& dir, const OutreachExportOptions& options = {}, bool bom = false,
+              const DistrictList& list = kOutreachList);
   /// Appends a partition's rows, opening a district's file (with the header) at its first row.
   Status write(const DistrictRows& rows);
   /// Closes every file (a workbook is assembled here); rows_by_district receives the row count of
@@ -59,6 +74,7 @@ class OutreachExportWriter {
   Status close(std::map<std::string, uint64_t>& rows_by_district);
 
  private:
+  const DistrictList* list_ = &kOutreachList;
   std::string folder_;
   bool csv_ = true, xlsx_ = false, bom_ = false;
   std::map<Region, std::unique_ptr<BufferedFile>> files_;

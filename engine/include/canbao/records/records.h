@@ -69,6 +69,7 @@ enum class EduLevel : uint8_t { kNone = 0, kPreschool, kPrimary, kSecondary, kVo
 enum class EduStatus : uint8_t { kNone = 0, kEnrolled, kGraduated, kLeft };
 enum class AssistCategory : uint8_t { kNone = 0, kTekun, kDibao, kLowIncome, kOrphan };
 enum class MarketStatus : uint8_t { kNone = 0, kActive, kCancelled, kRevoked };  // SPEC §9
+enum class HealthKind : uint8_t { kNone = 0, kBirth, kDeath };                    // SPEC §9
 
 std::string_view scheme_name(Scheme scheme);  // employee / resident
 
@@ -129,6 +130,7 @@ bool parse_edu_status(std::string_view text, EduStatus& out);
 bool parse_assist_category(std::string_view text, AssistCategory& out);
 bool parse_disability_level(std::string_view text, uint8_t& out);
 bool parse_market_status(std::string_view text, MarketStatus& out);
+bool parse_health_kind(std::string_view text, HealthKind& out);
 
 /// Text: a string in the arena. Required = present (a non-text value counts as absent).
 struct TextKind {

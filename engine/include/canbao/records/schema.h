@@ -69,7 +69,10 @@
   X(CANBAO_F_ENTRY_YEAR, entry_year)                                                             \
   X(CANBAO_F_CERTIFIED_ON, certified_on)                                                         \
   X(CANBAO_F_REGISTERED_ON, registered_on)                                                       \
-  X(CANBAO_F_CLOSED_ON, closed_on)
+  X(CANBAO_F_CLOSED_ON, closed_on)                                                               \
+  X(CANBAO_F_KIND, kind)                                                                         \
+  X(CANBAO_F_BIRTH_CERT, birth_cert)                                                             \
+  X(CANBAO_F_MOTHER_ID, mother_id)
 
 // The agencies: X(Agency enumerator, token / PersonView vector, resolved type, field list).
 // Order = Agency values (stored in segments): append only.
@@ -81,7 +84,8 @@
   X(kEducation, education, Education, CANBAO_EDUCATION_FIELDS)                                   \
   X(kDisability, disability, Disability, CANBAO_DISABILITY_FIELDS)                               \
   X(kCivilAffairs, civil_affairs, CivilAffairs, CANBAO_CIVIL_AFFAIRS_FIELDS)                     \
-  X(kMarket, market, Market, CANBAO_MARKET_FIELDS)
+  X(kMarket, market, Market, CANBAO_MARKET_FIELDS)                                               \
+  X(kHealth, health, Health, CANBAO_HEALTH_FIELDS)
 
 // Field lists: F(member, canbao_field, required?, value when absent, kind).
 // Optional on every agency (SPEC §3: used only for fallback linking); resolved into RecordBase.
@@ -158,3 +162,13 @@
   F(closed_on, CANBAO_F_CLOSED_ON, kOptional, kNoDay, DayKind)                                   \
   /* SPEC §9: absent status means active */                                                      \
   F(status, CANBAO_F_STATUS, kOptional, MarketStatus::kActive, EnumKind<MarketStatus, parse_market_status>)
+
+// SPEC §9 health commission (卫生健康): births (出生医学证明) and deaths (死亡医学证明). The fields a
+// kind requires (birth: birth_cert, birth; death: death_date) are checked by the decoder after
+// the table (ingest/decoder.cpp check_health), `kind` first; a birth may come without an `id`.
+#define CANBAO_HEALTH_FIELDS(F)                                                                  \
+  F(birth_cert, CANBAO_F_BIRTH_CERT, kOptional, {}, TextKind) /* required for a birth */         \
+  F(mother_id, CANBAO_F_MOTHER_ID, kOptional, {}, TextKind) /* raw text, read as an ID by rules */ \
+  F(region, CANBAO_F_REGION, kOptional, kNoRegion, RegionKind) /* issuing hospital */            \
+  F(death_date, CANBAO_F_DEATH_DATE, kOptional, kNoDay, DayKind) /* required for a death */      \
+  F(kind, CANBAO_F_KIND, kRequired, HealthKind::kNone, EnumKind<HealthKind, parse_health_kind>)

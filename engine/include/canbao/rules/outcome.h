@@ -57,6 +57,16 @@ struct OutreachRow {
   std::string_view channel_code;  // unit, school or business code (kUnit / kSchool / kBusiness)
 };
 
+/// SPEC §9 newborns.csv: one newborn without ID (the latest record of its birth_cert). Views point
+/// into the mapped index.
+struct NewbornRow {
+  std::string_view birth_cert, name, mother_id;  // mother_id as delivered (masked when written)
+  Sex sex = Sex::kNone;
+  Day birth = kNoDay;
+  Region home_district = kNoRegion;  // the mother's home district; kNoRegion: none
+  Region hospital = kNoRegion;       // the record's region (issuing hospital), for `hospital:`
+};
+
 /// One R3/R3b case and its R4 resolution. Record lists hold enrollment indices in record order.
 struct DuplicateCase {
   CaseType type = CaseType::kCrossScheme;
@@ -106,6 +116,7 @@ struct PersonFacts {
   bool student = false;              // enrolled student
   bool employed = false;             // active employment
   bool pensioner = false;            // latest pension record is `receiving`
+  bool self_employed = false;        // SPEC §9: a market record in business at d
   Region home_district = kNoRegion;  // kNoRegion: none
   std::string_view name;             // §6 name cell, trimmed
   std::string_view address;          // first public-security address, trimmed

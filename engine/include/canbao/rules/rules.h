@@ -17,10 +17,39 @@
 
 namespace canbao {
 
+/// SPEC §9: the home districts of mothers, from their own records (home_district_of), for the
+/// last step of the §4 home district of a person under 1 year. Built before the cross-match from
+/// the mothers the birth records name (job/health.h); read-only afterwards, shared by every worker.
+class MotherDistricts {
+ public:
+  /// Adds a mother (any order; a key added twice keeps the first district). Then call finish().
+  void add(PersonKey mother, Region district) { entries_.emplace_back(mother, district); }
+  void finish();
+  /// The mother's home district; kNoRegion for an unknown mother or one without a district.
+  Region find(PersonKey mother) const;
+  size_t size() const { return entries_.size(); }
+
+ private:
+  std::vector<std::pair<PersonKey, Region>> entries_;  // sorted by key after finish()
+};
+
 /// Evaluates SPEC §4 facts and R1–R8 for one person, and their R9 plan contribution, into `out`
-/// (cleared first). REQUIRES: person.key is a valid key and the person has at least one record.
+/// (cleared first). `mothers` gives the §9 mother step of the home district (none: the step finds
+/// nothing). REQUIRES: person.key is a valid key and the person has at least one record.
 /// Thread-safe (per-thread scratch).
-void evaluate_person(const PersonView& person, const RunSettings& settings, PersonOutcome& out);
+void evaluate_person(const PersonView& person, const RunSettings& settings, PersonOutcome& out,
+                     const MotherDistricts* mothers = nullptr);
+
+/// SPEC §4 home district from the person's own records: every step but §9's mother step.
+Region home_district_of(const PersonView& person, const RunSettings& settings);
+
+/// SPEC §9: the mother whose home district a person under 1 year at as_of takes: the valid
+/// `mother_id` of the person's first health birth record that carries one; kNoPerson otherwise
+/// (older person, no such record, or an ID SPEC §2 rejects).
+PersonKey mother_key(const PersonView& person, const RunSettings& settings);
+
+/// SPEC §9: the person is under 1 year at d (d < birth + 12 months).
+bool under_one_year(PersonKey key, Day d);
 
 /// One row of plan.csv (R9) with its derived cells.
 struct PlanRow {

@@ -1,0 +1,27 @@
+// SPEC §9 across persons, between linking and the cross-match: the home districts of the mothers
+// that birth records name (the last step of the §4 home district of a person under 1 year, and
+// the district of a newborn without ID), and the rows of newborns.csv.
+#pragma once
+
+#include <vector>
+
+#include "canbao/index/links.h"
+#include "canbao/index/segment_reader.h"
+#include "canbao/rules/rules.h"
+
+namespace canbao {
+
+/// Every mother named by a health birth record whose child can be under 1 year at as_of (direct
+/// or linked records of persons under 1, and newborns without ID), with her home district from
+/// her own records (home_district_of). A mother the index does not know gets no entry.
+/// Parallel; the same result at any thread count.
+MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segments, const LinkResult& links,
+                                         const RunSettings& settings);
+
+/// SPEC §9 newborns.csv rows, by birth_cert: for each birth_cert of a newborn without ID its latest
+/// such record (feed order, then line), when its birth is in [d − 364, d] and no standing birth
+/// record of a person (valid ID or linked) carries that birth_cert.
+std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments, const LinkResult& links,
+                                     const RunSettings& settings, const MotherDistricts& mothers);
+
+}  // namespace canbao

@@ -1,0 +1,123 @@
+// SPEC §9 across persons: mothers' home districts and newborns.csv (job/health.h).
+#include "canbao/job/health.h"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "canbao/core/text.h"
+#include "canbao/match/matcher.h"
+
+namespace canbao {
+
+namespace {
+
+const HealthPacked& health_at(const char* packed) { return *reinterpret_cast<const HealthPacked*>(packed); }
+
+bool is_birth(const HealthPacked& record) { return record.kind == HealthKind::kBirth; }
+
+// Calls f(segment, packed record, person key) for every birth record that stands for a person:
+// accepted by its own valid ID or linked by fallback.
+template <typename F>
+void for_each_person_birth(const std::vector<const Segment*>& segments, const LinkResult& links, F&& f) {
+  for (const Segment* segment : segments) {
+    if (segment->agency() != Agency::kHealth) continue;
+    for (size_t idx = 0; idx < segment->record_count(); ++idx) {
+      const HealthPacked& record = health_at(segment->record(idx));
+      if (is_birth(record)) f(*segment, record, record.head.key);
+    }
+  }
+  for (const LinkedRef& ref : links.linked) {
+    const Segment& segment = *segments[ref.segment];
+    if (segment.agency() != Agency::kHealth) continue;
+    const HealthPacked& record = health_at(segment.pending(ref.pending));
+    if (is_birth(record)) f(segment, record, ref.key);
+  }
+}
+
+PersonKey valid_id(std::string_view text, Day as_of) {
+  if (text.empty()) return kNoPerson;
+  const IdResult id = parse_citizen_id(text, as_of);
+  return id.ok() ? id.key : kNoPerson;
+}
+
+}  // namespace
+
+MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segments, const LinkResult& links,
+                                         const RunSettings& settings) {
+  const Day d = settings.as_of;
+  std::vector<PersonKey> mothers;
+  const auto consider = [&](const Segment& segment, const HealthPacked& record) {
+    const PersonKey mother = valid_id(segment.str(record.mother_id), d);
+    if (mother != kNoPerson) mothers.push_back(mother);
+  };
+  for_each_person_birth(segments, links, [&](const Segment& segment, const HealthPacked& record, PersonKey child) {
+    if (under_one_year(child, d)) consider(segment, record);
+  });
+  for (const UnlinkedRef& ref : links.newborns)
+    consider(*segments[ref.segment], health_at(segments[ref.segment]->pending(ref.pending)));
+  std::sort(mothers.begin(), mothers.end());
+  mothers.erase(std::unique(mothers.begin(), mothers.end()), mothers.end());
+
+  // Each mother's own records, gathered by key (a few lookups per mother in every segment).
+  std::vector<Region> districts(mothers.size(), kNoRegion);
+  std::vector<char> known(mothers.size(), 0);
+  tbb::enumerable_thread_specific<PersonView> views;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, mothers.size(), 256), [&](const tbb::blocked_range<size_t>& range) {
+    PersonView& view = views.local();
+    for (size_t idx = range.begin(); idx != range.end(); ++idx) {
+      gather_person(segments, links, mothers[idx], view);
+      if (view.empty()) continue;
+      known[idx] = 1;
+      districts[idx] = home_district_of(view, settings);
+    }
+  });
+  MotherDistricts out;
+  for (size_t idx = 0; idx < mothers.size(); ++idx)
+    if (known[idx]) out.add(mothers[idx], districts[idx]);
+  out.finish();
+  return out;
+}
+
+std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments, const LinkResult& links,
+                                     const RunSettings& settings, const MotherDistricts& mothers) {
+  const Day d = settings.as_of;
+  // The latest newborn-without-ID record of each birth_cert: newborns are in (feed, line) order.
+  std::unordered_map<std::string_view, const UnlinkedRef*> latest;
+  for (const UnlinkedRef& ref : links.newborns) {
+    const Segment& segment = *segments[ref.segment];
+    latest[segment.str(health_at(segment.pending(ref.pending)).birth_cert)] = &ref;
+  }
+  // birth_certs carried by standing birth records of persons.
+  std::unordered_set<std::string_view> of_persons;
+  if (!latest.empty()) {
+    for_each_person_birth(segments, links, [&](const Segment& segment, const HealthPacked& record, PersonKey) {
+      const std::string_view cert = segment.str(record.birth_cert);
+      if (latest.contains(cert)) of_persons.insert(cert);
+    });
+  }
+  std::vector<NewbornRow> rows;
+  for (const auto& [cert, ref] : latest) {
+    const Segment& segment = *segments[ref->segment];
+    const HealthPacked& record = health_at(segment.pending(ref->pending));
+    if (record.head.birth == kNoDay || record.head.birth > d || record.head.birth < d - 364) continue;
+    if (of_persons.contains(cert)) continue;
+    NewbornRow& row = rows.emplace_back();
+    row.birth_cert = cert;
+    row.name = trim_space(segment.str(record.head.name));
+    row.sex = record.head.sex;
+    row.birth = record.head.birth;
+    row.mother_id = segment.str(record.mother_id);
+    row.hospital = record.region;
+    const PersonKey mother = valid_id(row.mother_id, d);
+    if (mother != kNoPerson) row.home_district = mothers.find(mother);
+  }
+  std::sort(rows.begin(), rows.end(), [](const NewbornRow& a, const NewbornRow& b) { return a.birth_cert < b.birth_cert; });
+  return rows;
+}
+
+}  // namespace canbao
