@@ -22,14 +22,16 @@ void Builder::attach_dirt(Dirt dirt) {
   if (!p_.dis.empty()) feeds.push_back(kFeedDisability);
   if (!p_.civ.empty()) feeds.push_back(kFeedCivil);
   if (!p_.market.empty()) feeds.push_back(kFeedMarket);
-  // Health: the person's own records; a copy without ID must be a death (a birth without ID is no
-  // `missing` record: it links by name_birth or stands as a newborn without ID, SPEC §9).
-  const bool no_id = dirt == Dirt::kMissing || dirt == Dirt::kNbSexMismatch || dirt == Dirt::kNbGhost ||
-                     dirt == Dirt::kAmbiguous;
+  // Health: the person's own records. A copy of a birth keeps a valid ID (bad fields) or is meant
+  // to link: a birth without ID is no `missing` record (it links by name_birth or stands as a
+  // newborn without ID, SPEC §9), and one with a rejected ID carries name and birth, so SPEC §2's
+  // name_birth fallback would link it whenever the name is unique that day. Deaths take any dirt.
+  const bool birth_ok = dirt == Dirt::kBadField || dirt == Dirt::kHealthBad || dirt == Dirt::kLinkChecksum ||
+                        dirt == Dirt::kLinkNameBirth;
   std::vector<size_t> health;
   for (size_t k = 0; k < p_.health.size(); ++k) {
     const SHealth& h = p_.health[k];
-    if (!h.foreign && h.dirty < 0 && (h.death || !no_id)) health.push_back(k);
+    if (!h.foreign && h.dirty < 0 && (h.death || birth_ok)) health.push_back(k);
   }
   if (!health.empty()) feeds.push_back(kFeedHealth);
   if (dirt == Dirt::kHealthBad) feeds.assign(1, kFeedHealth);
