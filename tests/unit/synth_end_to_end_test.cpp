@@ -59,6 +59,8 @@ TEST(SynthEndToEnd, EvalIsPerfectOnAHundredThousandPersons) {
   EXPECT_GT(truth_rows(truth, "person", ",uninsured_newborn_mother_district"), 0u);  // the mother's district
   EXPECT_GT(truth_rows(truth, "person", ",uninsured_self_employed_market_only"), 0u);  // the market's district
   EXPECT_GT(truth_rows(truth, "person", ",uninsured_self_employed_migrant"), 0u);
+  // A birth without ID matching two persons by name and birth: a newborn without ID, not ambiguous.
+  EXPECT_GT(truth_rows(truth, "person", ",bg_newborn_ambiguous_birth,"), 0u);
 
   auto run1 = run_command(testing::cli() + " run " + tmp / "city/manifest.json" + " --threads 1 --out " + tmp / "out1");
   ASSERT_EQ(run1.exit_code, 0) << run1.output;

@@ -388,7 +388,9 @@ TEST_F(SynthCity, NewbornRowsComeFromBirthRecordsWithoutId) {
     // The row's cells come from the latest record of its birth_cert.
     const std::string& latest = it->second.back();
     EXPECT_NE(latest.find("\"birth\": \""), std::string::npos);
-    if (!cells[2].empty()) EXPECT_NE(latest.find("\"name\": \"" + cells[2] + "\""), std::string::npos) << line;
+    if (!cells[2].empty()) {
+      EXPECT_NE(latest.find("\"name\": \"" + cells[2] + "\""), std::string::npos) << line;
+    }
     EXPECT_EQ(cells[7].rfind(cells[6].empty() ? "hospital:" : "community:" + cells[6], 0), 0u) << line;
   }
   EXPECT_GT(rows, 20u);
@@ -441,7 +443,8 @@ TEST_F(SynthCity, TruthCoversEveryPersonAndPlantsEveryCategory) {
   EXPECT_GT(channels["hospital"], 0);
   for (const char* a : {"r8_deceased_health_only", "uninsured_newborn_mother_district", "uninsured_newborn_migrant",
                         "uninsured_self_employed", "uninsured_self_employed_market_only",
-                        "uninsured_self_employed_migrant", "uninsured_never_business_closed"})
+                        "uninsured_self_employed_migrant", "uninsured_never_business_closed",
+                        "bg_newborn_ambiguous_birth"})
     EXPECT_GT(archetypes[a], 0) << a;
   // Individual businesses for about 5% of the adults.
   EXPECT_GT(self_employed, adults * 3 / 100);

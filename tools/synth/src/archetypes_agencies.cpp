@@ -225,4 +225,16 @@ void Builder::newborn_without_id() {
   }
 }
 
+void Builder::ambiguous_birth() {
+  MotherInfo mother;
+  const bool with_mother = m_.pick_mother(p_.index, mother);
+  SHealth h = birth_of_self(with_mother ? &mother : nullptr, district());
+  h.foreign = true;
+  h.name = p_.name;
+  h.sex = -1;
+  p_.health.push_back(std::move(h));
+  ++p_.intent_newborns;
+  p_.archetype = "bg_newborn_ambiguous_birth";
+}
+
 }  // namespace canbao::synth

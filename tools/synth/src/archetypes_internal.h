@@ -262,6 +262,9 @@ class Builder {
   bool death_record(Day death);
   /// A child born here without ID yet, planted by a woman's block (mostly her own child).
   void newborn_without_id();
+  /// The leader of an infant ambiguous pair: its birth record without ID and without sex matches
+  /// both (name and birth): a newborn without ID, not `ambiguous` (SPEC §9).
+  void ambiguous_birth();
   void self_employed_case(Region home, bool lapsed, bool& with_ps, Region& ps_home);
 
   void set_intent(State state, const char* archetype) {

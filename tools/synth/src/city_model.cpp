@@ -40,6 +40,10 @@ constexpr double kWomen20to45 = 0.23;
 // Infants whose birth record comes without ID and links by name_birth.
 constexpr double kBirthLinkShare = 0.06;
 
+// Infants at an even permutation position that lead an ambiguous pair (when the next position is
+// born the same day).
+constexpr double kInfantPairRate = 0.1;
+
 }  // namespace
 
 void Builder::build() {
@@ -50,10 +54,14 @@ void Builder::build() {
   {
     const IdMapper& ids = m_.ids();
     const uint64_t n = ids.persons();
+    // Infants pair more often: their pair's birth record without ID (SPEC §9) is a newborn
+    // without ID, never `ambiguous`.
+    const Day year_ago = add_months(d_, -12);
     auto leader_at = [&](uint64_t position) {
       if (position % 2 != 0 || position + 1 >= n) return false;
       // Same-day neighbours are rare in small cities: try more often there.
-      const double rate = std::min(0.05, o.dirty_rate * 0.2 * (1.0 + 36500.0 / static_cast<double>(n)));
+      double rate = std::min(0.05, o.dirty_rate * 0.2 * (1.0 + 36500.0 / static_cast<double>(n)));
+      if (ids.birth_of_position(position) > year_ago) rate = kInfantPairRate;
       if (!Rng(o.seed, ids.index_at(position), 2).chance(rate)) return false;
       return ids.day_of_position(position) == ids.day_of_position(position + 1);
     };
@@ -63,7 +71,8 @@ void Builder::build() {
     if (leader || follower) {
       p_.name = distinctive_name(0, leader ? p_.id.day_rank : p_.id.day_rank - 1);
       background(district());
-      if (leader) attach_dirt(Dirt::kAmbiguous);
+      if (leader && age_ < 1 && p_.id.birth >= d_ - 360 && rng_.chance(0.7)) ambiguous_birth();
+      else if (leader) attach_dirt(Dirt::kAmbiguous);
       return;
     }
   }

@@ -74,6 +74,8 @@ class IdMapper {
   uint64_t index_at(uint64_t pos) const { return unpermute(pos); }
   /// Day index (0-based from first_day) of a permutation position.
   uint32_t day_of_position(uint64_t pos) const;
+  /// Birth day of the person at a permutation position.
+  Day birth_of_position(uint64_t pos) const { return first_day_ + static_cast<Day>(day_of_position(pos)); }
   /// Permutation positions [lo, hi) of the persons born between days `first` and `last` (inclusive).
   void positions_born(Day first, Day last, uint64_t& lo, uint64_t& hi) const;
   uint64_t persons() const { return persons_; }
