@@ -30,7 +30,7 @@ using testing::TempDir;
 namespace fs = std::filesystem;
 
 constexpr const char* kCsvs[] = {"registry.csv", "outreach.csv", "duplicates.csv", "actions.csv",
-                                 "benefits.csv", "plan.csv",     "quarantine.csv"};
+                                 "benefits.csv", "plan.csv",     "quarantine.csv", "newborns.csv"};
 
 SegmentHeader header_of(const std::string& path) {
   SegmentHeader header{};
@@ -176,6 +176,21 @@ TEST_F(IndexDirTest, ReusedRunLoadsLinksBin) {
   const auto result = query();
   EXPECT_EQ(line_count(result.output), 1u) << result.output;
   EXPECT_EQ(result.output.find("links.bin"), std::string::npos) << result.output;
+}
+
+// SPEC §9 newborns without ID are part of links.bin: a run that reuses it writes the same
+// newborns.csv and counts them the same.
+TEST(IndexDir, NewbornsWithoutIdSurviveLinksReuse) {
+  TempDir tmp;
+  const std::string run = cli() + " run " + CANBAO_SOURCE_DIR + "/tests/golden/h9_newborns_without_id/manifest.json --out ";
+  ASSERT_EQ(run_command(run + tmp / "a" + " --index " + tmp / "idx").exit_code, 0);
+  ASSERT_EQ(run_command(run + tmp / "b" + " --index " + tmp / "idx").exit_code, 0);
+  const std::string summary = read_file(tmp / "b/summary.json");
+  EXPECT_NE(summary.find("\"links_reused\": true"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"records_without_id\": 14, \"rows\": 8"), std::string::npos) << summary;
+  const std::string newborns = read_file(tmp / "b/newborns.csv");
+  EXPECT_EQ(newborns, read_file(tmp / "a/newborns.csv"));
+  EXPECT_EQ(std::count(newborns.begin(), newborns.end(), '\n'), 9);
 }
 
 TEST_F(IndexDirTest, RebuiltFeedMakesLinksStale) {
