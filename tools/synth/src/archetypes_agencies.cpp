@@ -60,7 +60,7 @@ void Builder::self_employed_case(Region home, bool lapsed, bool& with_ps, Region
       {"uninsured_self_employed", "uninsured_self_employed_lapsed"},
       {"uninsured_self_employed_market_only", "uninsured_self_employed_market_only_lapsed"},
       {"uninsured_self_employed_migrant", "uninsured_self_employed_migrant_lapsed"},
-      {"uninsured_self_employed_reopened", "uninsured_self_employed_reopened_lapsed"},
+      {"uninsured_self_employed_two_businesses", "uninsured_self_employed_two_businesses_lapsed"},
       {"uninsured_self_employed_closing", "uninsured_self_employed_closing_lapsed"},
       {"uninsured_self_employed_elsewhere", "uninsured_self_employed_elsewhere_lapsed"},
       {"uninsured_self_employed_pensioner", "uninsured_self_employed_pensioner_lapsed"},
@@ -79,12 +79,17 @@ void Builder::self_employed_case(Region home, bool lapsed, bool& with_ps, Region
     with_ps = false;
     migrant_ps();
     open_business(home);
-  } else if (r < 70) {  // an earlier business cancelled, the channel is the current one
+  } else if (r < 70) {
+    // Two businesses: the channel is the first self-employed one (feed order, then line) — the
+    // second when the first was cancelled before d, else the first.
     kind = 3;
     const Day lo = std::max(years_after_birth(18), ymd(y_ - 15, 1, 1));
     const Day registered = between(lo, std::max(lo, d_ - 800));
-    business(district(), registered, rng_.chance(0.6) ? MarketStatus::kCancelled : MarketStatus::kRevoked,
-             between(registered + 100, d_ - 400));
+    if (rng_.chance(0.6))
+      business(district(), registered, rng_.chance(0.6) ? MarketStatus::kCancelled : MarketStatus::kRevoked,
+               between(registered + 100, d_ - 400));
+    else
+      business(district(), registered);
     open_business(region);
   } else if (r < 78) {  // cancelled or revoked with effect after d
     kind = 4;
