@@ -56,12 +56,11 @@ void Builder::build() {
     const uint64_t n = ids.persons();
     // Infants pair more often: their pair's birth record without ID (SPEC §9) is a newborn
     // without ID, never `ambiguous`.
-    const Day year_ago = add_months(d_, -12);
     auto leader_at = [&](uint64_t position) {
       if (position % 2 != 0 || position + 1 >= n) return false;
       // Same-day neighbours are rare in small cities: try more often there.
       double rate = std::min(0.05, o.dirty_rate * 0.2 * (1.0 + 36500.0 / static_cast<double>(n)));
-      if (ids.birth_of_position(position) > year_ago) rate = kInfantPairRate;
+      if (position >= m_.first_infant_position()) rate = kInfantPairRate;
       if (!Rng(o.seed, ids.index_at(position), 2).chance(rate)) return false;
       return ids.day_of_position(position) == ids.day_of_position(position + 1);
     };
@@ -136,8 +135,9 @@ bool CityModel::pick_mother(uint64_t index, MotherInfo& mother) const {
   ids_.positions_born(add_months(d, -12 * 45) + 1, add_months(d, -12 * 20), lo, hi);
   if (hi <= lo) return false;
   Rng rng(options_.seed, index, 4);
-  SPerson candidate;
-  Outcome outcome;
+  // Per thread, reused (a mother is an adult: building her never picks a mother in turn).
+  thread_local SPerson candidate;
+  thread_local Outcome outcome;
   for (int attempt = 0; attempt < 16; ++attempt) {
     const uint64_t pos = lo + static_cast<uint64_t>(rng.unit() * static_cast<double>(hi - lo));
     const uint64_t at = ids_.index_at(std::min(pos, hi - 1));
@@ -170,7 +170,10 @@ bool CityModel::init(const SynthOptions& options, std::string& error) {
     error = "synth: --persons must be at least 1";
     return false;
   }
-  return ids_.init(options.persons, settings_.as_of, options.seed, error);
+  if (!ids_.init(options.persons, settings_.as_of, options.seed, error)) return false;
+  uint64_t last = 0;  // positions are in birth order: the infants (under 1 at d) come last
+  ids_.positions_born(add_months(settings_.as_of, -12) + 1, settings_.as_of, first_infant_, last);
+  return true;
 }
 
 void CityModel::make_person(uint64_t index, SPerson& p) const {

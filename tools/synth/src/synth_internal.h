@@ -74,8 +74,6 @@ class IdMapper {
   uint64_t index_at(uint64_t pos) const { return unpermute(pos); }
   /// Day index (0-based from first_day) of a permutation position.
   uint32_t day_of_position(uint64_t pos) const;
-  /// Birth day of the person at a permutation position.
-  Day birth_of_position(uint64_t pos) const { return first_day_ + static_cast<Day>(day_of_position(pos)); }
   /// Permutation positions [lo, hi) of the persons born between days `first` and `last` (inclusive).
   void positions_born(Day first, Day last, uint64_t& lo, uint64_t& hi) const;
   uint64_t persons() const { return persons_; }
@@ -398,11 +396,14 @@ class CityModel {
   const Settings& settings() const { return settings_; }
   const IdMapper& ids() const { return ids_; }
   const SynthOptions& options() const { return options_; }
+  /// The first permutation position of a person under 1 year at as_of.
+  uint64_t first_infant_position() const { return first_infant_; }
 
  private:
   SynthOptions options_;
   Settings settings_;
   IdMapper ids_;
+  uint64_t first_infant_ = 0;
 };
 
 /// Writes every record of the person to the feed buffers (variety of spellings from `rng`), and
