@@ -148,6 +148,61 @@ TEST(SynthNames, DistinctiveNamesAreUniqueAndNeverOrdinary) {
   }
 }
 
+TEST(SynthNames, NewbornNamesAreNeverOrdinaryNames) {
+  // A newborn without ID must match no known person by name and birth (SPEC §2 name_birth): its
+  // given-name characters are none of make_name()'s.
+  std::set<std::string> ordinary;
+  synth::Rng rng(5, 6);
+  for (int k = 0; k < 200000; ++k) ordinary.insert(synth::make_name(rng, k % 2 == 0));
+  std::set<std::string> newborn;
+  for (int k = 0; k < 20000; ++k) newborn.insert(synth::newborn_name(rng));
+  EXPECT_GT(newborn.size(), 5000u);
+  for (const std::string& name : newborn) {
+    ASSERT_EQ(ordinary.count(name), 0u) << name;
+    ASSERT_EQ(name.size(), 9u) << name;  // three CJK characters: never a compound-surname name
+  }
+}
+
+TEST(SynthMother, MothersAreLivingWomenOfTwentyToFortyFiveWithAHomeDistrict) {
+  SynthOptions o;
+  o.persons = 20000;
+  o.seed = 9;
+  synth::CityModel model;
+  std::string error;
+  ASSERT_TRUE(model.init(o, error)) << error;
+  const Day as_of = model.settings().as_of;
+  int found = 0;
+  for (uint64_t child = 0; child < 200; ++child) {
+    synth::MotherInfo mother;
+    if (!model.pick_mother(child, mother)) continue;
+    ++found;
+    EXPECT_FALSE(id_is_male(mother.key));
+    const Day birth = id_birth(mother.key);
+    EXPECT_GT(birth, add_months(as_of, -12 * 45));
+    EXPECT_LE(birth, add_months(as_of, -12 * 20));
+    EXPECT_NE(mother.home, 0);
+    // The same child gets the same mother (pure in (seed, index)), who is that person of the city.
+    synth::MotherInfo again;
+    ASSERT_TRUE(model.pick_mother(child, again));
+    EXPECT_EQ(again.key, mother.key);
+    synth::SPerson p;
+    synth::Outcome out;
+    bool seen = false;
+    for (uint64_t index = 0; index < o.persons && !seen; ++index) {
+      if (model.ids().map(index).key != mother.key) continue;
+      model.make_person(index, p);
+      synth::evaluate(p, model.settings(), out);
+      EXPECT_EQ(out.home, mother.home);
+      EXPECT_TRUE(out.alive);
+      EXPECT_EQ(p.name, mother.name);
+      seen = true;
+    }
+    EXPECT_TRUE(seen);
+    if (found >= 5) break;
+  }
+  EXPECT_EQ(found, 5);
+}
+
 TEST(SynthDeterminism, SameSeedSameBytesAtAnyThreadCount) {
   SynthTempDir a("det_a"), b("det_b"), c("det_c");
   SynthReport report;
@@ -180,7 +235,7 @@ TEST_F(SynthCity, ManifestAndNdjsonAreWellFormed) {
   EXPECT_EQ(double(doc["settings"]["target_rate"].get_double().value()), 0.95);
   std::vector<std::string> paths;
   for (auto feed : doc["feeds"].get_array()) paths.emplace_back(std::string_view(feed["path"].get_string().value()));
-  ASSERT_EQ(paths.size(), 8u);
+  ASSERT_EQ(paths.size(), 10u);
   for (const std::string& path : paths) {
     ASSERT_TRUE(fs::exists(dir() / path)) << path;
     if (path.ends_with(".csv")) continue;
@@ -210,8 +265,10 @@ TEST_F(SynthCity, PublicSecurityIsGbkWithChineseHeader) {
   for (const std::string& line : lines) ASSERT_EQ(csv_cells(line).size(), 12u) << line;
 }
 
-/// The raw id of every feed line, keyed by (feed path, line).
-std::map<std::pair<std::string, uint64_t>, std::string> raw_ids(const fs::path& dir, bool& ok) {
+/// The raw id of every feed line, keyed by (feed path, line); health birth records without ID
+/// (newborns without ID, or linked by name_birth) are left out and counted in `births_without_id`.
+std::map<std::pair<std::string, uint64_t>, std::string> raw_ids(const fs::path& dir, bool& ok,
+                                                                 size_t* births_without_id = nullptr) {
   std::map<std::pair<std::string, uint64_t>, std::string> ids;
   ok = true;
   for (int f = 0; f < synth::kFeedCount; ++f) {
@@ -224,7 +281,10 @@ std::map<std::pair<std::string, uint64_t>, std::string> raw_ids(const fs::path& 
       for (size_t k = 1; k < lines.size(); ++k) ids[{path, k + 1}] = csv_cells(lines[k])[1];
       continue;
     }
-    const char* key = f == synth::kFeedDisability ? "证件号码" : f == synth::kFeedCivil ? "身份证号" : "id";
+    const char* key = f == synth::kFeedDisability ? "证件号码"
+                      : f == synth::kFeedCivil    ? "身份证号"
+                      : f == synth::kFeedMarket   ? "经营者身份证号"
+                                                  : "id";
     const auto lines = lines_of(text);
     simdjson::dom::parser parser;
     for (size_t k = 0; k < lines.size(); ++k) {
@@ -234,9 +294,14 @@ std::map<std::pair<std::string, uint64_t>, std::string> raw_ids(const fs::path& 
         ok = false;
         continue;
       }
-      std::string_view value;
-      if (element[key].get_string().get(value) == simdjson::SUCCESS) ids[{path, k + 1}] = std::string(value);
-      else ids[{path, k + 1}] = "";
+      std::string_view value, kind;
+      const bool has_id = element[key].get_string().get(value) == simdjson::SUCCESS && !value.empty();
+      if (f == synth::kFeedHealth && !has_id && element["kind"].get_string().get(kind) == simdjson::SUCCESS &&
+          (kind == "birth" || kind == "出生")) {
+        if (births_without_id) ++*births_without_id;
+        continue;
+      }
+      ids[{path, k + 1}] = has_id ? std::string(value) : std::string();
     }
   }
   return ids;
@@ -245,8 +310,10 @@ std::map<std::pair<std::string, uint64_t>, std::string> raw_ids(const fs::path& 
 TEST_F(SynthCity, EveryIdIsValidExceptThePlantedDirtyOnes) {
   ASSERT_TRUE(ok_) << *error_;
   bool ok = false;
-  auto ids = raw_ids(dir(), ok);
+  size_t births_without_id = 0;
+  auto ids = raw_ids(dir(), ok, &births_without_id);
   ASSERT_TRUE(ok);
+  EXPECT_GT(births_without_id, 50u);
   const Day as_of = *parse_date("2026-11-22");
   std::map<std::pair<std::string, uint64_t>, std::vector<std::string>> dirty;
   std::map<std::string, int> reasons;
@@ -261,6 +328,8 @@ TEST_F(SynthCity, EveryIdIsValidExceptThePlantedDirtyOnes) {
     EXPECT_GT(reasons[std::string("quarantine:") + reason], 0) << reason;
   EXPECT_GT(reasons["link:checksum_repair"], 0);
   EXPECT_GT(reasons["link:name_birth"], 0);
+  for (const char* reason : {"bad_field:kind", "bad_field:birth_cert", "bad_field:birth", "bad_field:death_date"})
+    EXPECT_GT(reasons[std::string("quarantine:") + reason], 0) << reason;
   size_t valid = 0;
   for (const auto& [where, raw] : ids) {
     const IdResult parsed = parse_citizen_id(raw, as_of);
@@ -290,13 +359,66 @@ TEST_F(SynthCity, EveryIdIsValidExceptThePlantedDirtyOnes) {
   EXPECT_GT(valid, 200000u);
 }
 
+TEST_F(SynthCity, NewbornRowsComeFromBirthRecordsWithoutId) {
+  ASSERT_TRUE(ok_) << *error_;
+  // birth_cert → the health lines that carry it, without ID.
+  std::map<std::string, std::vector<std::string>> without_id;
+  std::set<std::string> with_id;
+  simdjson::dom::parser parser;
+  for (const std::string& line : lines_of(read_file(dir() / "health.ndjson"))) {
+    simdjson::padded_string padded(line);
+    simdjson::dom::element element;
+    ASSERT_EQ(parser.parse(padded).get(element), simdjson::SUCCESS) << line;
+    std::string_view cert, id;
+    if (element["birth_cert"].get_string().get(cert) != simdjson::SUCCESS) continue;
+    if (element["id"].get_string().get(id) == simdjson::SUCCESS && !id.empty()) with_id.insert(std::string(cert));
+    else without_id[std::string(cert)].push_back(line);
+  }
+  size_t rows = 0, twice = 0;
+  std::set<std::string> certs;
+  for (const std::string& line : lines_of(read_file(dir() / "truth.csv"))) {
+    const auto cells = csv_cells(line);
+    if (cells[0] != "newborns") continue;
+    ++rows;
+    EXPECT_TRUE(certs.insert(cells[1]).second) << "one row per birth_cert: " << line;
+    const auto it = without_id.find(cells[1]);
+    ASSERT_NE(it, without_id.end()) << line;
+    EXPECT_EQ(with_id.count(cells[1]), 0u) << line;
+    twice += it->second.size() > 1;
+    // The row's cells come from the latest record of its birth_cert.
+    const std::string& latest = it->second.back();
+    EXPECT_NE(latest.find("\"birth\": \""), std::string::npos);
+    if (!cells[2].empty()) {
+      EXPECT_NE(latest.find("\"name\": \"" + cells[2] + "\""), std::string::npos) << line;
+    }
+    EXPECT_EQ(cells[7].rfind(cells[6].empty() ? "hospital:" : "community:" + cells[6], 0), 0u) << line;
+  }
+  EXPECT_GT(rows, 20u);
+  EXPECT_GT(twice, 0u);
+  // Some births without ID give no row: outside the window, or their ID came later.
+  size_t later_id = 0;
+  for (const auto& [cert, lines] : without_id) later_id += with_id.count(cert);
+  EXPECT_GT(later_id, 0u);
+  EXPECT_GT(without_id.size(), rows + later_id);
+}
+
 TEST_F(SynthCity, TruthCoversEveryPersonAndPlantsEveryCategory) {
   ASSERT_TRUE(ok_) << *error_;
-  std::map<std::string, int> kinds, states, types, resolutions, actions;
+  std::map<std::string, int> kinds, states, types, resolutions, actions, groups, channels, archetypes;
+  int self_employed = 0, adults = 0;
   for (const std::string& line : lines_of(read_file(dir() / "truth.csv"))) {
     const auto cells = csv_cells(line);
     ++kinds[cells[0]];
-    if (cells[0] == "person") ++states[cells[4]];
+    if (cells[0] == "person") {
+      ++states[cells[4]];
+      ++archetypes[cells[2]];
+      if (id_birth(parse_citizen_id(cells[1], *parse_date("2026-11-22")).key) <= *parse_date("2008-11-22")) {
+        ++adults;
+        self_employed += cells[7].find("self_employed") != std::string::npos;
+      }
+    }
+    if (cells[0] == "outreach") ++groups[cells[6]];
+    if (cells[0] == "newborns") ++channels[cells[7].substr(0, cells[7].find(':'))];
     if (cells[0] == "duplicates") {
       ++types[cells[3]];
       ++resolutions[cells[7]];
@@ -313,6 +435,20 @@ TEST_F(SynthCity, TruthCoversEveryPersonAndPlantsEveryCategory) {
                         "exempt_transition", "suspend_next_year"})
     EXPECT_GT(resolutions[r], 0) << r;
   for (const char* a : {"terminate", "suspend", "suspend_benefits", "terminate_deceased"}) EXPECT_GT(actions[a], 0) << a;
+  // SPEC §9: outreach via the business, newborns without ID via the community or the hospital,
+  // deaths known only to health (R8), infants whose home district is their mother's.
+  EXPECT_GT(groups["self_employed"], 0);
+  EXPECT_GT(groups["newborn"], 0);
+  EXPECT_GT(channels["community"], 0);
+  EXPECT_GT(channels["hospital"], 0);
+  for (const char* a : {"r8_deceased_health_only", "uninsured_newborn_mother_district", "uninsured_newborn_migrant",
+                        "uninsured_self_employed", "uninsured_self_employed_market_only",
+                        "uninsured_self_employed_migrant", "uninsured_never_business_closed",
+                        "bg_newborn_ambiguous_birth"})
+    EXPECT_GT(archetypes[a], 0) << a;
+  // Individual businesses for about 5% of the adults.
+  EXPECT_GT(self_employed, adults * 3 / 100);
+  EXPECT_LT(self_employed, adults * 8 / 100);
   EXPECT_GT(kinds["benefits"], 100);
   EXPECT_GT(kinds["backpay"], 0);
   EXPECT_EQ(kinds["plan"], 8);  // six districts, unassigned, total
@@ -329,6 +465,7 @@ const char* kHeaders[][2] = {
     {"benefits", "id,record_id,scheme,start,paid_on,prior_months,gap_months,benefit_start"},
     {"plan", "district,target,insured,lapsed,never,rate,target_rate,gap,duplicates,subsidy_deduction_yuan"},
     {"quarantine", "feed,line,agency,reason,id_masked"},
+    {"newborns", "birth_cert,name,sex,birth,mother_id_masked,home_district,channel"},
 };
 
 const char kTruth[] =
@@ -453,7 +590,7 @@ TEST_F(SynthCity, EvalOfTheTruthItselfIsPerfect) {
     const size_t comma = line.find(',');
     const std::string kind = line.substr(0, comma);
     if (kind == "registry" || kind == "outreach" || kind == "duplicates" || kind == "actions" || kind == "benefits" ||
-        kind == "plan" || kind == "quarantine")
+        kind == "plan" || kind == "quarantine" || kind == "newborns")
       rows[kind].push_back(line.substr(comma + 1));
   }
   SynthTempDir out("eval_city");

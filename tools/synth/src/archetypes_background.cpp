@@ -4,6 +4,12 @@
 namespace canbao::synth {
 
 void Builder::background(Region home) {
+  background_archetype(home);
+  // SPEC §9: some run an individual business besides (it changes nothing they are insured by).
+  if (age_ >= 20 && age_ <= 75 && rng_.chance(m_.options().business_rate)) side_business(home);
+}
+
+void Builder::background_archetype(Region home) {
   const uint32_t r = rng_.below(1000);
   if (age_ < 1) return bg_newborn(home);
   if (r < 25) return bg_assisted(home);
@@ -53,6 +59,7 @@ void Builder::bg_flexible(Region home) {
   enroll(false, home, Scheme::kEmployee, Category::kFlexible, start);
   pay_emp(home, {}, std::max(month_of_day(start), month_from_ym(y_ - 1, 1)), emp_to());
   home_ps(home);
+  if (age_ >= 18 && rng_.chance(0.4)) open_business(rng_.chance(0.8) ? home : district());  // 个体户
 }
 
 void Builder::bg_retiree(Region home) {
@@ -124,6 +131,9 @@ void Builder::bg_newborn(Region home) {
   tax_row(Scheme::kResident, home, month_of_day(start), month_from_ym(birth_year, 12), paid_on, false, {});
   if (birth_year < y_) pay_res_year(home, y_, std::min(between(ymd(y_ - 1, 12, 1), ymd(y_, 1, 31)), d_ - 1));
   home_ps(home);
+  MotherInfo mother;
+  const bool with_mother = m_.pick_mother(p_.index, mother) && rng_.chance(0.95);
+  birth_records(with_mother ? &mother : nullptr, false, false);
 }
 
 void Builder::bg_assisted(Region home) {

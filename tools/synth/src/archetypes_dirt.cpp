@@ -6,12 +6,6 @@
 
 namespace canbao::synth {
 
-namespace {
-
-std::string with_check(std::string prefix17) { return prefix17 + id_check_char(std::stoull(prefix17)); }
-
-}  // namespace
-
 void Builder::attach_dirt(Dirt dirt) {
   DirtySpec spec;
   const std::string id = p_.id_text();
@@ -27,8 +21,22 @@ void Builder::attach_dirt(Dirt dirt) {
   if (!p_.edu.empty()) feeds.push_back(kFeedEducation);
   if (!p_.dis.empty()) feeds.push_back(kFeedDisability);
   if (!p_.civ.empty()) feeds.push_back(kFeedCivil);
+  if (!p_.market.empty()) feeds.push_back(kFeedMarket);
+  // Health: the person's own records. A copy of a birth keeps a valid ID (bad fields) or is meant
+  // to link: a birth without ID is no `missing` record (it links by name_birth or stands as a
+  // newborn without ID, SPEC §9), and one with a rejected ID carries name and birth, so SPEC §2's
+  // name_birth fallback would link it whenever the name is unique that day. Deaths take any dirt.
+  const bool birth_ok = dirt == Dirt::kBadField || dirt == Dirt::kHealthBad || dirt == Dirt::kLinkChecksum ||
+                        dirt == Dirt::kLinkNameBirth;
+  std::vector<size_t> health;
+  for (size_t k = 0; k < p_.health.size(); ++k) {
+    const SHealth& h = p_.health[k];
+    if (!h.foreign && h.dirty < 0 && (h.death || birth_ok)) health.push_back(k);
+  }
+  if (!health.empty()) feeds.push_back(kFeedHealth);
+  if (dirt == Dirt::kHealthBad) feeds.assign(1, kFeedHealth);
   if (dirt == Dirt::kBadField) feeds.erase(std::remove(feeds.begin(), feeds.end(), int{kFeedPs}), feeds.end());
-  if (feeds.empty()) return;
+  if (feeds.empty() || (feeds[0] == kFeedHealth && health.empty())) return;
   const int feed = feeds[rng_.below(static_cast<uint32_t>(feeds.size()))];
 
   switch (dirt) {
@@ -60,7 +68,7 @@ void Builder::attach_dirt(Dirt dirt) {
     case Dirt::kBadRegion: {
       spec.reason = "bad_region";
       static constexpr const char* kBad[] = {"20", "00", "39", "72", "80", "19"};
-      spec.raw_id = with_check(kBad[rng_.below(6)] + id.substr(2, 15));
+      spec.raw_id = id_with_check(kBad[rng_.below(6)] + id.substr(2, 15));
       break;
     }
     case Dirt::kBadBirth: {
@@ -70,7 +78,7 @@ void Builder::attach_dirt(Dirt dirt) {
       if (r == 0) prefix.replace(10, 4, "0230");                     // 30 February
       else if (r == 1) prefix.replace(6, 4, "1885");                 // before 1900
       else prefix.replace(6, 4, std::to_string(ymd_from_day(d).year + 1 + rng_.below(3)));  // future
-      spec.raw_id = with_check(prefix);
+      spec.raw_id = id_with_check(prefix);
       break;
     }
     case Dirt::kBadChecksum: {
@@ -83,6 +91,7 @@ void Builder::attach_dirt(Dirt dirt) {
       break;
     }
     case Dirt::kBadField:
+    case Dirt::kHealthBad:
       break;
     case Dirt::kLinkChecksum: {
       spec.kind = DirtKind::kLinkChecksum;
@@ -219,6 +228,35 @@ void Builder::attach_dirt(Dirt dirt) {
       copy.dirty = dirty_idx;
       if (dirt == Dirt::kBadField) bad_field(CANBAO_F_CATEGORY, "category");
       p_.civ.push_back(copy);
+      break;
+    }
+    case kFeedMarket: {
+      SMarket copy = p_.market[rng_.below(static_cast<uint32_t>(p_.market.size()))];
+      copy.dirty = dirty_idx;
+      if (dirt == Dirt::kBadField) {
+        if (rng_.chance(0.5)) bad_field(CANBAO_F_UNIT, "unit");
+        else bad_field(CANBAO_F_REGION, "region");
+      }
+      p_.market.push_back(copy);
+      break;
+    }
+    case kFeedHealth: {
+      SHealth copy = p_.health[health[rng_.below(static_cast<uint32_t>(health.size()))]];
+      copy.dirty = dirty_idx;
+      if (dirt == Dirt::kBadField || dirt == Dirt::kHealthBad) {
+        // The required fields of SPEC §9 (`kind` first, then birth_cert, birth or death_date),
+        // or, for a death, no ID at all (a death follows SPEC §2: `missing`).
+        const uint32_t r = rng_.below(3);
+        if (r == 0) bad_field(kFieldKind, "kind");
+        else if (!copy.death) bad_field(r == 1 ? kFieldBirthCert : CANBAO_F_BIRTH, r == 1 ? "birth_cert" : "birth");
+        else if (r == 1 || dirt == Dirt::kBadField) bad_field(CANBAO_F_DEATH_DATE, "death_date");
+        else {
+          spec.reason = "missing";
+          spec.id_present = false;
+          spec.raw_id.clear();
+        }
+      }
+      p_.health.push_back(copy);
       break;
     }
     default:

@@ -12,6 +12,11 @@
 
 namespace canbao::synth {
 
+/// A valid ID from its first 17 digits.
+inline std::string id_with_check(const std::string& prefix17) {
+  return prefix17 + id_check_char(std::stoull(prefix17));
+}
+
 constexpr Region kDistricts[6] = {350203, 350205, 350206, 350211, 350212, 350213};
 constexpr int kDistrictWeights[6] = {20, 11, 19, 20, 16, 14};
 constexpr Region kOther[] = {110105, 310104, 440106, 440305, 350102, 350503,
@@ -35,6 +40,7 @@ enum class Dirt {
   kNbSexMismatch,
   kNbGhost,
   kAmbiguous,
+  kHealthBad,  // a health copy quarantined for a health field (kind, birth_cert, birth, death_date) or no ID
 };
 
 /// Builds one person: build() picks the archetype family from the person's stream and the
@@ -235,6 +241,32 @@ class Builder {
     r.status = rng_.chance(0.85) ? PsStatus::kDead : PsStatus::kCancelled;
   }
 
+  // ---- SPEC §9 agencies (archetypes_agencies.cpp)
+  /// An individual business of the person (market).
+  void business(Region region, Day registered, MarketStatus status = MarketStatus::kActive, Day closed = kNoDay);
+  /// Registered before d and still in business (active or closing after d).
+  void open_business(Region region);
+  /// Some adults run a business beside whatever they do (its status varies, open or not).
+  void side_business(Region home);
+  /// Public security: a migrant registered elsewhere, with no local code (hukou only).
+  void migrant_ps();
+  /// The k-th birth_cert written by this person's block (unique in the city).
+  std::string birth_cert(uint32_t k) const;
+  SHealth birth_of_self(const MotherInfo* mother, Region hospital);
+  /// The health birth record(s) of an infant of the ID mapping, with `mother` as mother_id (none:
+  /// no mother_id). `needed`: there is a record; `id_needed`: it carries the ID (nothing else
+  /// makes the child known).
+  void birth_records(const MotherInfo* mother, bool needed, bool id_needed);
+  /// The death certificate of a deceased person; true when it is the only trace of the death
+  /// (public security not told yet).
+  bool death_record(Day death);
+  /// A child born here without ID yet, planted by a woman's block (mostly her own child).
+  void newborn_without_id();
+  /// The leader of an infant ambiguous pair: its birth record without ID and without sex matches
+  /// both (name and birth): a newborn without ID, not `ambiguous` (SPEC §9).
+  void ambiguous_birth();
+  void self_employed_case(Region home, bool lapsed, bool& with_ps, Region& ps_home);
+
   void set_intent(State state, const char* archetype) {
     p_.intent_state = state;
     p_.archetype = archetype;
@@ -246,6 +278,7 @@ class Builder {
 
   // ---- archetypes (defined below)
   void background(Region home);
+  void background_archetype(Region home);
   void bg_employee(Region home);
   void bg_flexible(Region home);
   void bg_retiree(Region home);
@@ -274,6 +307,8 @@ class Builder {
   int age_ = 0;
   Dirt dirt_ = Dirt::kNone;
   bool no_enr_dirt_ = false;
+  bool nb_link_ = false;    // an infant whose birth record comes without ID, linked by name_birth
+  uint32_t next_cert_ = 0;  // birth_certs written by this block
 };
 
 }  // namespace canbao::synth

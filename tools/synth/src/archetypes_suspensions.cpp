@@ -30,6 +30,7 @@ void Builder::deceased(Region home) {
     // R8: still enrolled, paid.
     const Day death = between(d_ - 300, d_ - 5);
     die(death, date_only);
+    const bool health_only = death_record(death);
     if (age_ >= (p_.male ? 61 : 56) && retirement_day() < death - 60) {
       const Day retired = retirement_day();
       enroll(false, home, Scheme::kEmployee, Category::kRetired, retired);
@@ -45,19 +46,23 @@ void Builder::deceased(Region home) {
       pay_res_current(home, false);
     }
     p_.intent_r8 = 1;
-    return set_intent(State::kInsured, "r8_deceased_enrolled");
+    return set_intent(State::kInsured, health_only ? "r8_deceased_health_only" : "r8_deceased_enrolled");
   }
   if (r < 65) {
     // Enrollment terminated at death.
     const bool recent = rng_.chance(0.5);
     const Day death = recent ? between(d_ - 330, d_ - 20) : between(d_ - 3000, d_ - 420);
     die(death, date_only);
+    const bool health_only = death_record(death);
     const Day start = std::min(ymd(y_ - 8, 1, 1), death - 100);
     enroll(false, home, Scheme::kResident, Category::kAdult, start, death, EnrollStatus::kTerminated);
-    return set_intent(recent ? State::kLapsed : State::kNever, recent ? "dead_recent" : "dead_long_ago");
+    return set_intent(recent ? State::kLapsed : State::kNever,
+                      recent ? (health_only ? "dead_recent_health_only" : "dead_recent")
+                             : (health_only ? "dead_long_ago_health_only" : "dead_long_ago"));
   }
-  die(between(d_ - 3000, d_ - 5), date_only);
-  set_intent(State::kNone, "dead_no_record");
+  const Day death = between(d_ - 3000, d_ - 5);
+  die(death, date_only);
+  set_intent(State::kNone, death_record(death) ? "dead_no_record_health_only" : "dead_no_record");
 }
 
 }  // namespace canbao::synth

@@ -20,6 +20,7 @@ void Builder::uninsured(Region home) {
         {"assisted", 8},
         {"student", age_ >= 6 && age_ <= 22 ? 20 : 0},
         {"employed", age_ >= 18 && age_ <= 59 ? 30 : 0},
+        {"self_employed", age_ >= 20 && age_ <= 70 ? 14 : 0},
         {"pensioner", pension_age && age_ <= 90 ? 15 : 0},
         {"other", 30},
     };
@@ -41,11 +42,29 @@ void Builder::uninsured(Region home) {
   if (g == "newborn") {
     // Lapsed newborn: a record suspended right after birth (an unpaid in-year record would make
     // R6 read a payment date that does not exist).
-    p_.archetype = lapsed ? "uninsured_newborn_suspended" : "uninsured_newborn";
+    MotherInfo mother;
+    const bool with_mother = m_.pick_mother(p_.index, mother);
+    const uint32_t v = rng_.below(100);
+    if (with_mother && v < 30) {
+      // Known only by the birth record (with the ID): the mother's home district (SPEC §9).
+      with_ps = false;
+      birth_records(&mother, true, true);
+      p_.archetype = lapsed ? "uninsured_newborn_mother_district_suspended" : "uninsured_newborn_mother_district";
+    } else if (with_mother && v < 45) {
+      // Registered with public security where the parents come from: still the mother's district.
+      with_ps = false;
+      migrant_ps();
+      birth_records(&mother, true, false);
+      p_.archetype = lapsed ? "uninsured_newborn_migrant_suspended" : "uninsured_newborn_migrant";
+    } else {
+      birth_records(with_mother && rng_.chance(0.95) ? &mother : nullptr, false, false);
+      p_.archetype = lapsed ? "uninsured_newborn_suspended" : "uninsured_newborn";
+    }
     if (lapsed) enroll(false, home, Scheme::kResident, Category::kChild, p_.id.birth, kNoDay, EnrollStatus::kSuspended);
   } else if (g == "assisted") {
     if (rng_.chance(0.65)) civil(home, rng_.chance(0.6) ? AssistCategory::kDibao : AssistCategory::kTekun);
     else disability(home, static_cast<uint8_t>(1 + rng_.below(2)));
+    if (age_ >= 20 && rng_.chance(0.08)) open_business(home);  // assisted comes before self_employed
     p_.archetype = lapsed ? "uninsured_assisted_suspended" : "uninsured_assisted";
     if (lapsed)
       enroll(false, home, Scheme::kResident, Category::kAdult, ymd(y_ - 2, 1, 1), kNoDay, EnrollStatus::kSuspended, {},
@@ -57,6 +76,11 @@ void Builder::uninsured(Region home) {
     if (rng_.chance(0.06)) {
       with_ps = false;
       ps_home = school;
+    }
+    if (age_ >= 18 && rng_.chance(0.15)) {
+      // An online shop: student comes before self_employed in R2, but the business's district
+      // comes before the school's as home district.
+      open_business(rng_.chance(0.5) ? school : district());
     }
     p_.archetype = lapsed ? "uninsured_student_unpaid" : "uninsured_student";
     if (lapsed) {
@@ -70,6 +94,8 @@ void Builder::uninsured(Region home) {
       with_ps = false;
       ps_home = dw;
     }
+    // A business besides the job: employed comes first, in R2 and as home district.
+    if (rng_.chance(0.08)) open_business(district());
     const UnitCode u = unit(dw);
     const Day start = hire_date(ymd(y_ - 1, 12, 1));
     employ(u, start);
@@ -79,6 +105,8 @@ void Builder::uninsured(Region home) {
       enroll(false, local, Scheme::kEmployee, Category::kInService, start, kNoDay, EnrollStatus::kActive, unit(local));
       pay_emp(local, u, std::max(month_of_day(start), month_from_ym(y_ - 1, 1)), md_ - 4);
     }
+  } else if (g == "self_employed") {
+    self_employed_case(home, lapsed, with_ps, ps_home);
   } else if (g == "pensioner") {
     const Day retired = retirement_day();
     pension(home, retired, PensionStatus::kReceiving);
@@ -109,6 +137,17 @@ void Builder::uninsured(Region home) {
         const Day start = hire_date(ymd(y_ - 3, 1, 1));
         employ(u, start, between(start + 100, d_ - 420));
         p_.archetype = "uninsured_never_job_ended";
+      } else if (r < 46 && age_ >= 21 && age_ <= 70) {
+        // A business cancelled or revoked before d: not self-employed any more.
+        const Day registered = between(std::max(years_after_birth(18), ymd(y_ - 12, 1, 1)), d_ - 500);
+        business(rng_.chance(0.8) ? home : district(), registered,
+                 rng_.chance(0.6) ? MarketStatus::kCancelled : MarketStatus::kRevoked,
+                 rng_.chance(0.9) ? between(registered + 100, d_ - 5) : kNoDay);
+        p_.archetype = "uninsured_never_business_closed";
+      } else if (r < 50 && age_ >= 20 && age_ <= 70) {
+        // A business registered after d: not self-employed yet.
+        business(rng_.chance(0.8) ? home : district(), between(d_ + 2, d_ + 90));
+        p_.archetype = "uninsured_never_business_future";
       } else {
         p_.archetype = "uninsured_never";
       }

@@ -33,6 +33,17 @@ constexpr DirtWeight kDirtWeights[] = {
 // Average clean records per person: dirty_rate is a share of records, drawn per person.
 constexpr double kRecordsPerPerson = 3.0;
 
+// Women aged 20–45 among all persons (the age pyramid of id_map.cpp): newborn_no_id_rate is a
+// share of all persons, planted by these women's blocks.
+constexpr double kWomen20to45 = 0.23;
+
+// Infants whose birth record comes without ID and links by name_birth.
+constexpr double kBirthLinkShare = 0.06;
+
+// Infants at an even permutation position that lead an ambiguous pair (when the next position is
+// born the same day).
+constexpr double kInfantPairRate = 0.1;
+
 }  // namespace
 
 void Builder::build() {
@@ -43,10 +54,13 @@ void Builder::build() {
   {
     const IdMapper& ids = m_.ids();
     const uint64_t n = ids.persons();
+    // Infants pair more often: their pair's birth record without ID (SPEC §9) is a newborn
+    // without ID, never `ambiguous`.
     auto leader_at = [&](uint64_t position) {
       if (position % 2 != 0 || position + 1 >= n) return false;
       // Same-day neighbours are rare in small cities: try more often there.
-      const double rate = std::min(0.05, o.dirty_rate * 0.2 * (1.0 + 36500.0 / static_cast<double>(n)));
+      double rate = std::min(0.05, o.dirty_rate * 0.2 * (1.0 + 36500.0 / static_cast<double>(n)));
+      if (position >= m_.first_infant_position()) rate = kInfantPairRate;
       if (!Rng(o.seed, ids.index_at(position), 2).chance(rate)) return false;
       return ids.day_of_position(position) == ids.day_of_position(position + 1);
     };
@@ -56,7 +70,8 @@ void Builder::build() {
     if (leader || follower) {
       p_.name = distinctive_name(0, leader ? p_.id.day_rank : p_.id.day_rank - 1);
       background(district());
-      if (leader) attach_dirt(Dirt::kAmbiguous);
+      if (leader && age_ < 1 && p_.id.birth >= d_ - 360 && rng_.chance(0.7)) ambiguous_birth();
+      else if (leader) attach_dirt(Dirt::kAmbiguous);
       return;
     }
   }
@@ -71,7 +86,8 @@ void Builder::build() {
       r -= static_cast<uint32_t>(dw.weight);
     }
   }
-  if (dirt_ == Dirt::kLinkNameBirth || dirt_ == Dirt::kNbSexMismatch)
+  nb_link_ = age_ < 1 && rng_.chance(kBirthLinkShare);
+  if (dirt_ == Dirt::kLinkNameBirth || dirt_ == Dirt::kNbSexMismatch || nb_link_)
     p_.name = distinctive_name(0, p_.id.day_rank);
   else
     p_.name = make_name(rng_, p_.male);
@@ -99,7 +115,42 @@ void Builder::build() {
   } else {
     background(home);
   }
+  // SPEC §9: a woman's block plants the births without ID (mostly her own children).
+  bool dead = false;
+  for (const SPs& r : p_.ps) dead |= r.status != PsStatus::kNormal || r.death != kNoDay;
+  for (const SHealth& h : p_.health) dead |= h.death;
+  if (!p_.male && age_ >= 20 && age_ <= 45 && !dead && rng_.chance(o.newborn_no_id_rate / kWomen20to45))
+    newborn_without_id();
+  if (dirt_ == Dirt::kNone && rng_.chance(o.health_dirty_rate)) {
+    bool own_health = false;
+    for (const SHealth& h : p_.health) own_health |= !h.foreign && h.dirty < 0;
+    if (own_health) dirt_ = Dirt::kHealthBad;
+  }
   if (dirt_ != Dirt::kNone) attach_dirt(dirt_);
+}
+
+bool CityModel::pick_mother(uint64_t index, MotherInfo& mother) const {
+  uint64_t lo = 0, hi = 0;
+  const Day d = settings_.as_of;
+  ids_.positions_born(add_months(d, -12 * 45) + 1, add_months(d, -12 * 20), lo, hi);
+  if (hi <= lo) return false;
+  Rng rng(options_.seed, index, 4);
+  // Per thread, reused (a mother is an adult: building her never picks a mother in turn).
+  thread_local SPerson candidate;
+  thread_local Outcome outcome;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const uint64_t pos = lo + static_cast<uint64_t>(rng.unit() * static_cast<double>(hi - lo));
+    const uint64_t at = ids_.index_at(std::min(pos, hi - 1));
+    if (id_is_male(ids_.map(at).key)) continue;
+    make_person(at, candidate);
+    evaluate(candidate, settings_, outcome);
+    if (!outcome.alive || outcome.home == 0) continue;
+    mother.key = candidate.id.key;
+    mother.home = outcome.home;
+    mother.name = candidate.name;
+    return true;
+  }
+  return false;
 }
 
 bool CityModel::init(const SynthOptions& options, std::string& error) {
@@ -119,7 +170,10 @@ bool CityModel::init(const SynthOptions& options, std::string& error) {
     error = "synth: --persons must be at least 1";
     return false;
   }
-  return ids_.init(options.persons, settings_.as_of, options.seed, error);
+  if (!ids_.init(options.persons, settings_.as_of, options.seed, error)) return false;
+  uint64_t last = 0;  // positions are in birth order: the infants (under 1 at d) come last
+  ids_.positions_born(add_months(settings_.as_of, -12) + 1, settings_.as_of, first_infant_, last);
+  return true;
 }
 
 void CityModel::make_person(uint64_t index, SPerson& p) const {

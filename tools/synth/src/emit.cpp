@@ -11,15 +11,20 @@ namespace canbao::synth {
 
 const char* const kFeedPaths[kFeedCount] = {"enrollment.ndjson", "national_platform.jsonl", "tax.ndjson",
                                             "hr.ndjson",         "public_security.csv",     "education.ndjson",
-                                            "disability.ndjson", "civil_affairs.ndjson"};
-const char* const kFeedAgencies[kFeedCount] = {"enrollment", "enrollment", "tax",        "hr",
-                                               "public_security", "education", "disability", "civil_affairs"};
+                                            "disability.ndjson", "civil_affairs.ndjson",    "health.ndjson",
+                                            "market.ndjson"};
+const char* const kFeedAgencies[kFeedCount] = {"enrollment", "enrollment", "tax",           "hr",
+                                               "public_security", "education", "disability", "civil_affairs",
+                                               "health",     "market"};
 const char kPsHeader[] = "姓名,公民身份号码,性别,民族,出生日期,户籍地,常住地,住址,居住证签发地,居住证有效期至,人员状态,死亡日期\n";
 
-std::string unit_text(const UnitCode& unit) {
-  // 统一社会信用代码-like: 91 + region + 8 characters.
+namespace {
+
+/// 统一社会信用代码-like: the 2-character kind (91 enterprise, 92 individual business) + region + 8
+/// characters.
+std::string credit_code(const char* kind, const UnitCode& unit) {
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-  std::string out = "91" + std::to_string(unit.region);
+  std::string out = kind + std::to_string(unit.region);
   uint64_t x = mix64(unit.num * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(unit.region));
   // The last 6 characters encode the number (unique per region); the first 2 decorate.
   out.push_back(kAlphabet[x % 31]);
@@ -33,6 +38,11 @@ std::string unit_text(const UnitCode& unit) {
   out.append(tail, 6);
   return out;
 }
+
+}  // namespace
+
+std::string unit_text(const UnitCode& unit) { return credit_code("91", unit); }
+std::string business_text(const UnitCode& unit) { return credit_code("92", unit); }
 
 std::string school_text(Region region, uint32_t num) {
   char buf[32];
@@ -234,11 +244,16 @@ void put_name(JsonLine& j, const char* key, const SPerson& p, const DirtySpec* d
   j.str(key, dirt && !dirt->name.empty() ? dirt->name : p.name);
 }
 
+std::string_view sex_text(bool male, Rng& v) {
+  if (v.chance(0.5)) return male ? "男" : "女";
+  return male ? "M" : "F";
+}
+
 void put_birth_sex(JsonLine& j, const char* birth_key, const char* sex_key, const SPerson& p, const DirtySpec* dirt,
                    Rng& v) {
   if (!dirt || !dirt->with_birth) return;
   j.date(birth_key, p.id.birth);
-  if (dirt->with_sex) j.str(sex_key, dirt->sex_male ? (v.chance(0.5) ? "男" : "M") : (v.chance(0.5) ? "女" : "F"));
+  if (dirt->with_sex) j.str(sex_key, sex_text(dirt->sex_male, v));
 }
 
 bool garbled(const DirtySpec* dirt, int field) { return dirt && dirt->bad_field == field; }
@@ -439,6 +454,85 @@ void emit_civ(SPerson& p, const SCiv& r, Rng& v, FeedBuffers& out) {
   finish(p, r.dirty, kFeedCivil, out);
 }
 
+void emit_market(SPerson& p, const SMarket& m, Rng& v, FeedBuffers& out) {
+  const DirtySpec* dirt = m.dirty >= 0 ? &p.dirty[static_cast<size_t>(m.dirty)] : nullptr;
+  JsonLine j(out.bytes[kFeedMarket], v);
+  put_id(j, "经营者身份证号", p, dirt, v, kFeedMarket);
+  put_name(j, "经营者姓名", p, dirt);
+  if (garbled(dirt, CANBAO_F_UNIT)) j.absent("统一社会信用代码");
+  else j.str("统一社会信用代码", business_text(m.unit));
+  if (garbled(dirt, CANBAO_F_REGION)) j.str("登记机关区划", "厦门市市场监督管理局");
+  else j.str("登记机关区划", std::to_string(m.region));
+  j.date("成立日期", m.registered, 1);
+  if (m.status_written) {
+    const bool zh = v.chance(0.6);
+    switch (m.status) {
+      case MarketStatus::kCancelled: j.str("登记状态", zh ? "注销" : "cancelled"); break;
+      case MarketStatus::kRevoked: j.str("登记状态", zh ? "吊销" : "revoked"); break;
+      default: j.str("登记状态", zh ? "存续" : "active"); break;
+    }
+  } else {
+    j.absent("登记状态");
+  }
+  j.date("注销吊销日期", m.closed, 1);
+  put_birth_sex(j, "出生日期", "性别", p, dirt, v);
+  j.end();
+  finish(p, m.dirty, kFeedMarket, out);
+}
+
+void emit_health(SPerson& p, const SHealth& h, Rng& v, FeedBuffers& out) {
+  const DirtySpec* dirt = h.dirty >= 0 ? &p.dirty[static_cast<size_t>(h.dirty)] : nullptr;
+  JsonLine j(out.bytes[kFeedHealth], v);
+  if (garbled(dirt, kFieldKind)) {
+    static constexpr const char* kOther[] = {"收养", "迁入", "adoption", ""};
+    j.str("kind", kOther[v.below(4)]);
+  } else if (h.death) {
+    j.str("kind", v.chance(0.4) ? "死亡" : "death");
+  } else {
+    j.str("kind", v.chance(0.4) ? "出生" : "birth");
+  }
+  if (h.foreign) j.absent("id");
+  else put_id(j, "id", p, dirt, v, kFeedHealth);
+  if (!h.death) {
+    if (garbled(dirt, kFieldBirthCert)) j.absent("birth_cert");
+    else j.str("birth_cert", h.cert);
+  }
+  if (!h.foreign) put_name(j, "name", p, dirt);
+  else if (!h.name.empty()) j.str("name", h.name);
+  else j.absent("name");
+  if (!h.death) {
+    // The child's sex: a foreign record's own; the person's, or for a copy as its DirtySpec says.
+    if (h.foreign) {
+      if (h.sex >= 0) j.str("sex", sex_text(h.sex == 1, v));
+      else j.absent("sex");
+    } else if (dirt ? dirt->with_sex : v.chance(0.8)) {
+      j.str("sex", sex_text(dirt && dirt->with_birth ? dirt->sex_male : p.male, v));
+    }
+    if (garbled(dirt, CANBAO_F_BIRTH)) {
+      if (v.chance(0.5)) j.str("birth", "不详");
+      else j.absent("birth");
+    } else {
+      j.date("birth", h.birth);
+    }
+    if (!h.mother.empty()) j.str("mother_id", h.mother);
+    else j.absent("mother_id");
+  } else {
+    put_birth_sex(j, "birth", "sex", p, dirt, v);
+  }
+  if (h.region) j.str("region", std::to_string(h.region));
+  else j.absent("region");
+  if (h.death) {
+    if (garbled(dirt, CANBAO_F_DEATH_DATE)) {
+      if (v.chance(0.5)) j.str("death_date", "待查");
+      else j.absent("death_date");
+    } else {
+      j.date("death_date", h.death_date);
+    }
+  }
+  j.end();
+  finish(p, h.dirty, kFeedHealth, out);
+}
+
 }  // namespace
 
 void emit_person(SPerson& p, const Settings& s, Rng& v, FeedBuffers& out) {
@@ -450,6 +544,8 @@ void emit_person(SPerson& p, const Settings& s, Rng& v, FeedBuffers& out) {
   for (const SEdu& e : p.edu) emit_edu(p, e, v, out);
   for (const SDis& r : p.dis) emit_dis(p, r, v, out);
   for (const SCiv& r : p.civ) emit_civ(p, r, v, out);
+  for (const SHealth& h : p.health) emit_health(p, h, v, out);
+  for (const SMarket& m : p.market) emit_market(p, m, v, out);
 }
 
 }  // namespace canbao::synth

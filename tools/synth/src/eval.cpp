@@ -72,6 +72,7 @@ const std::vector<Output>& outputs() {
       {"benefits", {"id", "record_id", "scheme", "start", "paid_on", "prior_months", "gap_months", "benefit_start"}},
       {"plan", {"district", "target", "insured", "lapsed", "never", "rate", "target_rate", "gap", "duplicates", "subsidy_deduction_yuan"}},
       {"quarantine", {"feed", "line", "agency", "reason", "id_masked"}},
+      {"newborns", {"birth_cert", "name", "sex", "birth", "mother_id_masked", "home_district", "channel"}},
   };
   return kOutputs;
 }
@@ -107,6 +108,8 @@ void categorize(std::string_view kind, const std::vector<std::string>& cells, si
     out.push_back({"plan", all(10)});
   } else if (kind == "quarantine") {
     out.push_back({"quarantine:" + c(3), all(5)});
+  } else if (kind == "newborns") {
+    out.push_back({"newborns:" + c(6).substr(0, c(6).find(':')), all(7)});
   }
 }
 

@@ -151,6 +151,14 @@ uint32_t IdMapper::day_of_position(uint64_t pos) const {
   return static_cast<uint32_t>(it - day_start_.begin() - 1);
 }
 
+void IdMapper::positions_born(Day first, Day last, uint64_t& lo, uint64_t& hi) const {
+  const int64_t days = static_cast<int64_t>(day_start_.size()) - 1;
+  const int64_t a = std::clamp<int64_t>(first - first_day_, 0, days);
+  const int64_t b = std::clamp<int64_t>(last - first_day_ + 1, 0, days);
+  lo = day_start_[static_cast<size_t>(a)];
+  hi = day_start_[static_cast<size_t>(std::max(a, b))];
+}
+
 IdInfo IdMapper::map(uint64_t index) const {
   IdInfo info;
   info.perm = permute(index);

@@ -30,6 +30,7 @@ void SPerson::clear() {
   intent_r7 = intent_r8 = 0;
   intent_benefit = kNoDay;
   intent_benefit_rid = 0;
+  intent_newborns = 0;
   enr.clear();
   tax.clear();
   hr.clear();
@@ -37,6 +38,8 @@ void SPerson::clear() {
   edu.clear();
   dis.clear();
   civ.clear();
+  market.clear();
+  health.clear();
   dirty.clear();
   next_rid = 0;
   back_pay.clear();
@@ -56,7 +59,7 @@ void evaluate(const SPerson& p, const Settings& s, Outcome& out) {
   out.clear();
   oracle::Ctx c{p, s, s.as_of, month_of_day(s.as_of), ymd_from_day(s.as_of).year, out};
   out.known = oracle::collect_records(c);
-  if (!out.known) return;
+  if (!out.known) return oracle::newborns_without_id(c);
   oracle::derive_facts(c);
   oracle::r1_state(c);
   oracle::r2_outreach(c);
@@ -66,6 +69,7 @@ void evaluate(const SPerson& p, const Settings& s, Outcome& out) {
   oracle::r7_suspend_benefits(c);
   oracle::r8_deceased(c);
   for (const OAction& a : out.actions) out.subsidy += a.subsidy;
+  oracle::newborns_without_id(c);
 }
 
 }  // namespace canbao::synth

@@ -1,4 +1,4 @@
-// R1 coverage state and R2 outreach list (SPEC §5, N 三) for the oracle.
+// R1 coverage state and R2 outreach list (SPEC §5, N 三; the §9 groups) for the oracle.
 #include <cstdlib>
 
 #include "oracle_internal.h"
@@ -35,9 +35,7 @@ void r1_state(Ctx& c) {
 void r2_outreach(Ctx& c) {
   Outcome& out = c.out;
   if (!(out.target && (out.state == State::kLapsed || out.state == State::kNever))) return;
-  const Ymd b = ymd_from_day(c.p.id.birth);
-  const Ymd dd = ymd_from_day(c.d);
-  const bool newborn = dd.year - b.year < 1 || (dd.year - b.year == 1 && (dd.month < b.month || (dd.month == b.month && dd.day < b.day)));
+  const bool newborn = under_one(c.p.id.birth, c.d);
   if (std::abs(c.p.id.birth - add_months(c.d, -12)) <= 3) c.flag("newborn edge");
   const std::string community = "community:" + std::to_string(out.home);
   if (newborn) {
@@ -50,6 +48,9 @@ void r2_outreach(Ctx& c) {
     out.group = "employed"; out.suggested_scheme = "employee";
     if (c.employment->unit.empty()) c.flag("employment without unit");
     out.channel = "unit:" + unit_text(c.employment->unit);
+  } else if (out.self_employed) {
+    // SPEC §9: 灵活就业 (N 八), reached through the first self-employed market record.
+    out.group = "self_employed"; out.suggested_scheme = "employee"; out.channel = "business:" + business_text(c.business->unit);
   } else if (out.pensioner) {
     out.group = "pensioner"; out.suggested_scheme = "employee"; out.channel = community;
   } else {

@@ -2,6 +2,7 @@
 // enrolled student, university freshman, assisted, habitual residence, home district, target
 // population; per enrollment record paid and normal; employee continuity.
 #include <algorithm>
+#include <cstdlib>
 
 #include "oracle_internal.h"
 
@@ -9,6 +10,12 @@ namespace canbao::synth::oracle {
 
 bool covers(const SEnroll& e, Day t) { return e.start != kNoDay && e.start <= t && (e.end == kNoDay || t <= e.end); }
 bool tax_covers(const STax& t, Month m) { return t.from <= m && m <= t.to; }
+
+bool under_one(Day birth, Day d) {
+  const Ymd b = ymd_from_day(birth), t = ymd_from_day(d);
+  const int age = t.year - b.year - ((t.month < b.month || (t.month == b.month && t.day < b.day)) ? 1 : 0);
+  return age < 1;
+}
 
 std::string handler_of(const Settings& s, Region region) {
   return s.is_local(region) ? std::string("local") : "region:" + std::to_string(region);
@@ -60,8 +67,10 @@ bool collect_records(Ctx& c) {
   for (const auto& r : p.edu) if (accepted(p, r.dirty)) c.edu.push_back(&r);
   for (const auto& r : p.dis) if (accepted(p, r.dirty)) c.dis.push_back(&r);
   for (const auto& r : p.civ) if (accepted(p, r.dirty)) c.civ.push_back(&r);
+  for (const auto& r : p.health) if (!r.foreign && accepted(p, r.dirty)) c.health.push_back(&r);
+  for (const auto& r : p.market) if (accepted(p, r.dirty)) c.market.push_back(&r);
   return !(c.enr.empty() && c.tax.empty() && c.hr.empty() && c.ps.empty() && c.edu.empty() && c.dis.empty() &&
-           c.civ.empty());
+           c.civ.empty() && c.health.empty() && c.market.empty());
 }
 
 namespace {
@@ -74,6 +83,8 @@ void status_facts(Ctx& c) {
   for (const SPs* r : c.ps)
     if (r->status == PsStatus::kDead || r->status == PsStatus::kCancelled || (r->death != kNoDay && r->death <= d))
       out.alive = false;
+  for (const SHealth* h : c.health)  // SPEC §9: a death certificate dated d or earlier
+    if (h->death && h->death_date != kNoDay && h->death_date <= d) out.alive = false;
   if (c.ps.size() > 1) {
     for (const SPs* r : c.ps)
       if (r->hukou != c.ps[0]->hukou || r->residence != c.ps[0]->residence || r->permit != c.ps[0]->permit ||
@@ -112,6 +123,15 @@ void status_facts(Ctx& c) {
     }
   for (const SCiv* r : c.civ)
     if ((r->from == kNoDay || r->from <= d) && (r->to == kNoDay || d <= r->to)) out.assisted = true;
+  // SPEC §9 self-employed: registered by d (absent = open) and active, or closing only after d.
+  for (const SMarket* m : c.market) {
+    if (m->status == MarketStatus::kActive && m->closed != kNoDay && m->closed <= d)
+      c.flag("active business with a past closed_on");
+    const bool registered = m->registered == kNoDay || m->registered <= d;
+    const bool in_business = m->status == MarketStatus::kActive || (m->closed != kNoDay && m->closed > d);
+    if (registered && in_business && !c.business) c.business = m;
+  }
+  out.self_employed = c.business != nullptr;
   for (const SDis* r : c.dis)
     if (r->level == 1 || r->level == 2) out.assisted = true;
 }
@@ -138,7 +158,27 @@ void home_facts(Ctx& c) {
     consider_home(first_ps->hukou);
   }
   if (c.employment) consider_home(c.employment->region);
+  if (c.business) {
+    if (!out.home)
+      for (const SMarket* m : c.market)
+        if (m != c.business && m->region != c.business->region && s.is_local(m->region) &&
+            (m->registered == kNoDay || m->registered <= d) &&
+            (m->status == MarketStatus::kActive || (m->closed != kNoDay && m->closed > d)))
+          c.flag("several self-employed regions");
+    consider_home(c.business->region);
+  }
   if (c.school) consider_home(c.school->region);
+  // SPEC §9: under 1 year, the mother's home district (the mother_id of the first birth record
+  // carrying one; her home district from her own records, the oracle's evaluation of her).
+  if (!out.home && under_one(c.p.id.birth, d)) {
+    if (std::abs(c.p.id.birth - add_months(d, -12)) <= 3) c.flag("newborn edge");
+    for (const SHealth* h : c.health) {
+      if (h->death || h->mother.empty()) continue;
+      if (!parse_citizen_id(h->mother, d).ok()) c.flag("first mother_id invalid");  // skipped, or no mother?
+      else if (h->mother_known) consider_home(h->mother_home);
+      break;
+    }
+  }
   out.target = out.alive && out.home != 0;
   if (first_ps) out.address = first_ps->address;
 }

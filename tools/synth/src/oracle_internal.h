@@ -29,12 +29,15 @@ struct Ctx {
   std::vector<const SEdu*> edu;
   std::vector<const SDis*> dis;
   std::vector<const SCiv*> civ;
+  std::vector<const SHealth*> health;  // the person's own health records (by ID or linked)
+  std::vector<const SMarket*> market;
 
   // §4 facts.
   const SHr* employment = nullptr;  // the active employment
   const SHr* pension = nullptr;     // the latest pension record
   Region pension_region = 0;
   const SEdu* school = nullptr;     // the enrolled student's school
+  const SMarket* business = nullptr;  // the first self-employed market record (SPEC §9)
   Region habitual = 0;              // habitual residence
 
   bool insured = false;                          // R1: some normal record (read by R3b)
@@ -55,6 +58,8 @@ struct Ctx {
 };
 
 bool covers(const SEnroll& e, Day t);
+/// Under 1 year at d (SPEC R2 newborn, §9 home district): born less than a year before d.
+bool under_one(Day birth, Day d);
 bool tax_covers(const STax& t, Month m);
 std::string handler_of(const Settings& s, Region region);
 
@@ -68,5 +73,6 @@ void r3_r5_duplicates(Ctx& c);
 void r3b_next_year_resident(Ctx& c);
 void r7_suspend_benefits(Ctx& c);
 void r8_deceased(Ctx& c);
+void newborns_without_id(Ctx& c);  // SPEC §9 newborns.csv rows of the records this block wrote
 
 }  // namespace canbao::synth::oracle

@@ -109,6 +109,7 @@ void append_truth(const SPerson& p, const Outcome& o, const Settings& s, std::st
   flag(o.assisted, "assisted");
   flag(o.student, "student");
   flag(o.employed, "employed");
+  flag(o.self_employed, "self_employed");
   flag(o.pensioner, "pensioner");
   flag(o.freshman, "freshman");
   cell(out, flags);
@@ -178,6 +179,17 @@ void append_truth(const SPerson& p, const Outcome& o, const Settings& s, std::st
     cell(out, format_date(b.benefit));
     out.push_back('\n');
   }
+  for (const ONewborn& n : o.newborns) {
+    out += "newborns";
+    cell(out, n.cert);
+    cell(out, n.name);
+    cell(out, n.sex);
+    cell(out, n.birth);
+    cell(out, n.mother_masked);
+    cell(out, n.home);
+    cell(out, n.channel);
+    out.push_back('\n');
+  }
   for (const auto& [from, to] : p.back_pay) {
     out += "backpay";
     cell(out, id);
@@ -210,6 +222,8 @@ std::string check_intent(const SPerson& p, const Outcome& o) {
     r8 += a.action == "terminate_deceased";
   }
   if (r7 != p.intent_r7 || r8 != p.intent_r8) return "R7/R8 actions differ from the plan";
+  if (static_cast<int>(o.newborns.size()) != p.intent_newborns)
+    return std::to_string(o.newborns.size()) + " newborns.csv rows != planted " + std::to_string(p.intent_newborns);
   if (p.intent_benefit != kNoDay) {
     std::string rid;
     for (const SEnroll& e : p.enr)
@@ -319,7 +333,12 @@ std::string manifest_json(const SynthOptions& o) {
   m += "                 \"certified_on\": \"发证日期\", \"birth\": \"出生日期\", \"sex\": \"性别\"}},\n";
   m += "    {\"agency\": \"civil_affairs\", \"path\": \"civil_affairs.ndjson\",\n";
   m += "     \"columns\": {\"id\": \"身份证号\", \"name\": \"姓名\", \"category\": \"救助类别\", \"region\": \"所属区县\",\n";
-  m += "                 \"from\": \"救助开始日期\", \"to\": \"救助截止日期\", \"birth\": \"出生日期\", \"sex\": \"性别\"}}\n";
+  m += "                 \"from\": \"救助开始日期\", \"to\": \"救助截止日期\", \"birth\": \"出生日期\", \"sex\": \"性别\"}},\n";
+  m += "    {\"agency\": \"health\", \"path\": \"health.ndjson\"},\n";
+  m += "    {\"agency\": \"market\", \"path\": \"market.ndjson\",\n";
+  m += "     \"columns\": {\"id\": \"经营者身份证号\", \"name\": \"经营者姓名\", \"unit\": \"统一社会信用代码\",\n";
+  m += "                 \"region\": \"登记机关区划\", \"registered_on\": \"成立日期\", \"status\": \"登记状态\",\n";
+  m += "                 \"closed_on\": \"注销吊销日期\", \"birth\": \"出生日期\", \"sex\": \"性别\"}}\n";
   m += "  ]\n}\n";
   return m;
 }

@@ -74,6 +74,8 @@ class IdMapper {
   uint64_t index_at(uint64_t pos) const { return unpermute(pos); }
   /// Day index (0-based from first_day) of a permutation position.
   uint32_t day_of_position(uint64_t pos) const;
+  /// Permutation positions [lo, hi) of the persons born between days `first` and `last` (inclusive).
+  void positions_born(Day first, Day last, uint64_t& lo, uint64_t& hi) const;
   uint64_t persons() const { return persons_; }
 
  private:
@@ -100,7 +102,13 @@ struct UnitCode {
   friend bool operator==(const UnitCode&, const UnitCode&) = default;
 };
 std::string unit_text(const UnitCode& unit);
+/// Registration code of an individual business (个体工商户: 统一社会信用代码 starting 92).
+std::string business_text(const UnitCode& unit);
 std::string school_text(Region region, uint32_t num);
+
+/// DirtySpec::bad_field values of SPEC §9 health fields (beside the canbao_field values).
+constexpr int kFieldKind = 1000;
+constexpr int kFieldBirthCert = 1001;
 
 /// What a planted dirty record is expected to become.
 enum class DirtKind : uint8_t {
@@ -191,6 +199,37 @@ struct SCiv {
   int dirty = -1;
 };
 
+/// SPEC §9 market regulation: an individual business (个体工商户) of the person.
+struct SMarket {
+  UnitCode unit;
+  Region region = 0;
+  Day registered = kNoDay;  // kNoDay: not written (open)
+  Day closed = kNoDay;
+  MarketStatus status = MarketStatus::kActive;
+  bool status_written = true;  // false: no status (absent = active)
+  int dirty = -1;
+};
+
+/// SPEC §9 health: a birth or death certificate. A `foreign` record is a birth without ID that is
+/// no record of this person (a newborn without ID, or the first delivery of the person's own
+/// birth_cert under a name nobody bears); every other record is the person's (written with the
+/// person's ID, or without ID when its DirtySpec says so).
+struct SHealth {
+  bool death = false;
+  bool foreign = false;
+  std::string cert;       // birth_cert ("" = none)
+  std::string name;       // foreign: the name written ("" = none); own records: the person's name
+  int8_t sex = -1;        // foreign: -1 absent, 0 female, 1 male (own records: written at random)
+  Day birth = kNoDay;     // birth: the child's birth date
+  std::string mother;     // mother_id as written ("" = absent)
+  bool mother_self = false;   // the mother is this person (her home district is the oracle's own)
+  bool mother_known = false;  // otherwise: the mother is a known person ...
+  Region mother_home = 0;     // ... whose home district (from her own records) is this (0 = none)
+  Region region = 0;      // issuing hospital (0 = absent)
+  Day death_date = kNoDay;
+  int dirty = -1;
+};
+
 enum class State : uint8_t { kNone = 0, kInsured, kLapsed, kNever };
 std::string_view state_name(State state);
 
@@ -208,6 +247,7 @@ struct SPerson {
   int intent_r7 = 0, intent_r8 = 0;
   Day intent_benefit = kNoDay;        // benefit start of the record below (R6 plants)
   uint32_t intent_benefit_rid = 0;
+  int intent_newborns = 0;            // newborns.csv rows planted (SPEC §9)
 
   std::vector<SEnroll> enr;
   std::vector<STax> tax;
@@ -216,6 +256,8 @@ struct SPerson {
   std::vector<SEdu> edu;
   std::vector<SDis> dis;
   std::vector<SCiv> civ;
+  std::vector<SMarket> market;
+  std::vector<SHealth> health;
   std::vector<DirtySpec> dirty;
   uint32_t next_rid = 0;
   std::vector<std::pair<Month, Month>> back_pay;  // planted back-pay spans (truth)
@@ -260,6 +302,11 @@ struct OBenefit {
   Day benefit = kNoDay;
 };
 
+/// A newborns.csv row (SPEC §9), cells as written.
+struct ONewborn {
+  std::string cert, name, sex, birth, mother_masked, home, channel;
+};
+
 struct Outcome {
   bool known = false;     // has at least one accepted record
   bool registry = false;  // has a registry.csv row
@@ -267,12 +314,14 @@ struct Outcome {
   Region home = 0;
   State state = State::kNone;
   bool assisted = false, student = false, employed = false, pensioner = false, freshman = false;
+  bool self_employed = false;
   std::string group, suggested_scheme, channel, address;
   std::vector<std::string> records;  // all accepted enrollment record_ids, sorted
   std::vector<OCase> cases;
   std::vector<OAction> actions;
   std::vector<OBenefit> benefits;
   int64_t subsidy = 0;
+  std::vector<ONewborn> newborns;  // newborns without ID whose records this person's block wrote
   std::string ambiguity;  // non-empty: the person touches a corner the SPEC leaves open
   void clear();
 };
@@ -293,6 +342,9 @@ std::string distinctive_name(int family, uint32_t code);
 std::string make_address(Rng& rng, Region district);
 std::string_view district_name(Region district);
 std::string_view ethnic_label(Rng& rng);
+/// Name of a newborn without ID: an ordinary surname and two given characters that no
+/// make_name() name uses, so it matches no known person by name and birth (SPEC §2 name_birth).
+std::string newborn_name(Rng& rng);
 
 // ---------------------------------------------------------------------------------------------
 // Feeds.
@@ -306,6 +358,8 @@ enum FeedIdx : int {
   kFeedEducation,
   kFeedDisability,
   kFeedCivil,
+  kFeedHealth,
+  kFeedMarket,
   kFeedCount
 };
 extern const char* const kFeedPaths[kFeedCount];
@@ -323,19 +377,33 @@ struct FeedBuffers {
 // ---------------------------------------------------------------------------------------------
 // The city model: options, settings and the ID mapping; makes one person from its index.
 
+/// The mother picked for a child (SPEC §9 `mother_id`), evaluated by the oracle.
+struct MotherInfo {
+  PersonKey key = kNoPerson;
+  Region home = 0;  // her home district from her own records
+  std::string name;
+};
+
 class CityModel {
  public:
   bool init(const SynthOptions& options, std::string& error);
   /// Fills `p` with person `index` (deterministic; thread-safe).
   void make_person(uint64_t index, SPerson& p) const;
+  /// A mother for child `index`: a living woman aged 20–45 with a home district, found among the
+  /// persons by the child's own stream and evaluated by the oracle (pure in (seed, index)).
+  /// False when none was found in a few tries (tiny cities).
+  bool pick_mother(uint64_t index, MotherInfo& mother) const;
   const Settings& settings() const { return settings_; }
   const IdMapper& ids() const { return ids_; }
   const SynthOptions& options() const { return options_; }
+  /// The first permutation position of a person under 1 year at as_of.
+  uint64_t first_infant_position() const { return first_infant_; }
 
  private:
   SynthOptions options_;
   Settings settings_;
   IdMapper ids_;
+  uint64_t first_infant_ = 0;
 };
 
 /// Writes every record of the person to the feed buffers (variety of spellings from `rng`), and

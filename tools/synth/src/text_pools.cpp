@@ -28,6 +28,11 @@ constexpr const char* kGivenFemale[] = {
     "莹", "颖", "倩", "琪", "欣", "怡", "佳", "嘉", "雨", "思", "萍", "红", "英", "华", "秀", "芬",
     "兰", "珍", "丹", "悦", "涵", "晴", "彤", "瑶", "萱", "妍", "璐", "洁", "蓉", "薇", "月", "春"};
 
+// Given-name characters of newborns without ID: none is in kGivenMale or kGivenFemale (checked by a
+// test), so a newborn's name never equals a make_name() name.
+constexpr const char* kNewbornGiven[] = {"睿", "宸", "昊", "诺", "瑾", "煊", "铭", "钰", "琰", "珺", "晞", "沁",
+                                         "芮", "霖", "熠", "璇", "皓", "彦", "蔚", "妤", "婕", "翎", "筱", "槿"};
+
 constexpr const char* kMinorityFirst[] = {"迪丽热巴", "阿依古丽", "古丽娜扎", "艾尔肯", "买买提",
                                           "帕提古丽", "努尔", "热依拉", "阿不都", "玉素甫"};
 constexpr const char* kMinorityLast[] = {"艾力", "买买提", "热合曼", "吐尔逊", "艾山", "阿不都",
@@ -135,6 +140,13 @@ std::string make_name(Rng& rng, bool male) {
     name += from_male ? kGivenMale[rng.below(std::size(kGivenMale))]
                       : kGivenFemale[rng.below(std::size(kGivenFemale))];
   }
+  return name;
+}
+
+std::string newborn_name(Rng& rng) {
+  std::string name = kSurnames[rng.below(std::size(kSurnames))];
+  name += kNewbornGiven[rng.below(std::size(kNewbornGiven))];
+  name += kNewbornGiven[rng.below(std::size(kNewbornGiven))];
   return name;
 }
 

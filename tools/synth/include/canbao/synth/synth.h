@@ -23,6 +23,11 @@ struct SynthOptions {
   double deceased_rate = 0.004;     // deceased persons (some still enrolled: R8)
   double pension_rate = 0.004;      // R7 benefit suspensions and their controls
   double benefit_rate = 0.01;       // R6 benefit-start archetypes (in-year records)
+  // SPEC §9 agencies.
+  double business_rate = 0.05;      // adults running an individual business (market), beside the
+                                    // uninsured self-employed of uninsured_rate
+  double newborn_no_id_rate = 0.0008;  // newborns without ID yet, per person (≈12% of the births)
+  double health_dirty_rate = 0.06;  // persons with health records who get a dirty copy of one
   uint64_t block_persons = 4096;    // persons per pipeline token
 };
 
