@@ -182,9 +182,34 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   return Status::OK();
 }
 
+// SPEC §9 across persons, before the cross-match (which reads the mothers' districts):
+// newborns.csv and its district lists.
+Status mothers_and_newborns(const RunOptions& options, RunReport& report, const std::vector<const Segment*>& segments,
+                            const LinkResult& links, const std::string& staging, MotherDistricts& mothers) {
+  const auto start = Clock::now();
+  const RunSettings& settings = report.manifest.settings;
+  mothers = collect_mother_districts(segments, links, settings);
+  const std::vector<NewbornRow> newborns = newborn_rows(segments, links, settings, mothers);
+  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/newborns.csv", format_newborns_csv(newborns), options.bom));
+  report.newborn_rows = newborns.size();
+  for (const NewbornRow& row : newborns) ++report.newborn_channels[row.home_district != kNoRegion ? "community" : "hospital"];
+  if (options.exports.split_by_district) {
+    DistrictRows rows;
+    for (const NewbornRow& row : newborns) rows.add_newborn(row, settings, options.exports);
+    OutreachExportWriter writer;
+    CANBAO_RETURN_IF_ERROR(writer.open(staging, options.exports, options.bom, kNewbornsList));
+    CANBAO_RETURN_IF_ERROR(writer.write(rows));
+    CANBAO_RETURN_IF_ERROR(writer.close(report.newborn_exports));
+  }
+  report.timings.emplace_back("mothers_and_newborns", seconds_since(start));
+  return Status::OK();
+}
+
 Status write_outputs(const RunOptions& options, RunReport& report, const std::vector<const Segment*>& segments,
                      const LinkResult& links, const std::string& staging, Progress& progress,
                      Clock::time_point total_start) {
+  MotherDistricts mothers;
+  CANBAO_RETURN_IF_ERROR(mothers_and_newborns(options, report, segments, links, staging, mothers));
   const auto start = Clock::now();
   const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine, options.bom));
@@ -199,21 +224,6 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   OutreachExportWriter exports;
   if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.open(staging, options.exports, options.bom));
   const RunSettings& settings = report.manifest.settings;
-  // SPEC §9 across persons: the mothers' home districts first (the cross-match reads them), and
-  // newborns.csv with its district lists.
-  const MotherDistricts mothers = collect_mother_districts(segments, links, settings);
-  const std::vector<NewbornRow> newborns = newborn_rows(segments, links, settings, mothers);
-  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/newborns.csv", format_newborns_csv(newborns), options.bom));
-  report.newborn_rows = newborns.size();
-  for (const NewbornRow& row : newborns) ++report.newborn_channels[row.home_district != kNoRegion ? "community" : "hospital"];
-  if (options.exports.split_by_district) {
-    DistrictRows rows;
-    for (const NewbornRow& row : newborns) rows.add_newborn(row, settings, options.exports);
-    OutreachExportWriter writer;
-    CANBAO_RETURN_IF_ERROR(writer.open(staging, options.exports, options.bom, kNewbornsList));
-    CANBAO_RETURN_IF_ERROR(writer.write(rows));
-    CANBAO_RETURN_IF_ERROR(writer.close(report.newborn_exports));
-  }
   MatchCallbacks callbacks;
   // Finished tasks come back through recycle_task and are handed out again (their buffers keep
   // their capacity); make_task and recycle_task run on different pipeline stages, hence the lock.
