@@ -107,7 +107,7 @@ struct City {
 
     MatchStats stats;
     const OutreachExportOptions no_exports;
-    const MotherDistricts mothers = collect_mother_districts(segments, links, manifest.settings);
+    const MotherDistricts mothers = collect_mother_districts(segments, links, standing_health(segments, links), manifest.settings);
     MatchCallbacks callbacks;
     callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(manifest.settings, no_exports, mothers); };
     callbacks.finish_task = [&](PartitionTask& task) {
@@ -174,7 +174,7 @@ void BM_Match(benchmark::State& state) {
   for (auto _ : state) {
     MatchStats stats;
     const OutreachExportOptions no_exports;
-    const MotherDistricts mothers = collect_mother_districts(c.segments, c.links, c.manifest.settings);
+    const MotherDistricts mothers = collect_mother_districts(c.segments, c.links, standing_health(c.segments, c.links), c.manifest.settings);
     MatchCallbacks callbacks;
     callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(c.manifest.settings, no_exports, mothers); };
     callbacks.finish_task = [&bytes](PartitionTask& task) {

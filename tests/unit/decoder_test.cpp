@@ -27,6 +27,12 @@ struct Fields {
   }
 };
 
+FieldTexts texts_of(const Fields& fields) {
+  FieldTexts texts;
+  texts.assign(fields.kvs.data(), fields.kvs.size());
+  return texts;
+}
+
 template <typename T>
 DecodeResult decode(Agency agency, const Fields& fields, T& out, Arena& arena) {
   FieldTexts texts;
@@ -224,6 +230,51 @@ TEST(Decoder, HealthKindsAndTheFieldsEachKindRequires) {  // SPEC §9 health: ki
   EXPECT_EQ(r.status, DecodeStatus::kBadId);
   EXPECT_EQ(r.id.reject, IdReject::kMissing);
   EXPECT_FALSE(r.newborn_without_id);
+}
+
+// SPEC §7 `op`: checked before every other field and the ID; delete rows read only their key.
+TEST(Decoder, OpAndDeleteRows) {
+  Arena arena;
+  EnrollmentPacked rec{};
+  HrPacked hr{};
+  Fields bad_everything;  // op, ID and fields all bad: the op is the reason
+  bad_everything.set(CANBAO_F_ID, "3.50203E+17").set(CANBAO_F_OP, "modify");
+  DecodeResult r = decode_record(Agency::kEnrollment, texts_of(bad_everything), kAsOf, arena, &rec, FeedMode::kUpdate);
+  EXPECT_EQ(r.status, DecodeStatus::kBadField);
+  EXPECT_EQ(r.bad_field, CANBAO_F_OP);
+  for (const char* spelling : {"Delete", "DELETE", "del", "remove", "删"}) {
+    Fields f;
+    f.set(CANBAO_F_RECORD_ID, "XM1").set(CANBAO_F_OP, spelling);
+    EXPECT_EQ(decode_record(Agency::kEnrollment, texts_of(f), kAsOf, arena, &rec, FeedMode::kUpdate).bad_field,
+              CANBAO_F_OP) << spelling;
+  }
+  Fields del;
+  del.set(CANBAO_F_RECORD_ID, " XM1 ").set(CANBAO_F_OP, " 删除 ");
+  r = decode_record(Agency::kEnrollment, texts_of(del), kAsOf, arena, &rec, FeedMode::kAppend);
+  EXPECT_EQ(r.bad_field, CANBAO_F_OP);  // a delete row in an append feed
+  r = decode_record(Agency::kEnrollment, texts_of(del), kAsOf, arena, &rec, FeedMode::kUpdate);
+  EXPECT_EQ(r.status, DecodeStatus::kDeleteRow);  // no ID needed, no other field read
+  EXPECT_EQ(rec.head.op, RecordOp::kDelete);
+  EXPECT_EQ(arena.view(rec.record_id), "XM1");
+  Fields no_record_id;
+  no_record_id.set(CANBAO_F_ID, "350203198805208738").set(CANBAO_F_OP, "delete");
+  EXPECT_EQ(decode_record(Agency::kEnrollment, texts_of(no_record_id), kAsOf, arena, &rec, FeedMode::kUpdate).bad_field,
+            CANBAO_F_RECORD_ID);
+  Fields hr_delete;  // other agencies: the ID is the key, and must be valid (no fallback)
+  hr_delete.set(CANBAO_F_ID, "350203198805208738").set(CANBAO_F_OP, "delete");
+  r = decode_record(Agency::kHr, texts_of(hr_delete), kAsOf, arena, &hr, FeedMode::kUpdate);
+  EXPECT_EQ(r.status, DecodeStatus::kOk);  // type* and region* are not read
+  EXPECT_EQ(hr.head.op, RecordOp::kDelete);
+  EXPECT_EQ(format_citizen_id(hr.head.key), "350203198805208738");
+  hr_delete.set(CANBAO_F_ID, "350203198805208739");
+  r = decode_record(Agency::kHr, texts_of(hr_delete), kAsOf, arena, &hr, FeedMode::kUpdate);
+  EXPECT_EQ(r.status, DecodeStatus::kIdRejected);
+  EXPECT_EQ(r.id.reject, IdReject::kBadChecksum);
+  Fields upsert;
+  upsert.set(CANBAO_F_ID, "350203198805208738").set(CANBAO_F_TYPE, "就业").set(CANBAO_F_REGION, "350203").set(CANBAO_F_OP, "upsert");
+  r = decode_record(Agency::kHr, texts_of(upsert), kAsOf, arena, &hr, FeedMode::kAppend);
+  EXPECT_EQ(r.status, DecodeStatus::kOk);  // upsert is fine in an append feed too
+  EXPECT_EQ(hr.head.op, RecordOp::kUpsert);
 }
 
 TEST(Decoder, ValueParsers) {

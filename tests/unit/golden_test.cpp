@@ -3,6 +3,7 @@
 // expected/*.csv. The run's CSVs must equal the expected ones byte for byte (only the files
 // present in expected/ are compared).
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -25,6 +26,22 @@ std::vector<std::string> scenarios() {
   return names;
 }
 
+// summary.json's feeds as `path,mode,read,accepted,linked,quarantined,replaced,deleted` lines.
+std::string feed_counts_csv(const std::string& summary_path) {
+  simdjson::padded_string json(testing::read_file(summary_path));
+  simdjson::ondemand::parser parser;
+  auto doc = parser.iterate(json);
+  std::string out = "path,mode,read,accepted,linked,quarantined,replaced,deleted\n";
+  for (auto feed : doc["feeds"].get_array()) {
+    out += std::string(std::string_view(feed["path"].get_string()));
+    out += "," + std::string(std::string_view(feed["mode"].get_string()));
+    for (const char* key : {"read", "accepted", "linked", "quarantined", "replaced", "deleted"})
+      out += "," + std::to_string(uint64_t(feed[key].get_uint64()));
+    out += "\n";
+  }
+  return out;
+}
+
 class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, OutputsMatchExpected) {
@@ -37,6 +54,11 @@ TEST_P(Golden, OutputsMatchExpected) {
   size_t compared = 0;
   for (const auto& entry : fs::directory_iterator(dir / "expected")) {
     const std::string name = entry.path().filename();
+    if (name == "feeds.csv") {  // the per-feed counts of summary.json (SPEC §2 read = …, §7 replaced/deleted)
+      EXPECT_EQ(feed_counts_csv(tmp / "out/summary.json"), testing::read_file(entry.path().string())) << GetParam();
+      ++compared;
+      continue;
+    }
     EXPECT_EQ(testing::read_file(tmp / ("out/" + name)), testing::read_file(entry.path().string()))
         << GetParam() << "/" << name << " differs; " << readme.substr(0, readme.find('\n'));
     ++compared;

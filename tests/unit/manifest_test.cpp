@@ -65,6 +65,19 @@ TEST(Manifest, ClearErrors) {
             "manifest.json: 'as_of' is not a date: '2026-02-30'");
 }
 
+TEST(Manifest, FeedModeAppendOrUpdate) {  // SPEC §7: "mode" append (default) / update, else an error
+  Manifest m;
+  ASSERT_TRUE(parse(R"({"city": "350200", "feeds": [{"agency": "tax", "path": "t.csv"},
+      {"agency": "hr", "path": "h.csv", "mode": "update"}, {"agency": "hr", "path": "g.csv", "mode": "append"}]})", m).ok());
+  EXPECT_EQ(m.feeds[0].mode, FeedMode::kAppend);
+  EXPECT_EQ(m.feeds[1].mode, FeedMode::kUpdate);
+  EXPECT_EQ(m.feeds[2].mode, FeedMode::kAppend);
+  EXPECT_EQ(parse(R"({"city": "350200", "feeds": [{"agency": "hr", "path": "h.csv", "mode": "updates"}]})", m).message(),
+            "manifest.json: feeds[0]: mode must be 'append' or 'update', not 'updates'");
+  EXPECT_EQ(parse(R"({"city": "350200", "feeds": [{"agency": "hr", "path": "h.csv", "mode": "Update"}]})", m).message(),
+            "manifest.json: feeds[0]: mode must be 'append' or 'update', not 'Update'");
+}
+
 TEST(Manifest, MissingFileIsAnError) {
   Manifest m;
   const Status status = load_manifest("/nonexistent/manifest.json", kToday, m);

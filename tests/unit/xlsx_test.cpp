@@ -333,7 +333,7 @@ TEST(Xlsx, NewbornsListsPerDistrict) {
             std::string::npos) << summary;
   EXPECT_NE(summary.find("\"newborns/unassigned.xlsx\": 1"), std::string::npos) << summary;
   // Every record is accepted, linked or quarantined: health 16 = 15 + 0 + 1.
-  EXPECT_NE(summary.find("\"agency\": \"health\", \"read\": 16, \"accepted\": 15, \"linked\": 0, \"quarantined\": 1"),
+  EXPECT_NE(summary.find("\"agency\": \"health\", \"mode\": \"append\", \"read\": 16, \"accepted\": 15, \"linked\": 0, \"quarantined\": 1"),
             std::string::npos) << summary;
 }
 

@@ -20,13 +20,14 @@ struct LinksFileHeader {
   uint32_t format_version;
   uint32_t pad_;
   uint64_t segment_set;  // segment_set_fingerprint of the segments it was computed from
-  uint64_t counts[5];    // linked, unlinked, duplicate_ids, excluded, newborns
+  uint64_t counts[7];    // linked, unlinked, duplicate_ids, excluded, newborns, removed, removed_direct
   uint64_t body_checksum;    // XXH3_64bits of everything after the header
   uint64_t header_checksum;  // XXH3_64bits of the header with this field 0
 };
 
 static_assert(std::is_trivially_copyable_v<LinkedRef> && std::is_trivially_copyable_v<UnlinkedRef> &&
-              std::is_trivially_copyable_v<DuplicateRecordRef> && std::is_trivially_copyable_v<ExcludedRef>);
+              std::is_trivially_copyable_v<DuplicateRecordRef> && std::is_trivially_copyable_v<ExcludedRef> &&
+              std::is_trivially_copyable_v<RemovedRef>);
 
 uint64_t header_checksum(LinksFileHeader header) {
   header.header_checksum = 0;
@@ -64,6 +65,12 @@ bool references_fit(const LinkResult& links, const std::vector<const Segment*>& 
     if (!record_ok(ref.segment, ref.index)) return false;
   for (const UnlinkedRef& ref : links.newborns)
     if (!pending_ok(ref.segment, ref.pending)) return false;
+  for (const RemovedRef& ref : links.removed)
+    if ((ref.pending ? !pending_ok(ref.segment, ref.index) : !record_ok(ref.segment, ref.index)) ||
+        ref.by_segment >= segments.size())
+      return false;
+  for (const ExcludedRef& ref : links.removed_direct)
+    if (!record_ok(ref.segment, ref.index)) return false;
   return true;
 }
 
@@ -86,12 +93,16 @@ Status save_links(const std::string& path, const LinkResult& links, const std::v
   header.counts[2] = links.duplicate_ids.size();
   header.counts[3] = links.excluded.size();
   header.counts[4] = links.newborns.size();
+  header.counts[5] = links.removed.size();
+  header.counts[6] = links.removed_direct.size();
   std::string bytes(sizeof(header), '\0');
   append_array(bytes, links.linked);
   append_array(bytes, links.unlinked);
   append_array(bytes, links.duplicate_ids);
   append_array(bytes, links.excluded);
   append_array(bytes, links.newborns);
+  append_array(bytes, links.removed);
+  append_array(bytes, links.removed_direct);
   header.body_checksum = XXH3_64bits(bytes.data() + sizeof(header), bytes.size() - sizeof(header));
   header.header_checksum = header_checksum(header);
   std::memcpy(bytes.data(), &header, sizeof(header));
@@ -112,10 +123,10 @@ Result<LinkResult> load_links(const std::string& path, const std::vector<const S
   if (std::memcmp(header.magic, kLinksMagic, sizeof(kLinksMagic)) != 0 ||
       header.format_version != kLinksFormatVersion || header.header_checksum != header_checksum(header))
     return error("fallback links are corrupted (bad header)");
-  const uint64_t sizes[5] = {sizeof(LinkedRef), sizeof(UnlinkedRef), sizeof(DuplicateRecordRef), sizeof(ExcludedRef),
-                             sizeof(UnlinkedRef)};
+  const uint64_t sizes[7] = {sizeof(LinkedRef),   sizeof(UnlinkedRef), sizeof(DuplicateRecordRef), sizeof(ExcludedRef),
+                             sizeof(UnlinkedRef), sizeof(RemovedRef),  sizeof(ExcludedRef)};
   uint64_t body = 0;
-  for (int idx = 0; idx < 5; ++idx) {
+  for (int idx = 0; idx < 7; ++idx) {
     uint64_t part = 0;
     if (__builtin_mul_overflow(header.counts[idx], sizes[idx], &part) || __builtin_add_overflow(body, part, &body))
       return error("fallback links are corrupted (bad counts)");
@@ -132,6 +143,8 @@ Result<LinkResult> load_links(const std::string& path, const std::vector<const S
   read_array(at, header.counts[2], links.duplicate_ids);
   read_array(at, header.counts[3], links.excluded);
   read_array(at, header.counts[4], links.newborns);
+  read_array(at, header.counts[5], links.removed);
+  read_array(at, header.counts[6], links.removed_direct);
   if (!references_fit(links, segments)) return error("fallback links are corrupted (a reference outside the index)");
   return links;
 }

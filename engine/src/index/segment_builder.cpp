@@ -142,6 +142,7 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   std::memcpy(header.magic, kSegmentMagic, sizeof(kSegmentMagic));
   header.format_version = kSegmentFormatVersion;
   header.agency = static_cast<uint32_t>(data.agency);
+  header.mode = static_cast<uint32_t>(data.mode);
   header.fingerprint = data.fingerprint;
   header.record_size = record_size;
   header.record_count = data.order.size();

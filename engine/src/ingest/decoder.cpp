@@ -341,10 +341,57 @@ int health_bad_field(const HealthPacked& record, int generic) {
 
 }  // namespace
 
-DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Arena& arena, void* out) {
+// SPEC §7 `op`: exact spellings only (after trimming). False for a value that is not one.
+bool parse_op(const FieldTexts& texts, FeedMode mode, RecordOp& out) {
+  out = RecordOp::kUpsert;
+  const uint8_t state = texts.state[CANBAO_F_OP];
+  if (state == FieldTexts::kAbsent) return true;
+  if (state != FieldTexts::kText) return false;
+  const std::string_view op = texts.value[CANBAO_F_OP];
+  if (op == "upsert") return true;
+  if ((op == "delete" || op == "删除") && mode == FeedMode::kUpdate) {
+    out = RecordOp::kDelete;
+    return true;
+  }
+  return false;
+}
+
+DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Arena& arena, void* out,
+                           FeedMode mode) {
   DecodeResult result;
   const std::string_view raw_id = texts.state[CANBAO_F_ID] == FieldTexts::kText ? texts.value[CANBAO_F_ID] : "";
   result.id = parse_citizen_id(raw_id, as_of);
+  RecordOp op = RecordOp::kUpsert;
+  if (!parse_op(texts, mode, op)) {  // before every other field and the ID
+    std::memset(out, 0, packed_size(agency));
+    result.status = DecodeStatus::kBadField;
+    result.bad_field = CANBAO_F_OP;
+    return result;
+  }
+  if (op == RecordOp::kDelete) {  // a delete row: only its key is read
+    std::memset(out, 0, packed_size(agency));
+    auto* head = static_cast<RecordHead*>(out);
+    head->key = kNoPerson;
+    head->op = RecordOp::kDelete;
+    if (agency == Agency::kEnrollment) {
+      auto& record = *static_cast<EnrollmentPacked*>(out);
+      if (texts.state[CANBAO_F_RECORD_ID] != FieldTexts::kText) {
+        result.status = DecodeStatus::kBadField;
+        result.bad_field = CANBAO_F_RECORD_ID;
+        return result;
+      }
+      record.record_id = arena.add(texts.value[CANBAO_F_RECORD_ID]);
+      result.status = DecodeStatus::kDeleteRow;
+      return result;
+    }
+    if (!result.id.ok()) {
+      result.status = DecodeStatus::kIdRejected;
+      return result;
+    }
+    head->key = result.id.key;
+    result.status = DecodeStatus::kOk;
+    return result;
+  }
   FieldReader reader(texts, arena);
   // Zero the whole record, padding included, so segment files are byte-for-byte deterministic.
   std::memset(out, 0, packed_size(agency));

@@ -43,6 +43,7 @@ struct ChunkWork {
 struct SinkContext {
   ChunkWork* work;
   Agency agency;
+  FeedMode mode;
   size_t record_size;
   Day as_of;
   bool third_party;  // a plugin: its text is checked for UTF-8 (built-ins validate their own)
@@ -100,7 +101,7 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
     }
   }
   ctx.texts.assign(fields, field_count);
-  const DecodeResult result = decode_record(ctx.agency, ctx.texts, ctx.as_of, work.arena, ctx.record);
+  const DecodeResult result = decode_record(ctx.agency, ctx.texts, ctx.as_of, work.arena, ctx.record, ctx.mode);
   auto* head = reinterpret_cast<RecordHead*>(ctx.record);
   head->origin.line = static_cast<uint32_t>(line);
   const auto append = [&](std::vector<char>& to) { to.insert(to.end(), ctx.record, ctx.record + ctx.record_size); };
@@ -110,6 +111,7 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
     case DecodeStatus::kOk:
       append(work.records);
       break;
+    case DecodeStatus::kDeleteRow:  // SPEC §7: kept with the pending records, never linked
     case DecodeStatus::kBadId: {
       append(work.pending);
       PendingInfo info{};
@@ -128,6 +130,9 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
       add_quarantine(work, line, reason, raw_id);
       break;
     }
+    case DecodeStatus::kIdRejected:  // SPEC §7: a delete row's ID must be valid (no fallback)
+      add_quarantine(work, line, id_reject_name(result.id.reject), raw_id);
+      break;
   }
   return 0;
 }
@@ -285,6 +290,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                     const FeedPaging& paging) {
   out = SegmentData{};
   out.agency = feed.agency;
+  out.mode = feed.mode;
   out.feed_index = feed_index;
   const bool third_party = !feed.resolved_plugin.empty();
   std::vector<const char*> column_names(CANBAO_F_COUNT, nullptr);
@@ -353,6 +359,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
         SinkContext sink_ctx{};
         sink_ctx.work = &work;
         sink_ctx.agency = feed.agency;
+        sink_ctx.mode = feed.mode;
         sink_ctx.record_size = record_size;
         sink_ctx.as_of = as_of;
         sink_ctx.third_party = third_party;

@@ -74,6 +74,7 @@ uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index, Day as_of) 
   hash = fnv1a(hash, &feed_index, sizeof(feed_index));
   hash = fnv1a(hash, &as_of, sizeof(as_of));
   hash = fnv1a(hash, agency_name(feed.agency));
+  hash = fnv1a(hash, feed_mode_name(feed.mode));
   std::error_code ec;
   hash = fnv1a(hash, fs::absolute(feed.resolved_path, ec).string());
   hash = fnv1a(hash, feed.format);

@@ -20,23 +20,33 @@ const HealthPacked& health_at(const char* packed) { return *reinterpret_cast<con
 
 bool is_birth(const HealthPacked& record) { return record.kind == HealthKind::kBirth; }
 
-// Calls f(segment, packed record, person key) for every birth record that stands for a person:
-// accepted by its own valid ID or linked by fallback.
+// Calls f(segment, packed record, person key, feed) for every health record of a person: accepted
+// by its own valid ID (delete rows included) or linked by fallback.
 template <typename F>
-void for_each_person_birth(const std::vector<const Segment*>& segments, const LinkResult& links, F&& f) {
-  for (const Segment* segment : segments) {
-    if (segment->agency() != Agency::kHealth) continue;
-    for (size_t idx = 0; idx < segment->record_count(); ++idx) {
-      const HealthPacked& record = health_at(segment->record(idx));
-      if (is_birth(record)) f(*segment, record, record.head.key);
+void for_each_person_health(const std::vector<const Segment*>& segments, const LinkResult& links, F&& f) {
+  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+    const Segment& segment = *segments[seg_idx];
+    if (segment.agency() != Agency::kHealth) continue;
+    for (size_t idx = 0; idx < segment.record_count(); ++idx) {
+      const HealthPacked& record = health_at(segment.record(idx));
+      f(segment, record, record.head.key, seg_idx);
     }
   }
   for (const LinkedRef& ref : links.linked) {
     const Segment& segment = *segments[ref.segment];
     if (segment.agency() != Agency::kHealth) continue;
-    const HealthPacked& record = health_at(segment.pending(ref.pending));
-    if (is_birth(record)) f(segment, record, ref.key);
+    f(segment, health_at(segment.pending(ref.pending)), ref.key, ref.segment);
   }
+}
+
+// The birth records that stand for a person (SPEC §7: not dropped by a later update feed).
+template <typename F>
+void for_each_person_birth(const std::vector<const Segment*>& segments, const LinkResult& links,
+                           const HealthStanding& standing, F&& f) {
+  for_each_person_health(segments, links,
+                         [&](const Segment& segment, const HealthPacked& record, PersonKey key, uint32_t feed) {
+                           if (is_birth(record) && standing.stands(key, feed)) f(segment, record, key);
+                         });
 }
 
 PersonKey valid_id(std::string_view text, Day as_of) {
@@ -47,18 +57,53 @@ PersonKey valid_id(std::string_view text, Day as_of) {
 
 }  // namespace
 
+HealthStanding standing_health(const std::vector<const Segment*>& segments, const LinkResult& links) {
+  HealthStanding out;
+  out.replaced.assign(segments.size(), 0);
+  // birth_cert → the health update feeds whose birth records carry it (ascending).
+  std::unordered_map<std::string_view, std::vector<uint32_t>> carried;
+  const auto carry = [&](const Segment& segment, const HealthPacked& record, uint32_t feed) {
+    if (!segment.is_update() || !is_birth(record)) return;
+    auto& feeds = carried[segment.str(record.birth_cert)];
+    if (feeds.empty() || feeds.back() != feed) feeds.push_back(feed);
+  };
+  for_each_person_health(segments, links,
+                         [&](const Segment& segment, const HealthPacked& record, PersonKey key, uint32_t feed) {
+                           if (!segment.is_update()) return;
+                           auto [slot, fresh] = out.last_update.emplace(key, feed);
+                           if (!fresh) slot->second = std::max(slot->second, feed);
+                           carry(segment, record, feed);
+                         });
+  for (const UnlinkedRef& ref : links.newborns)
+    carry(*segments[ref.segment], health_at(segments[ref.segment]->pending(ref.pending)), ref.segment);
+  for (auto& [cert, feeds] : carried) std::sort(feeds.begin(), feeds.end());
+  for (const UnlinkedRef& ref : links.newborns) {
+    const Segment& segment = *segments[ref.segment];
+    const auto found = carried.find(segment.str(health_at(segment.pending(ref.pending)).birth_cert));
+    if (found != carried.end()) {
+      const auto later = std::upper_bound(found->second.begin(), found->second.end(), ref.segment);
+      if (later != found->second.end()) {  // replaced by the first later update feed carrying it
+        ++out.replaced[*later];
+        continue;
+      }
+    }
+    out.newborns.push_back(ref);
+  }
+  return out;
+}
+
 MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segments, const LinkResult& links,
-                                         const RunSettings& settings) {
+                                         const HealthStanding& standing, const RunSettings& settings) {
   const Day d = settings.as_of;
   std::vector<PersonKey> mothers;
   const auto consider = [&](const Segment& segment, const HealthPacked& record) {
     const PersonKey mother = valid_id(segment.str(record.mother_id), d);
     if (mother != kNoPerson) mothers.push_back(mother);
   };
-  for_each_person_birth(segments, links, [&](const Segment& segment, const HealthPacked& record, PersonKey child) {
+  for_each_person_birth(segments, links, standing, [&](const Segment& segment, const HealthPacked& record, PersonKey child) {
     if (under_one_year(child, d)) consider(segment, record);
   });
-  for (const UnlinkedRef& ref : links.newborns)
+  for (const UnlinkedRef& ref : standing.newborns)
     consider(*segments[ref.segment], health_at(segments[ref.segment]->pending(ref.pending)));
   std::sort(mothers.begin(), mothers.end());
   mothers.erase(std::unique(mothers.begin(), mothers.end()), mothers.end());
@@ -84,18 +129,19 @@ MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segm
 }
 
 std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments, const LinkResult& links,
-                                     const RunSettings& settings, const MotherDistricts& mothers) {
+                                     const HealthStanding& standing, const RunSettings& settings,
+                                     const MotherDistricts& mothers) {
   const Day d = settings.as_of;
   // The latest newborn-without-ID record of each birth_cert: newborns are in (feed, line) order.
   std::unordered_map<std::string_view, const UnlinkedRef*> latest;
-  for (const UnlinkedRef& ref : links.newborns) {
+  for (const UnlinkedRef& ref : standing.newborns) {
     const Segment& segment = *segments[ref.segment];
     latest[segment.str(health_at(segment.pending(ref.pending)).birth_cert)] = &ref;
   }
   // birth_certs carried by standing birth records of persons.
   std::unordered_set<std::string_view> of_persons;
   if (!latest.empty()) {
-    for_each_person_birth(segments, links, [&](const Segment& segment, const HealthPacked& record, PersonKey) {
+    for_each_person_birth(segments, links, standing, [&](const Segment& segment, const HealthPacked& record, PersonKey) {
       const std::string_view cert = segment.str(record.birth_cert);
       if (latest.contains(cert)) of_persons.insert(cert);
     });

@@ -167,6 +167,7 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
     FeedCounts counts;
     counts.path = spec.path;
     counts.agency = std::string(agency_name(spec.agency));
+    counts.mode = std::string(feed_mode_name(spec.mode));
     counts.read = feed.segment->header().read_count;
     counts.accepted = feed.segment->record_count();
     counts.quarantined = feed.segment->quarantine_count() + feed.segment->pending_count();
@@ -188,8 +189,10 @@ Status mothers_and_newborns(const RunOptions& options, RunReport& report, const 
                             const LinkResult& links, const std::string& staging, MotherDistricts& mothers) {
   const auto start = Clock::now();
   const RunSettings& settings = report.manifest.settings;
-  mothers = collect_mother_districts(segments, links, settings);
-  const std::vector<NewbornRow> newborns = newborn_rows(segments, links, settings, mothers);
+  const HealthStanding standing = standing_health(segments, links);
+  for (size_t seg_idx = 0; seg_idx < standing.replaced.size(); ++seg_idx) report.feeds[seg_idx].replaced += standing.replaced[seg_idx];
+  mothers = collect_mother_districts(segments, links, standing, settings);
+  const std::vector<NewbornRow> newborns = newborn_rows(segments, links, standing, settings, mothers);
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/newborns.csv", format_newborns_csv(newborns), options.bom));
   report.newborn_rows = newborns.size();
   for (const NewbornRow& row : newborns) ++report.newborn_channels[row.home_district != kNoRegion ? "community" : "hospital"];
@@ -258,6 +261,10 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
     return Status::OK();
   };
   CANBAO_RETURN_IF_ERROR(for_each_person(segments, links, callbacks, report.match, &progress));
+  for (size_t seg_idx = 0; seg_idx < report.match.replaced.size() && seg_idx < report.feeds.size(); ++seg_idx) {
+    report.feeds[seg_idx].replaced += report.match.replaced[seg_idx];
+    report.feeds[seg_idx].deleted += report.match.deleted[seg_idx];
+  }
   for (BufferedFile& file : files) CANBAO_RETURN_IF_ERROR(file.close());
   if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.close(report.outreach_exports));
   CANBAO_RETURN_IF_ERROR(
@@ -314,6 +321,19 @@ Status run_job(const RunOptions& options, RunReport& report) {
     ++report.feeds[ref.segment].linked;
   }
   for (const UnlinkedRef& ref : links.newborns) ++report.feeds[ref.segment].accepted;  // SPEC §9
+  // SPEC §7: enrollment delete rows wait with the pending records but are accepted (a duplicate
+  // one is quarantined as duplicate_record_id); records removed by record_id count for their
+  // update feed.
+  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+    const Segment& segment = *segments[seg_idx];
+    if (!segment.is_update() || segment.agency() != Agency::kEnrollment) continue;
+    for (uint32_t idx = 0; idx < segment.pending_count(); ++idx)
+      if (reinterpret_cast<const RecordHead*>(segment.pending(idx))->op == RecordOp::kDelete) ++report.feeds[seg_idx].accepted;
+  }
+  for (const DuplicateRecordRef& ref : links.duplicate_ids)
+    if (ref.pending && reinterpret_cast<const RecordHead*>(segments[ref.segment]->pending(ref.index))->op == RecordOp::kDelete)
+      --report.feeds[ref.segment].accepted;
+  for (const RemovedRef& ref : links.removed) ++(ref.deleted ? report.feeds[ref.by_segment].deleted : report.feeds[ref.by_segment].replaced);
   report.newborns_without_id = links.newborns.size();
 
   // Outputs go to a staging directory beside out_dir, renamed into place at the end.

@@ -53,8 +53,11 @@ std::string build_summary_json(const RunReport& report) {
     append_json_string(json, feed.path);
     json += ", \"agency\": ";
     append_json_string(json, feed.agency);
+    json += ", \"mode\": ";
+    append_json_string(json, feed.mode);
     json += ", \"read\": " + std::to_string(feed.read) + ", \"accepted\": " + std::to_string(feed.accepted) +
             ", \"linked\": " + std::to_string(feed.linked) + ", \"quarantined\": " + std::to_string(feed.quarantined) +
+            ", \"replaced\": " + std::to_string(feed.replaced) + ", \"deleted\": " + std::to_string(feed.deleted) +
             ", \"lines\": " + std::to_string(feed.lines) + ", \"bytes\": " + std::to_string(feed.bytes) +
             ", \"index_reused\": " + (feed.reused ? "true" : "false") +
             ", \"ingest_seconds\": " + format_seconds(feed.seconds) +

@@ -96,6 +96,14 @@ Status parse_feed(od::object feed_obj, size_t feed_idx, const std::string& where
       }
     } else if (key == "plugin") {
       feed.plugin = text;
+    } else if (key == "mode") {  // SPEC §7
+      if (text == "append") {
+        feed.mode = FeedMode::kAppend;
+      } else if (text == "update") {
+        feed.mode = FeedMode::kUpdate;
+      } else {
+        return Status::Error(at + ": mode must be 'append' or 'update', not '" + text + "'");
+      }
     }
     // Other keys are ignored (SPEC §1 names no others).
   }

@@ -52,6 +52,7 @@ bool person_has_name(const std::vector<const Segment*>& segments, PersonKey key,
   std::string_view normal;
   for (const Segment* segment : segments) {
     for (size_t pos = segment->lower_bound(key); pos < segment->record_count() && segment->key_at(pos) == key; ++pos) {
+      if (head_of(segment->record(pos)).op == RecordOp::kDelete) continue;  // SPEC §7: no record
       normalised(segment->str(head_of(segment->record(pos)).name), scratch, normal);
       if (normal == name) return true;
     }
@@ -59,20 +60,31 @@ bool person_has_name(const std::vector<const Segment*>& segments, PersonKey key,
   return false;
 }
 
+// Splits screened records into the pending ones ((segment, pending index), sorted) and the
+// directly accepted ones (sorted).
+template <typename Ref>
+void split_by_pending(const std::vector<Ref>& refs, std::vector<std::pair<uint32_t, uint32_t>>& pending,
+                      std::vector<ExcludedRef>& direct) {
+  for (const Ref& ref : refs) {
+    if (ref.pending)
+      pending.emplace_back(ref.segment, ref.index);
+    else
+      direct.push_back({ref.key, ref.segment, ref.index});
+  }
+  std::sort(pending.begin(), pending.end());
+  std::sort(direct.begin(), direct.end());
+}
+
 }  // namespace
 
 void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out) {
   out = LinkResult{};
-  out.duplicate_ids = find_duplicate_record_ids(segments);
-  std::vector<std::pair<uint32_t, uint32_t>> pending_duplicates;  // (segment, pending index), sorted
-  for (const DuplicateRecordRef& ref : out.duplicate_ids) {
-    if (ref.pending)
-      pending_duplicates.emplace_back(ref.segment, ref.index);
-    else
-      out.excluded.push_back({ref.key, ref.segment, ref.index});
-  }
-  std::sort(pending_duplicates.begin(), pending_duplicates.end());
-  std::sort(out.excluded.begin(), out.excluded.end());
+  RecordIdScreen screen = screen_record_ids(segments);
+  out.duplicate_ids = std::move(screen.duplicates);
+  out.removed = std::move(screen.removed);
+  std::vector<std::pair<uint32_t, uint32_t>> removed_pending, pending_duplicates;  // (segment, pending index)
+  split_by_pending(out.removed, removed_pending, out.removed_direct);
+  split_by_pending(out.duplicate_ids, pending_duplicates, out.excluded);
   // The pending records that could link: fields fine, and something to link by.
   struct Candidate {
     uint32_t segment, pending;
@@ -93,6 +105,7 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
         continue;  // quarantined as duplicate_record_id
       const PendingInfo& info = segment.pending_info()[idx];
       const RecordHead& head = head_of(segment.pending(idx));
+      if (head.op == RecordOp::kDelete) continue;  // SPEC §7 enrollment delete row: no record to link
       const std::string name = normalize_name(segment.str(head.name));
       if (!info.fields_ok || name.empty()) {
         (info.newborn_without_id ? out.newborns : out.unlinked).push_back({seg_idx, idx, false});
@@ -125,7 +138,7 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
                           for (size_t idx = range.begin(); idx != range.end(); ++idx) {
                             const RecordHead& head = head_of(segment->record(idx));
                             const int yyyymmdd = static_cast<int>((head.key / 1000) % 100000000);
-                            if (head.name_hash == 0) continue;
+                            if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
                             // Screen by birth date (from the key) and the stored name hash: names
                             // are read only for likely matches.
                             const uint64_t hash = birth_name_hash(yyyymmdd, head.name_hash);
@@ -188,6 +201,9 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
     // SPEC §9: a birth without an ID that links to nobody (or to several) is a newborn without ID.
     (info.newborn_without_id ? out.newborns : out.unlinked).push_back({candidate.segment, candidate.pending, false});
   }
+  // SPEC §7: a replaced record that awaited fallback linking is linked in its own feed, then removed.
+  for (LinkedRef& ref : out.linked)
+    ref.removed = std::binary_search(removed_pending.begin(), removed_pending.end(), std::make_pair(ref.segment, ref.pending));
   std::sort(out.linked.begin(), out.linked.end(), [](const LinkedRef& a, const LinkedRef& b) {
     return a.key != b.key ? a.key < b.key : a.origin < b.origin;
   });

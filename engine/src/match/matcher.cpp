@@ -40,12 +40,70 @@ size_t add_linked(const std::vector<const Segment*>& segments, const std::vector
   unsigned agencies = 0;
   for (; pos < links.size() && links[pos].key == key; ++pos) {
     const LinkedRef& ref = links[pos];
+    if (ref.removed) continue;  // SPEC §7: replaced or deleted by an update feed
     const Segment& segment = *segments[ref.segment];
     append_record(view, segment.agency(), segment.pending(ref.pending), segment, ref.method);
     agencies |= 1u << static_cast<int>(segment.agency());
   }
   if (agencies) restore_order(view, agencies);
   return pos;
+}
+
+// SPEC §7 update feeds of the agencies other than enrollment: a snapshot per person. Of each such
+// agency, the records of feeds before the last update feed that names the person (by a record or a
+// delete row) are dropped, and delete rows are no records. A dropped record counts for the first
+// update feed after its own that names the person: `replaced` when that feed has a record of the
+// person, else `deleted`. `counts` (per feed: replaced, deleted) may be null.
+struct UpdateCounts {
+  std::vector<uint64_t> replaced, deleted;  // per feed
+};
+
+template <typename R>
+void apply_person_updates(std::vector<R>& records, const std::vector<char>& is_update, UpdateCounts* counts) {
+  thread_local std::vector<std::pair<uint32_t, bool>> updates;  // (update feed, names with a record)
+  updates.clear();
+  for (const R& record : records) {
+    if (!is_update[record.origin.feed]) continue;
+    if (updates.empty() || updates.back().first != record.origin.feed) updates.emplace_back(record.origin.feed, false);
+    updates.back().second |= record.op == RecordOp::kUpsert;
+  }
+  if (updates.empty()) return;  // delete rows exist only in update feeds
+  const uint32_t cut = updates.back().first;
+  size_t kept = 0;
+  for (size_t idx = 0; idx < records.size(); ++idx) {
+    R& record = records[idx];
+    if (record.origin.feed < cut) {
+      if (counts != nullptr && record.op == RecordOp::kUpsert) {
+        const auto by = std::upper_bound(updates.begin(), updates.end(), record.origin.feed,
+                                         [](uint32_t feed, const auto& update) { return feed < update.first; });
+        (by->second ? counts->replaced : counts->deleted)[by->first] += 1;
+      }
+      continue;
+    }
+    if (record.op == RecordOp::kDelete) continue;
+    if (kept != idx) records[kept] = std::move(record);
+    ++kept;
+  }
+  records.resize(kept);
+}
+
+void apply_updates(PersonView& view, const std::vector<char>& is_update, bool any_update, UpdateCounts* counts) {
+  if (!any_update) return;
+  for_each_agency([&](auto tag) {
+    constexpr Agency kAgency = decltype(tag)::value;
+    if constexpr (kAgency != Agency::kEnrollment)  // enrollment: by record_id (match/record_ids.h)
+      apply_person_updates(view.records<kAgency>(), is_update, counts);
+  });
+}
+
+// Whether a directly accepted record is skipped: a duplicate_record_id or (SPEC §7) an enrollment
+// record replaced or deleted by an update feed. `pos` walks `refs` in (key, segment, index) order.
+bool skip_ref(const std::vector<ExcludedRef>& refs, size_t& pos, PersonKey key, size_t segment, size_t index) {
+  if (pos < refs.size() && refs[pos].key == key && refs[pos].segment == segment && refs[pos].index == index) {
+    ++pos;
+    return true;
+  }
+  return false;
 }
 
 struct Cursor {
@@ -55,11 +113,13 @@ struct Cursor {
 struct Worker {
   PersonView view;
   std::vector<Cursor> cursors;
+  std::vector<char> is_update;  // per segment (SPEC §7)
 };
 
 struct PartitionWork {
   PersonKey lo = 0, hi = kNoPerson;  // [lo, hi)
   std::unique_ptr<PartitionTask> task;
+  UpdateCounts updates;  // SPEC §7 records replaced / deleted, per feed
   uint64_t persons = 0;
   uint64_t records = 0;  // records consumed (for progress)
 };
@@ -104,6 +164,16 @@ void match_partition(const std::vector<const Segment*>& segments, const LinkResu
   const auto& excluded = links.excluded;
   size_t ex_pos = static_cast<size_t>(
       std::lower_bound(excluded.begin(), excluded.end(), ExcludedRef{work.lo, 0, 0}) - excluded.begin());
+  const auto& removed = links.removed_direct;
+  size_t rm_pos = static_cast<size_t>(
+      std::lower_bound(removed.begin(), removed.end(), ExcludedRef{work.lo, 0, 0}) - removed.begin());
+  std::vector<char>& is_update = worker.is_update;
+  is_update.assign(segments.size(), 0);
+  bool any_update = false;
+  for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx)
+    any_update |= (is_update[seg_idx] = segments[seg_idx]->is_update()) != 0;
+  work.updates.replaced.assign(segments.size(), 0);
+  work.updates.deleted.assign(segments.size(), 0);
   for (;;) {
     PersonKey key = kNoPerson;
     for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
@@ -119,16 +189,14 @@ void match_partition(const std::vector<const Segment*>& segments, const LinkResu
       const Segment& segment = *segments[seg_idx];
       Cursor& cursor = cursors[seg_idx];
       for (; cursor.pos < cursor.end && segment.key_at(cursor.pos) == key; ++cursor.pos) {
-        if (ex_pos < excluded.size() && excluded[ex_pos].key == key && excluded[ex_pos].segment == seg_idx &&
-            excluded[ex_pos].index == cursor.pos) {
-          ++ex_pos;
-          continue;
-        }
+        const bool duplicate = skip_ref(excluded, ex_pos, key, seg_idx, cursor.pos);
+        if (skip_ref(removed, rm_pos, key, seg_idx, cursor.pos) || duplicate) continue;
         append_record(view, segment.agency(), segment.record(cursor.pos), segment, LinkMethod::kDirect);
       }
     }
     link_pos = add_linked(segments, linked, link_pos, key, view);
-    if (view.empty()) continue;  // every record of this key was a duplicate_record_id
+    apply_updates(view, is_update, any_update, &work.updates);
+    if (view.empty()) continue;  // every record of this key was a duplicate_record_id, replaced or deleted
     work.task->person(view);
     ++work.persons;
   }
@@ -144,7 +212,9 @@ void gather_person(const std::vector<const Segment*>& segments, const LinkResult
     const Segment& segment = *segments[seg_idx];
     for (size_t pos = segment.lower_bound(key); pos < segment.record_count() && segment.key_at(pos) == key; ++pos) {
       const ExcludedRef ref{key, seg_idx, static_cast<uint32_t>(pos)};
-      if (!links.excluded.empty() && std::binary_search(links.excluded.begin(), links.excluded.end(), ref)) continue;
+      if (std::binary_search(links.excluded.begin(), links.excluded.end(), ref) ||
+          std::binary_search(links.removed_direct.begin(), links.removed_direct.end(), ref))
+        continue;
       append_record(view, segment.agency(), segment.record(pos), segment, LinkMethod::kDirect);
     }
   }
@@ -153,6 +223,11 @@ void gather_person(const std::vector<const Segment*>& segments, const LinkResult
       std::lower_bound(linked.begin(), linked.end(), key, [](const LinkedRef& ref, PersonKey k) { return ref.key < k; }) -
       linked.begin());
   add_linked(segments, linked, first, key, view);
+  std::vector<char> is_update(segments.size(), 0);
+  bool any_update = false;
+  for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx)
+    any_update |= (is_update[seg_idx] = segments[seg_idx]->is_update()) != 0;
+  apply_updates(view, is_update, any_update, nullptr);  // only delete rows left: an empty view
 }
 
 Status for_each_person(const std::vector<const Segment*>& segments, const LinkResult& links,
@@ -179,6 +254,14 @@ Status for_each_person(const std::vector<const Segment*>& segments, const LinkRe
         CANBAO_RETURN_IF_ERROR(callbacks.finish_task(*work.task));
         if (callbacks.recycle_task) callbacks.recycle_task(std::move(work.task));
         stats.persons += work.persons;
+        if (stats.replaced.size() < segments.size()) {
+          stats.replaced.resize(segments.size(), 0);
+          stats.deleted.resize(segments.size(), 0);
+        }
+        for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+          stats.replaced[seg_idx] += work.updates.replaced[seg_idx];
+          stats.deleted[seg_idx] += work.updates.deleted[seg_idx];
+        }
         done_records += work.records;
         if (progress) progress->update(done_records);
         return Status::OK();

@@ -71,6 +71,10 @@ void colliding(const std::vector<const std::vector<Occurrence>*>& parts, std::ve
 }  // namespace
 
 std::vector<DuplicateRecordRef> find_duplicate_record_ids(const std::vector<const Segment*>& segments) {
+  return screen_record_ids(segments).duplicates;
+}
+
+RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments) {
   // 1. Hash every record_id into per-thread buckets.
   tbb::enumerable_thread_specific<Buckets> local;
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
@@ -119,17 +123,55 @@ std::vector<DuplicateRecordRef> find_duplicate_record_ids(const std::vector<cons
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     return std::tie(a.record_id, a.origin) < std::tie(b.record_id, b.origin);
   });
-  std::vector<DuplicateRecordRef> out;
-  for (size_t idx = 1; idx < candidates.size(); ++idx) {
-    if (candidates[idx].record_id != candidates[idx - 1].record_id) continue;
-    const Occurrence& occ = candidates[idx].occurrence;
-    const bool pending = (occ.slot & kPendingBit) != 0;
-    const EnrollmentPacked& rec = enrollment_at(*segments[occ.segment], occ.slot);
-    out.push_back({occ.segment, occ.slot & ~kPendingBit, candidates[idx].origin.line, pending,
-                   pending ? kNoPerson : rec.head.key});
+  // Per record_id, in (feed, line) order: the standing holder, replaced or deleted by update feeds.
+  RecordIdScreen out;
+  const auto key_of = [&](const Occurrence& occ) {
+    return occ.slot & kPendingBit ? kNoPerson : enrollment_at(*segments[occ.segment], occ.slot).head.key;
+  };
+  const auto duplicate = [&](const Candidate& candidate) {
+    const Occurrence& occ = candidate.occurrence;
+    out.duplicates.push_back({occ.segment, occ.slot & ~kPendingBit, candidate.origin.line,
+                              (occ.slot & kPendingBit) != 0, key_of(occ)});
+  };
+  for (size_t first = 0; first < candidates.size();) {
+    size_t last = first;
+    while (last < candidates.size() && candidates[last].record_id == candidates[first].record_id) ++last;
+    const Candidate* holder = nullptr;
+    for (size_t idx = first; idx < last; ++idx) {
+      const Candidate& candidate = candidates[idx];
+      const Occurrence& occ = candidate.occurrence;
+      const Segment& segment = *segments[occ.segment];
+      const bool is_delete = enrollment_at(segment, occ.slot).head.op == RecordOp::kDelete;
+      if (!segment.is_update()) {  // append feed: a standing holder makes it a duplicate
+        if (holder != nullptr) {
+          duplicate(candidate);
+        } else {
+          holder = &candidate;
+        }
+        continue;
+      }
+      // Update feed: the record_id met again in the same feed is a duplicate (the first stands).
+      bool again = false;
+      for (size_t prev = first; prev < idx && !again; ++prev)
+        again = candidates[prev].occurrence.segment == occ.segment;
+      if (again) {
+        duplicate(candidate);
+        continue;
+      }
+      if (holder != nullptr) {
+        const Occurrence& held = holder->occurrence;
+        out.removed.push_back({held.segment, held.slot & ~kPendingBit, occ.segment, (held.slot & kPendingBit) != 0,
+                               is_delete, key_of(held)});
+      }
+      holder = is_delete ? nullptr : &candidate;
+    }
+    first = last;
   }
-  std::sort(out.begin(), out.end(), [](const DuplicateRecordRef& a, const DuplicateRecordRef& b) {
+  std::sort(out.duplicates.begin(), out.duplicates.end(), [](const DuplicateRecordRef& a, const DuplicateRecordRef& b) {
     return std::tie(a.segment, a.line) < std::tie(b.segment, b.line);
+  });
+  std::sort(out.removed.begin(), out.removed.end(), [](const RemovedRef& a, const RemovedRef& b) {
+    return std::tie(a.segment, a.pending, a.index) < std::tie(b.segment, b.pending, b.index);
   });
   return out;
 }

@@ -54,6 +54,8 @@ std::string_view scheme_name(Scheme scheme) {
   return "";
 }
 
+std::string_view feed_mode_name(FeedMode mode) { return mode == FeedMode::kUpdate ? "update" : "append"; }
+
 std::string_view link_method_name(LinkMethod method) {
   switch (method) {
     case LinkMethod::kDirect: return "direct";

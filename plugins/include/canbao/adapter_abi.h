@@ -112,6 +112,8 @@ typedef enum canbao_field {
   CANBAO_F_KIND,
   CANBAO_F_BIRTH_CERT,
   CANBAO_F_MOTHER_ID,
+  /* SPEC §7 update feeds (minor growth of ABI 1: appended) */
+  CANBAO_F_OP,
   CANBAO_F_COUNT
 } canbao_field;
 

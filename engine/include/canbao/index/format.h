@@ -30,7 +30,7 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 7;  // 6: SPEC §9 market agency; 7: health
+inline constexpr uint32_t kSegmentFormatVersion = 8;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -73,7 +73,8 @@ struct SegmentHeader {
   uint64_t file_size;   // total bytes, checked when mapping
   uint64_t body_checksum;
   uint64_t header_checksum;
-  uint64_t reserved;
+  uint32_t mode;  // FeedMode of the feed (SPEC §7)
+  uint32_t reserved;
 };
 static_assert(sizeof(SegmentHeader) == 152);
 

@@ -3,7 +3,8 @@
 // so a run that reuses the index, `canbao query` and `canbao serve` do not link again.
 //
 // links.bin: LinksFileHeader, then LinkedRef[linked], UnlinkedRef[unlinked],
-// DuplicateRecordRef[duplicate_ids], ExcludedRef[excluded], UnlinkedRef[newborns] (raw, native layout; a layout change
+// DuplicateRecordRef[duplicate_ids], ExcludedRef[excluded], UnlinkedRef[newborns],
+// RemovedRef[removed], ExcludedRef[removed_direct] (raw, native layout; a layout change
 // bumps kLinksFormatVersion). It names the segment set it was computed from
 // (segment_set_fingerprint): a file of any other set is stale.
 #pragma once
@@ -25,6 +26,7 @@ struct LinkedRef {
   uint32_t segment;  // index into the segment list
   uint32_t pending;  // index into that segment's pending records
   LinkMethod method;
+  bool removed;      // SPEC §7: linked in its own feed, then replaced or deleted by an update
 };
 
 struct UnlinkedRef {
@@ -52,6 +54,17 @@ struct DuplicateRecordRef {
   PersonKey key;     // the record's person (kNoPerson when pending)
 };
 
+/// SPEC §7: an enrollment record that an update feed replaced (a record with its record_id) or
+/// deleted (a delete row), found by the record_id screen (match/record_ids.h).
+struct RemovedRef {
+  uint32_t segment;     // the removed record's feed
+  uint32_t index;       // record index, or pending index when `pending`
+  uint32_t by_segment;  // the update feed that removed it
+  bool pending;         // the record awaited fallback linking
+  bool deleted;         // removed by a delete row (else replaced)
+  PersonKey key;        // the record's person (kNoPerson when pending)
+};
+
 struct LinkResult {
   std::vector<LinkedRef> linked;      // sorted by (key, origin)
   std::vector<UnlinkedRef> unlinked;  // segment order, then line
@@ -60,9 +73,13 @@ struct LinkResult {
   /// SPEC §9: health births without an ID that linked to nobody (no candidate or several):
   /// accepted as newborns without ID, in segment order, then line (`ambiguous` is always false).
   std::vector<UnlinkedRef> newborns;
+  /// SPEC §7: enrollment records replaced or deleted by an update feed, (segment, index) order.
+  std::vector<RemovedRef> removed;
+  /// The directly accepted ones among them as ExcludedRef, sorted: the matcher skips them.
+  std::vector<ExcludedRef> removed_direct;
 };
 
-inline constexpr uint32_t kLinksFormatVersion = 2;  // 2: newborns
+inline constexpr uint32_t kLinksFormatVersion = 3;  // 2: newborns; 3: §7 removed records
 
 /// A hash over every segment's header checksum, in feed order: names one set of segments.
 uint64_t segment_set_fingerprint(const std::vector<const Segment*>& segments);

@@ -33,6 +33,7 @@ struct ChunkBase {
 /// the chunks the parser produced (no merge copy); `order` says how to write them.
 struct SegmentData {
   Agency agency = Agency::kEnrollment;
+  FeedMode mode = FeedMode::kAppend;
   uint32_t feed_index = 0;  // stored in every record's origin by write_segment
   uint64_t fingerprint = 0;
   std::vector<std::vector<char>> record_chunks;  // packed records per chunk, file order

@@ -34,6 +34,8 @@ class Segment {
 
   const SegmentHeader& header() const { return *header_; }
   Agency agency() const { return static_cast<Agency>(header_->agency); }
+  /// SPEC §7: the feed was an update feed.
+  bool is_update() const { return header_->mode == static_cast<uint32_t>(FeedMode::kUpdate); }
   size_t record_count() const { return header_->record_count; }
   const char* record(size_t idx) const { return base_ + header_->records_off + idx * header_->record_size; }
   size_t pending_count() const { return header_->pending_count; }

@@ -36,6 +36,9 @@ enum class DecodeStatus : uint8_t {
   kOk = 0,     // every field fine, valid ID: the record is accepted directly
   kBadId,      // fields fine, ID rejected (see result.id.reject): candidate for fallback linking
   kBadField,   // a field is missing or unparsable (see result.bad_field)
+  kDeleteRow,  // SPEC §7 enrollment delete row (record_id read, ID not): held with the pending records
+  kIdRejected, // SPEC §7 delete row of another agency whose ID is rejected: quarantined with the ID
+               // reason (result.id.reject), never linked
 };
 
 struct DecodeResult {
@@ -57,7 +60,12 @@ struct DecodeResult {
 /// birth; death: death_date), then the rest in field order; a birth without an `id` and with a
 /// bad field is kBadField (its ID is not missing, SPEC §9), and with fields fine kBadId with
 /// newborn_without_id set.
-DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Arena& arena, void* out);
+/// SPEC §7: `op` is checked before every other field and the ID — absent, empty or `upsert`: a
+/// record; `delete` / `删除` in an update feed: a delete row (head.op = kDelete; enrollment: only
+/// record_id is read, kDeleteRow; other agencies: only the ID, valid → kOk with the key set,
+/// rejected → kIdRejected); anything else, or a delete in an append feed: bad_field:op.
+DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Arena& arena, void* out,
+                           FeedMode mode = FeedMode::kAppend);
 
 // The field-value parsers (parse_region, parse_scheme, ... with their English and Chinese labels)
 // are defined in decoder.cpp and declared in records/records.h, next to the value kinds of the

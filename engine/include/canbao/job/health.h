@@ -3,6 +3,7 @@
 // the district of a newborn without ID), and the rows of newborns.csv.
 #pragma once
 
+#include <unordered_map>
 #include <vector>
 
 #include "canbao/index/links.h"
@@ -11,17 +12,36 @@
 
 namespace canbao {
 
+/// SPEC §7 applied to health records across persons: which birth records stand.
+struct HealthStanding {
+  /// Per person, the last health *update* feed naming them (a record or a delete row, by valid ID
+  /// or fallback link): their health records of earlier feeds do not stand.
+  std::unordered_map<PersonKey, uint32_t> last_update;
+  /// The newborns without ID that stand: links.newborns minus those whose birth_cert a birth record
+  /// of a later health update feed carries.
+  std::vector<UnlinkedRef> newborns;
+  /// Per feed: the newborn records without ID its birth records replaced (counted for the first
+  /// later update feed carrying the birth_cert).
+  std::vector<uint64_t> replaced;
+  bool stands(PersonKey key, uint32_t feed) const {
+    const auto found = last_update.find(key);
+    return found == last_update.end() || found->second <= feed;
+  }
+};
+HealthStanding standing_health(const std::vector<const Segment*>& segments, const LinkResult& links);
+
 /// Every mother named by a health birth record whose child can be under 1 year at as_of (direct
 /// or linked records of persons under 1, and newborns without ID), with her home district from
 /// her own records (home_district_of). A mother the index does not know gets no entry.
 /// Parallel; the same result at any thread count.
 MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segments, const LinkResult& links,
-                                         const RunSettings& settings);
+                                         const HealthStanding& standing, const RunSettings& settings);
 
 /// SPEC §9 newborns.csv rows, by birth_cert: for each birth_cert of a newborn without ID its latest
 /// such record (feed order, then line), when its birth is in [d − 364, d] and no standing birth
 /// record of a person (valid ID or linked) carries that birth_cert.
 std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments, const LinkResult& links,
-                                     const RunSettings& settings, const MotherDistricts& mothers);
+                                     const HealthStanding& standing, const RunSettings& settings,
+                                     const MotherDistricts& mothers);
 
 }  // namespace canbao

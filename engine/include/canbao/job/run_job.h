@@ -34,7 +34,9 @@ struct RunOptions {
 struct FeedCounts {
   std::string path;
   std::string agency;
+  std::string mode;  // SPEC §7 append / update
   uint64_t read = 0, accepted = 0, linked = 0, quarantined = 0;
+  uint64_t replaced = 0, deleted = 0;  // SPEC §7: earlier records this (update) feed replaced / deleted
   uint64_t bytes = 0, lines = 0;
   bool reused = false;
   double seconds = 0;                                    // ingest wall time of the feed

@@ -13,6 +13,7 @@ namespace canbao {
 
 struct FeedSpec {
   Agency agency = Agency::kEnrollment;
+  FeedMode mode = FeedMode::kAppend;  // SPEC §7 "mode": "append" (default) or "update"
   std::string path;           // as written in the manifest (used in quarantine.csv)
   std::string resolved_path;  // relative to the manifest's directory
   std::string format;         // "ndjson" or "csv" ("" when a plugin reads it)

@@ -41,6 +41,9 @@ struct MatchCallbacks {
 struct MatchStats {
   uint64_t persons = 0;
   uint64_t partitions = 0;
+  /// SPEC §7, per feed, agencies other than enrollment: earlier records that the feed's records
+  /// replaced, and earlier records of persons it names only by delete rows.
+  std::vector<uint64_t> replaced, deleted;
 };
 
 /// One person's records from the segments (and the fallback-linked ones), in (feed, line) order

@@ -13,9 +13,20 @@
 
 namespace canbao {
 
-/// Screens the enrollment records that reached the index with their fields decoded: directly
-/// accepted ones and pending ones whose fields are fine. Returns the later occurrences sorted
-/// by (segment, line). Parallel; the result does not depend on the thread count.
+struct RecordIdScreen {
+  std::vector<DuplicateRecordRef> duplicates;  // quarantined duplicate_record_id, (segment, line)
+  std::vector<RemovedRef> removed;             // SPEC §7 replaced / deleted records, (segment, index)
+};
+
+/// Screens the enrollment records that reached the index with their fields decoded (directly
+/// accepted ones, pending ones whose fields are fine) and the enrollment delete rows, in (feed,
+/// line) order per record_id (SPEC §3, §7): in an append feed a record_id that a standing record
+/// holds is a duplicate; in an update feed a record replaces the holder (or is added), a delete
+/// row removes it, and a record_id met again in the same update feed is a duplicate (the first
+/// stands). Parallel; the result does not depend on the thread count.
+RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments);
+
+/// The duplicates of screen_record_ids (append feeds only: SPEC §3).
 std::vector<DuplicateRecordRef> find_duplicate_record_ids(const std::vector<const Segment*>& segments);
 
 }  // namespace canbao

@@ -73,6 +73,14 @@ enum class HealthKind : uint8_t { kNone = 0, kBirth, kDeath };                  
 
 std::string_view scheme_name(Scheme scheme);  // employee / resident
 
+/// SPEC §7 `op` of a record: the record stands (absent, empty, `upsert`), or a delete row (`delete` /
+/// `删除`, update feeds only). A delete row is no record: only its key is read.
+enum class RecordOp : uint8_t { kUpsert = 0, kDelete };
+
+/// SPEC §7 feed mode: `append` (default) adds records; `update` changes what earlier feeds delivered.
+enum class FeedMode : uint8_t { kAppend = 0, kUpdate };
+std::string_view feed_mode_name(FeedMode mode);
+
 /// How a record reached its person (SPEC §2).
 enum class LinkMethod : uint8_t { kDirect = 0, kChecksumRepair, kNameBirth };
 std::string_view link_method_name(LinkMethod method);
@@ -103,7 +111,8 @@ struct RecordHead {
   uint32_t name_hash;  // name_hash() of the normalised name (0: no name), for fallback linking
   Sex sex;
   LinkMethod link;
-  uint8_t pad_[6];
+  RecordOp op;  // SPEC §7: kDelete for a delete row of an update feed
+  uint8_t pad_[5];
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +254,7 @@ size_t packed_size(Agency agency);
 struct RecordBase {
   Origin origin;
   LinkMethod link = LinkMethod::kDirect;
+  RecordOp op = RecordOp::kUpsert;  // a delete row reaches no rule (match/ drops it)
 #define CANBAO_RESOLVED_MEMBER(member, field, required, absent, ...) __VA_ARGS__::Value member = absent;
   CANBAO_HEAD_FIELDS(CANBAO_RESOLVED_MEMBER)  // sex, birth, name
 };
@@ -281,6 +291,7 @@ void resolve_record(const P& packed, LinkMethod link, const StrFn& str,
   };
   out.origin = packed.head.origin;
   out.link = link;
+  out.op = packed.head.op;
   HeadSchema::for_each_field([&](auto d) { copy(d, packed.head, static_cast<RecordBase&>(out)); });
   Schema<P::kAgency>::for_each_field([&](auto d) { copy(d, packed, out); });
 }

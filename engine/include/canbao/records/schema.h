@@ -72,7 +72,8 @@
   X(CANBAO_F_CLOSED_ON, closed_on)                                                               \
   X(CANBAO_F_KIND, kind)                                                                         \
   X(CANBAO_F_BIRTH_CERT, birth_cert)                                                             \
-  X(CANBAO_F_MOTHER_ID, mother_id)
+  X(CANBAO_F_MOTHER_ID, mother_id)                                                               \
+  X(CANBAO_F_OP, op)
 
 // The agencies: X(Agency enumerator, token / PersonView vector, resolved type, field list).
 // Order = Agency values (stored in segments): append only.
