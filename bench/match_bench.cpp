@@ -108,8 +108,10 @@ struct City {
     MatchStats stats;
     const OutreachExportOptions no_exports;
     const MotherDistricts mothers = collect_mother_districts(segments, links, standing_health(segments, links), manifest.settings);
+    EvalContext context;
+    context.mothers = &mothers;
     MatchCallbacks callbacks;
-    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(manifest.settings, no_exports, mothers); };
+    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(manifest.settings, no_exports, context); };
     callbacks.finish_task = [&](PartitionTask& task) {
       const auto& rows = static_cast<PersonOutputs&>(task).text;
       partitions.push_back(rows.text);
@@ -175,8 +177,10 @@ void BM_Match(benchmark::State& state) {
     MatchStats stats;
     const OutreachExportOptions no_exports;
     const MotherDistricts mothers = collect_mother_districts(c.segments, c.links, standing_health(c.segments, c.links), c.manifest.settings);
+    EvalContext context;
+    context.mothers = &mothers;
     MatchCallbacks callbacks;
-    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(c.manifest.settings, no_exports, mothers); };
+    callbacks.make_task = [&] { return std::make_unique<PersonOutputs>(c.manifest.settings, no_exports, context); };
     callbacks.finish_task = [&bytes](PartitionTask& task) {
       for (const std::string& text : static_cast<PersonOutputs&>(task).text.text) bytes += text.size();
       return Status::OK();

@@ -62,7 +62,9 @@ struct TestOutcome {
 inline TestOutcome evaluate_and_format(const PersonView& view, const RunSettings& settings,
                                        const MotherDistricts* mothers = nullptr) {
   TestOutcome out;
-  evaluate_person(view, settings, out.typed, mothers);
+  EvalContext context;
+  context.mothers = mothers;
+  evaluate_person(view, settings, out.typed, context);
   CsvFormatter formatter;
   OutcomeText text;
   formatter.append(view, out.typed, text);

@@ -227,6 +227,8 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   OutreachExportWriter exports;
   if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.open(staging, options.exports, options.bom));
   const RunSettings& settings = report.manifest.settings;
+  EvalContext context;
+  context.mothers = &mothers;
   MatchCallbacks callbacks;
   // Finished tasks come back through recycle_task and are handed out again (their buffers keep
   // their capacity); make_task and recycle_task run on different pipeline stages, hence the lock.
@@ -242,7 +244,7 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
         return task;
       }
     }
-    return std::make_unique<PersonOutputs>(settings, options.exports, mothers);
+    return std::make_unique<PersonOutputs>(settings, options.exports, context);
   };
   callbacks.recycle_task = [&](std::unique_ptr<PartitionTask> task) {
     const std::lock_guard<std::mutex> lock(pool_mutex);

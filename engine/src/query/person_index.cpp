@@ -79,7 +79,9 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
     if (!mother_view.empty()) mothers.add(mother, home_district_of(mother_view, settings_));
     mothers.finish();
   }
-  evaluate_person(view, settings_, outcome, &mothers);
+  EvalContext context;
+  context.mothers = &mothers;
+  evaluate_person(view, settings_, outcome, context);
   json += ", \"found\": true, \"as_of\": ";
   append_json_string(json, format_date(settings_.as_of));
   json += ", \"home_district\": ";

@@ -152,7 +152,7 @@ bool under_employee_cover(const Eval& ev, uint32_t res_idx) {
 
 // R5 actions for every terminated record: handler, deadline d + notice_days (X 五(二)),
 // escalation (X 五(三)), refund class (N 六(一)3, X 四(二)), subsidy deduction (N 七).
-void r5_actions(Eval& ev, const DupCase& dup, int64_t& subsidy_yuan) {
+void r5_actions(Eval& ev, const DupCase& dup, int case_index, int64_t& subsidy_yuan) {
   for (uint32_t idx : dup.terminated) {
     const Enrollment& record = ev.rec(idx);
     const bool local = ev.rec_facts(idx).local;
@@ -163,6 +163,7 @@ void r5_actions(Eval& ev, const DupCase& dup, int64_t& subsidy_yuan) {
     action.deadline = ev.d + ev.settings.notice_days;
     action.escalation = local ? Escalation::kTaxStop : Escalation::kNotifyRegion;
     action.rule = dup.rule;
+    action.case_index = case_index;
     if (record.scheme == Scheme::kResident) {
       const bool refundable = r6_benefit_start(ev, idx).benefit_start > ev.d || under_employee_cover(ev, idx);
       action.refund = refundable ? Refund::kRefundable : Refund::kNotRefundable;
@@ -205,6 +206,7 @@ bool r3b_next_year_resident(Eval& ev, DupCase& dup) {
     action.deadline = day_from_ymd(ev.year_d, 12, 31);
     action.refund = Refund::kRefundable;
     action.rule = "N5.2";
+    action.case_index = ev.scratch.case_count;  // this case's index once it is found
   }
   return true;
 }
@@ -257,7 +259,7 @@ bool r3_duplicate_cases(Eval& ev, int64_t& subsidy_yuan) {
 
   for (int case_idx = 0; case_idx < s.case_count; ++case_idx) {
     DupCase& dup = s.cases[case_idx];
-    r5_actions(ev, dup, subsidy_yuan);
+    r5_actions(ev, dup, case_idx, subsidy_yuan);
     ev.out.cases.push_back(dup);
   }
   return s.case_count > 0;

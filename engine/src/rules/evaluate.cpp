@@ -17,6 +17,17 @@ constexpr std::string_view kCaseTypes[] = {"cross_scheme", "employee_employee", 
 constexpr std::string_view kActionKinds[] = {"terminate", "suspend", "suspend_benefits", "terminate_deceased"};
 constexpr std::string_view kEscalations[] = {"", "tax_stop", "notify_region"};
 constexpr std::string_view kRefunds[] = {"", "refundable", "not_refundable", "account_balance", "transfer_account"};
+constexpr std::string_view kCaseStatuses[] = {"open", "escalated", "overdue", "exempt", "resolved"};
+
+template <size_t N, typename E>
+bool parse_token(const std::string_view (&names)[N], std::string_view text, E& out) {
+  for (size_t idx = 0; idx < N; ++idx)
+    if (names[idx] == text) {
+      out = static_cast<E>(idx);
+      return true;
+    }
+  return false;
+}
 
 template <size_t N, typename E>
 std::string_view token(const std::string_view (&names)[N], E value) {
@@ -33,6 +44,9 @@ std::string_view case_type_name(CaseType type) { return token(kCaseTypes, type);
 std::string_view action_kind_name(ActionKind kind) { return token(kActionKinds, kind); }
 std::string_view escalation_name(Escalation escalation) { return token(kEscalations, escalation); }
 std::string_view refund_name(Refund refund) { return token(kRefunds, refund); }
+std::string_view case_status_name(CaseStatus status) { return token(kCaseStatuses, status); }
+bool parse_case_status(std::string_view text, CaseStatus& out) { return parse_token(kCaseStatuses, text, out); }
+bool parse_case_type(std::string_view text, CaseType& out) { return parse_token(kCaseTypes, text, out); }
 
 void PersonOutcome::clear() {
   static_cast<PersonFacts&>(*this) = PersonFacts{};
@@ -73,11 +87,11 @@ Scratch& thread_scratch() {
 }  // namespace rules_internal
 
 void evaluate_person(const PersonView& person, const RunSettings& settings, PersonOutcome& out,
-                     const MotherDistricts* mothers) {
+                     const EvalContext& context) {
   using namespace rules_internal;
   out.clear();
   Scratch& scratch = thread_scratch();
-  Eval ev{person, settings, scratch, out, mothers};
+  Eval ev{person, settings, scratch, out, context.mothers, context.cases_before};
   ev.d = settings.as_of;
   ev.month_d = month_of_day(ev.d);
   ev.year_d = ymd_from_day(ev.d).year;
@@ -99,6 +113,7 @@ void evaluate_person(const PersonView& person, const RunSettings& settings, Pers
   r2_outreach(ev);
   int64_t subsidy_yuan = 0;
   const bool has_case = r3_duplicate_cases(ev, subsidy_yuan);  // R3, R3b, R4, R5
+  x5_case_ledger(ev);                                           // §7 ledger, action deadlines
   r6_benefit_rows(ev);
   r7_benefit_suspension(ev);
   r8_deceased_still_enrolled(ev);

@@ -301,7 +301,7 @@ PersonKey mother_key(const PersonView& person, const RunSettings& settings) {
 Region home_district_of(const PersonView& person, const RunSettings& settings) {
   using namespace rules_internal;
   thread_local PersonOutcome unused;
-  Eval ev{person, settings, thread_scratch(), unused, nullptr};
+  Eval ev{person, settings, thread_scratch(), unused, nullptr, nullptr};
   ev.d = settings.as_of;
   ev.year_d = ymd_from_day(ev.d).year;
   compute_facts(ev);

@@ -79,6 +79,7 @@ struct Eval {
   Scratch& scratch;
   PersonOutcome& out;
   const MotherDistricts* mothers = nullptr;  // §9 mother step of the home district
+  const PreviousCases* cases_before = nullptr;  // §7 ledger at the previous run
   Day d = kNoDay;
   Month month_d = 0;
   int year_d = 0;
@@ -134,6 +135,8 @@ void r6_benefit_rows(Eval& ev);
 /// Add their rows to out.actions.
 void r7_benefit_suspension(Eval& ev);
 void r8_deceased_still_enrolled(Eval& ev);
+/// SPEC §7 X 五: the ledger row of every case found; action deadlines from it (ledger.cpp).
+void x5_case_ledger(Eval& ev);
 
 // ---- R9 (plan.cpp) ----------------------------------------------------------------------------
 void r9_plan_contribution(Eval& ev, bool has_case, int64_t subsidy_yuan);

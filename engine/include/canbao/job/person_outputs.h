@@ -15,11 +15,11 @@ namespace canbao {
 class PersonOutputs final : public PartitionTask {
  public:
   /// Every reference must outlive the task.
-  PersonOutputs(const RunSettings& settings, const OutreachExportOptions& exports, const MotherDistricts& mothers)
-      : settings_(settings), exports_(exports), mothers_(mothers) {}
+  PersonOutputs(const RunSettings& settings, const OutreachExportOptions& exports, const EvalContext& context)
+      : settings_(settings), exports_(exports), context_(context) {}
 
   void person(const PersonView& view) override {
-    evaluate_person(view, settings_, outcome_, &mothers_);
+    evaluate_person(view, settings_, outcome_, context_);
     formatter_.append(view, outcome_, text);
     tally.add(view, outcome_);
     plan.add(outcome_);
@@ -43,7 +43,7 @@ class PersonOutputs final : public PartitionTask {
  private:
   const RunSettings& settings_;
   const OutreachExportOptions& exports_;
-  const MotherDistricts& mothers_;
+  const EvalContext& context_;
   PersonOutcome outcome_;
   CsvFormatter formatter_;
 };

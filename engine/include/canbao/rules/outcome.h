@@ -39,6 +39,21 @@ std::string_view case_type_name(CaseType type);
 
 /// actions.csv `action`.
 enum class ActionKind : uint8_t { kTerminate, kSuspend, kSuspendBenefits, kTerminateDeceased };
+
+/// SPEC §7 case ledger (X 五 清理程序): a case's status; all but kResolved are "active".
+enum class CaseStatus : uint8_t { kOpen, kEscalated, kOverdue, kExempt, kResolved };
+std::string_view case_status_name(CaseStatus status);
+/// Parses open / escalated / overdue / exempt / resolved; false otherwise.
+bool parse_case_status(std::string_view text, CaseStatus& out);
+/// Parses cross_scheme / employee_employee / next_year_resident / resident_resident.
+bool parse_case_type(std::string_view text, CaseType& out);
+
+/// A case's row in the ledger at one run (SPEC §7 cases.csv dates); kNoDay = empty cell.
+struct LedgerRow {
+  CaseStatus status = CaseStatus::kOpen;
+  Day opened_on = kNoDay, deadline = kNoDay, escalated_on = kNoDay, resolved_on = kNoDay;
+  bool active() const { return status != CaseStatus::kResolved; }
+};
 std::string_view action_kind_name(ActionKind kind);
 
 /// actions.csv `escalation` (X 五(三)); kNone is an empty cell.
@@ -73,6 +88,7 @@ struct DuplicateCase {
   std::string_view resolution;  // R4 token (`keep_employee`, …; R3b `suspend_next_year`)
   std::string_view rule;        // clause (`N5`, `X3.1.3`, …)
   std::vector<uint32_t> records, kept, terminated;
+  LedgerRow ledger;             // SPEC §7: its row in the case ledger at this run
 };
 
 /// One actions.csv row.
@@ -85,6 +101,7 @@ struct ActionRow {
   Refund refund = Refund::kNone;
   int64_t subsidy_deduction_yuan = 0;
   std::string_view rule;
+  int case_index = -1;  // R5 terminate / R3b suspend: its case in PersonOutcome::cases (deadline from the ledger)
 };
 
 /// One benefits.csv row (R6).

@@ -33,12 +33,43 @@ class MotherDistricts {
   std::vector<std::pair<PersonKey, Region>> entries_;  // sorted by key after finish()
 };
 
-/// Evaluates SPEC §4 facts and R1–R8 for one person, and their R9 plan contribution, into `out`
-/// (cleared first). `mothers` gives the §9 mother step of the home district (none: the step finds
-/// nothing). REQUIRES: person.key is a valid key and the person has at least one record.
-/// Thread-safe (per-thread scratch).
+/// SPEC §7: the case ledger's rows at the previous run ("before"), by (person, case type).
+/// Built once before the cross-match from the state; read-only afterwards.
+class PreviousCases {
+ public:
+  struct Entry {
+    PersonKey key;
+    CaseType type;
+    LedgerRow row;
+  };
+  void add(PersonKey key, CaseType type, const LedgerRow& row);
+  void finish();  // sorts; call once after the last add()
+  const LedgerRow* find(PersonKey key, CaseType type) const;
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+/// What the rules read besides the person: other persons' facts and earlier runs.
+struct EvalContext {
+  const MotherDistricts* mothers = nullptr;       // SPEC §9 mother step (none: the step finds nothing)
+  const PreviousCases* cases_before = nullptr;    // SPEC §7 ledger (none: a first run)
+};
+
+/// Evaluates SPEC §4 facts and R1–R8 for one person, their SPEC §7 ledger rows and their R9 plan
+/// contribution, into `out` (cleared first). REQUIRES: person.key is a valid key and the person
+/// has at least one record. Thread-safe (per-thread scratch).
 void evaluate_person(const PersonView& person, const RunSettings& settings, PersonOutcome& out,
-                     const MotherDistricts* mothers = nullptr);
+                     const EvalContext& context = {});
+
+/// SPEC §7: the ledger row at d of a case found now; `before` is its row at the previous run (null:
+/// none). Exempt resolutions are `exempt`; other cases keep opened_on and deadline while open,
+/// escalated or overdue, else are notified at d (deadline d + notice_days; R3b 31 December); past
+/// the deadline a case with terminated records is `escalated` (once), one without `overdue`.
+LedgerRow ledger_row(const DuplicateCase& found, const LedgerRow* before, Day d, int notice_days);
+/// SPEC §7: the row of a case active before and not found now: `resolved` on d, other cells kept.
+LedgerRow resolved_row(const LedgerRow& before, Day d);
 
 /// SPEC §4 home district from the person's own records: every step but §9's mother step.
 Region home_district_of(const PersonView& person, const RunSettings& settings);
