@@ -79,6 +79,13 @@ constexpr int kPageSize = 4096;
 
 namespace state_detail {
 
+struct DayCell {  // a date cell: ISO text or NULL
+  Day day;
+};
+struct BlobCell {
+  std::string_view bytes;
+};
+
 // A prepared statement; errors are read from the connection by the caller.
 class Stmt {
  public:
@@ -92,9 +99,6 @@ class Stmt {
   void bind(int idx, std::string_view text) {  // the text must outlive step()
     sqlite3_bind_text(stmt_, idx, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   }
-  void bind_copy(int idx, const std::string& text) {
-    sqlite3_bind_text(stmt_, idx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
   void bind_day(int idx, Day day) {
     if (day == kNoDay) {
       sqlite3_bind_null(stmt_, idx);
@@ -103,8 +107,20 @@ class Stmt {
       sqlite3_bind_text(stmt_, idx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
     }
   }
+  void bind_cell(int idx, int64_t value) { bind(idx, value); }
+  void bind_cell(int idx, std::string_view text) { bind(idx, text); }
+  void bind_cell(int idx, const std::string& text) { bind(idx, std::string_view(text)); }
+  void bind_cell(int idx, const DayCell& day) { bind_day(idx, day.day); }
+  void bind_cell(int idx, const BlobCell& blob) { bind_blob(idx, blob.bytes); }
   void bind_blob(int idx, std::string_view blob) {
     sqlite3_bind_blob64(stmt_, idx, blob.data(), blob.size(), SQLITE_STATIC);
+  }
+  /// Binds the arguments to ?1, ?2, … and runs the statement: an INSERT of one row.
+  template <typename... Cells>
+  bool insert(const Cells&... cells) {
+    int idx = 0;
+    (bind_cell(++idx, cells), ...);
+    return run();
   }
   /// SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return rc_ = sqlite3_step(stmt_); }
@@ -136,6 +152,8 @@ class Stmt {
 
 namespace {
 
+using state_detail::BlobCell;
+using state_detail::DayCell;
 using state_detail::Stmt;
 
 bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
@@ -689,15 +707,11 @@ Status StateStore::write_run(const StateRun& run) {
     if (!stmt.ok()) return fail();
     for (size_t idx = 0; idx < run.feeds.size(); ++idx) {
       const StateFeed& feed = run.feeds[idx];
-      stmt.bind(1, run_id);
-      stmt.bind(2, static_cast<int64_t>(idx));
-      stmt.bind(3, feed.path);
-      stmt.bind(4, feed.agency);
-      stmt.bind(5, feed.mode);
-      stmt.bind_copy(6, hex64(feed.fingerprint));
-      const uint64_t counts[] = {feed.read, feed.accepted, feed.linked, feed.quarantined, feed.replaced, feed.deleted};
-      for (int col = 0; col < 6; ++col) stmt.bind(7 + col, static_cast<int64_t>(counts[col]));
-      if (!stmt.run()) return fail();
+      auto count = [](uint64_t value) { return static_cast<int64_t>(value); };
+      if (!stmt.insert(run_id, static_cast<int64_t>(idx), feed.path, feed.agency, feed.mode, hex64(feed.fingerprint),
+                       count(feed.read), count(feed.accepted), count(feed.linked), count(feed.quarantined),
+                       count(feed.replaced), count(feed.deleted)))
+        return fail();
     }
   }
   {
@@ -710,10 +724,7 @@ Status StateStore::write_run(const StateRun& run) {
         if (cell > 0) line += ',';
         append_csv_cell(line, run.plan_rows[idx][cell]);
       }
-      stmt.bind(1, run_id);
-      stmt.bind(2, static_cast<int64_t>(idx));
-      stmt.bind(3, line);
-      if (!stmt.run()) return fail();
+      if (!stmt.insert(run_id, static_cast<int64_t>(idx), line)) return fail();
     }
   }
   std::map<std::string, uint64_t> counts;
@@ -724,19 +735,10 @@ Status StateStore::write_run(const StateRun& run) {
     if (!stmt.ok()) return fail();
     for (size_t idx = 0; idx < run.cases.size(); ++idx) {
       const StateCase& row = run.cases[idx];
-      stmt.bind(1, run_id);
-      stmt.bind(2, static_cast<int64_t>(idx));
-      stmt.bind(3, row.id);
-      stmt.bind(4, row.name);
-      stmt.bind(5, row.type);
-      stmt.bind(6, row.status);
-      stmt.bind_day(7, row.opened_on);
-      stmt.bind_day(8, row.deadline);
-      stmt.bind_day(9, row.escalated_on);
-      stmt.bind_day(10, row.resolved_on);
-      stmt.bind(11, row.resolution);
-      stmt.bind(12, row.rule);
-      if (!stmt.run()) return fail();
+      if (!stmt.insert(run_id, static_cast<int64_t>(idx), row.id, row.name, row.type, row.status, DayCell{row.opened_on},
+                       DayCell{row.deadline}, DayCell{row.escalated_on}, DayCell{row.resolved_on}, row.resolution,
+                       row.rule))
+        return fail();
       ++counts[row.status];
       if (row.opened_on == run.as_of) ++counts["opened"];
     }
@@ -745,12 +747,8 @@ Status StateStore::write_run(const StateRun& run) {
   {
     Stmt stmt(db_, "INSERT INTO case_counts VALUES (?, ?, ?)");
     if (!stmt.ok()) return fail();
-    for (const auto& [name, count] : counts) {
-      stmt.bind(1, run_id);
-      stmt.bind(2, name);
-      stmt.bind(3, static_cast<int64_t>(count));
-      if (!stmt.run()) return fail();
-    }
+    for (const auto& [name, count] : counts)
+      if (!stmt.insert(run_id, name, static_cast<int64_t>(count))) return fail();
   }
   {
     Stmt stmt(db_, "INSERT INTO person_chunks VALUES (?, ?, ?, ?, ?)");
@@ -759,12 +757,9 @@ Status StateStore::write_run(const StateRun& run) {
     for (size_t begin = 0, chunk = 0; begin < run.persons.size(); begin += state_detail::kChunkPersons, ++chunk) {
       const size_t count = std::min(state_detail::kChunkPersons, run.persons.size() - begin);
       state_detail::encode_person_chunk(run.persons.data() + begin, count, blob);
-      stmt.bind(1, run_id);
-      stmt.bind(2, static_cast<int64_t>(chunk));
-      stmt.bind(3, static_cast<int64_t>(count));
-      stmt.bind(4, static_cast<int64_t>(state_detail::chunk_checksum(blob)));
-      stmt.bind_blob(5, blob);
-      if (!stmt.run()) return fail();
+      if (!stmt.insert(run_id, static_cast<int64_t>(chunk), static_cast<int64_t>(count),
+                       static_cast<int64_t>(state_detail::chunk_checksum(blob)), BlobCell{blob}))
+        return fail();
     }
   }
   failpoint("state.after_persons");
