@@ -1,6 +1,6 @@
 // The SPEC §7 state (issue #13, engine/include/canbao/state/state_store.h) with 1M and 25M persons
 // per run, generated like a city (tests/unit/state_test_util.h: keys region · birth date ·
-// sequence, ~3.7 cases per 100 persons, 8 plan rows, 3 feeds):
+// sequence, ~1.5 cases per 100 persons (the synthetic city: 1.4), 8 plan rows, 3 feeds):
 //   BM_StateCommit/N   Open + commit_run of a new as_of + close, into a state holding two runs of
 //                      N persons (so a third run's persons and active cases are pruned: the steady
 //                      state of daily runs). Close includes SQLite's final checkpoint.

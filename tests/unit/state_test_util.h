@@ -91,7 +91,7 @@ inline StateRun make_state_run(Day as_of, size_t persons, uint64_t seed) {
 
   const char* types[] = {"same_region", "cross_region", "employee_and_resident"};
   const char* people[] = {"陈晓明", "林, 小华", "王\"大\"伟", "黄丽"};
-  for (size_t idx = 0; idx < keys.size(); idx += 20 + rng() % 40) {
+  for (size_t idx = 0; idx < keys.size(); idx += 60 + rng() % 80) {  // ~1.5 cases per 100 persons
     const int per_person = 1 + static_cast<int>(rng() % 2);
     for (int type = 0; type < per_person; ++type) {
       StateCase row;

@@ -48,14 +48,14 @@ CREATE TABLE plan_rows (
 ) WITHOUT ROWID;
 CREATE TABLE cases (
   run_id INTEGER NOT NULL REFERENCES runs,
+  id TEXT NOT NULL, type TEXT NOT NULL,  -- a case is (id, type) (SPEC §7): one row per run
   seq INTEGER NOT NULL,             -- the run's order
-  id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+  name TEXT NOT NULL,
   status TEXT NOT NULL,             -- open / escalated / overdue / exempt / resolved
   opened_on TEXT, deadline TEXT, escalated_on TEXT, resolved_on TEXT,
   resolution TEXT NOT NULL, rule TEXT NOT NULL,
-  PRIMARY KEY (run_id, seq)
+  PRIMARY KEY (run_id, id, type)
 ) WITHOUT ROWID;
-CREATE INDEX cases_by_id ON cases (run_id, id);
 CREATE TABLE case_counts (
   run_id INTEGER NOT NULL REFERENCES runs,
   name TEXT NOT NULL,               -- a status, or 'opened' (opened_on = the run's as_of)
@@ -379,7 +379,7 @@ void StateStore::end_read() {
 namespace {
 
 constexpr const char* kCaseColumns =
-    "id, name, type, status, opened_on, deadline, escalated_on, resolved_on, resolution, rule";
+    "id, name, type, status, opened_on, deadline, escalated_on, resolved_on, resolution, rule, seq";
 
 /// A date column: NULL is kNoDay; false for text that is no date.
 bool read_day(const Stmt& stmt, int col, Day& day) {
@@ -479,12 +479,24 @@ Status StateStore::load_run(int64_t run_id, Day as_of, Load load, StateRun& run)
         return std::string();
       }));
   if (load == Load::kSummary) return Status::OK();
+  // Read in key order (the table's), then put back in the run's order: seq is 0, 1, … n−1.
+  std::vector<StateCase> by_key;
+  std::vector<int64_t> seqs;
   CANBAO_RETURN_IF_ERROR(each_row(
-      (std::string("SELECT ") + kCaseColumns + " FROM cases WHERE run_id = ? ORDER BY seq").c_str(), by_run,
-      [&](const Stmt& stmt) {
-        const std::string problem = read_case(stmt, run.cases.emplace_back());
+      (std::string("SELECT ") + kCaseColumns + " FROM cases WHERE run_id = ?").c_str(), by_run, [&](const Stmt& stmt) {
+        seqs.push_back(stmt.int64(10));
+        const std::string problem = read_case(stmt, by_key.emplace_back());
         return problem.empty() ? problem : run_name + problem;
       }));
+  run.cases.resize(by_key.size());
+  std::vector<bool> placed(by_key.size());
+  for (size_t idx = 0; idx < by_key.size(); ++idx) {
+    const int64_t seq = seqs[idx];
+    if (seq < 0 || static_cast<uint64_t>(seq) >= by_key.size() || placed[static_cast<size_t>(seq)])
+      return Status::Error(path_ + ": corrupt state: " + run_name + "case order");
+    placed[static_cast<size_t>(seq)] = true;
+    run.cases[static_cast<size_t>(seq)] = std::move(by_key[idx]);
+  }
   uint64_t expected = 0;
   CANBAO_RETURN_IF_ERROR(each_row("SELECT persons FROM runs WHERE run_id = ?", by_run, [&](const Stmt& stmt) {
     expected = static_cast<uint64_t>(stmt.int64(0));
@@ -735,7 +747,7 @@ Status StateStore::write_run(const StateRun& run) {
     if (!stmt.ok()) return fail();
     for (size_t idx = 0; idx < run.cases.size(); ++idx) {
       const StateCase& row = run.cases[idx];
-      if (!stmt.insert(run_id, static_cast<int64_t>(idx), row.id, row.name, row.type, row.status, DayCell{row.opened_on},
+      if (!stmt.insert(run_id, row.id, row.type, static_cast<int64_t>(idx), row.name, row.status, DayCell{row.opened_on},
                        DayCell{row.deadline}, DayCell{row.escalated_on}, DayCell{row.resolved_on}, row.resolution,
                        row.rule))
         return fail();
