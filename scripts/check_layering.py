@@ -21,6 +21,7 @@ ALLOWED = {
     "index": {"core", "identity", "records"},
     "rules": {"core", "identity", "records"},
     "adapters": {"records"},
+    "state": {"core", "identity", "records"},
     "ingest": {"core", "identity", "records", "manifest", "index", "adapters"},
     "match": {"core", "identity", "records", "index"},
     "output": {"core", "identity", "records", "rules"},
