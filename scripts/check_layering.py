@@ -25,7 +25,7 @@ ALLOWED = {
     "ingest": {"core", "identity", "records", "manifest", "index", "adapters"},
     "match": {"core", "identity", "records", "index"},
     "output": {"core", "identity", "records", "rules"},
-    "job": {"core", "identity", "records", "manifest", "index", "rules", "ingest", "match", "output"},
+    "job": {"core", "identity", "records", "manifest", "index", "rules", "ingest", "match", "output", "state"},
     "query": {"core", "identity", "records", "manifest", "index", "rules", "match", "output"},
     "serve": {"core", "query"},
     "synth": {"core", "identity", "records"},

@@ -22,11 +22,19 @@ std::string sample_manifest() { return testing::sample_city() + "/manifest.json"
 TEST(Faults, UnwritableOutputDirectoryIsOneClearLine) {
   if (!fs::exists(sample_manifest())) GTEST_SKIP() << "shared/examples/sample-city not found";
   TempDir tmp;
-  const auto run = run_command(cli() + " run " + sample_manifest() + " --out /proc/canbao-out --index " + tmp / "idx");
+  const auto run = run_command(cli() + " run " + sample_manifest() + " --out /proc/canbao-out --index " + tmp / "idx" +
+                               " --state " + tmp / "state.db");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
   EXPECT_NE(run.output.find("/proc/canbao-out"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("cannot create output directory"), std::string::npos) << run.output;
+  // The default state file goes beside the outputs (SPEC §7: OUT.state.db): there it is the first
+  // thing that cannot be written, before anything else is.
+  const auto default_state = run_command(cli() + " run " + sample_manifest() + " --out /proc/canbao-out --index " + tmp / "idx");
+  EXPECT_EQ(default_state.exit_code, 1);
+  EXPECT_EQ(std::count(default_state.output.begin(), default_state.output.end(), '\n'), 1) << default_state.output;
+  EXPECT_NE(default_state.output.find("/proc/canbao-out.state.db: cannot open the state file"), std::string::npos)
+      << default_state.output;
 }
 
 TEST(Faults, UnwritableIndexDirectoryIsOneClearLine) {
@@ -59,7 +67,8 @@ bool run_on_small_disk(const TempDir& tmp, const std::string& size, const std::s
 TEST(Faults, DiskFullWhileWritingOutputsKeepsTheEarlierOutputs) {
   if (!fs::exists(sample_manifest())) GTEST_SKIP() << "shared/examples/sample-city not found";
   TempDir tmp;
-  const std::string run_cmd = cli() + " run " + sample_manifest() + " --out " + tmp / "disk/out" + " --index " + tmp / "idx";
+  const std::string run_cmd = cli() + " run " + sample_manifest() + " --out " + tmp / "disk/out" + " --index " + tmp / "idx" +
+                              " --state " + tmp / "state.db";
   std::string why;
   if (!run_on_small_disk(tmp, "150k",
                          run_cmd + " > " + tmp / "first.log" + " 2>&1; echo $? > " + tmp / "first.rc" + "\n" + run_cmd +

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   run->add_option("manifest", run_options.manifest_path, "Manifest JSON (SPEC §1)")->required();
   run->add_option("--out", run_options.out_dir, "Output directory (replaced as a whole when the run succeeds)")->required();
   run->add_option("--index", run_options.index_dir, "Index directory of memory-mapped segments (default: OUT.index)");
+  run->add_option("--state", run_options.state_path,
+                  "SPEC §7 state (SQLite) that each run continues: runs, plan rows, the case ledger (default: OUT.state.db)");
   run->add_option("--threads", run_options.threads, "Worker threads (default: all cores)");
   run->add_flag("--rebuild-index", run_options.force_rebuild, "Re-ingest every feed even if its segment is current");
   std::string split_by;

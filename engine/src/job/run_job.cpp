@@ -28,6 +28,7 @@
 #include "canbao/output/output_file.h"
 #include "canbao/output/outreach_exports.h"
 #include "job_internal.h"
+#include "run_state.h"
 
 namespace canbao {
 
@@ -143,9 +144,11 @@ void remove_stale_siblings(const std::string& out_dir) {
 }
 
 Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<AdapterRegistry>& registry,
-               std::vector<IngestedFeed>& ingested, Progress* progress) {
+               std::vector<IngestedFeed>& ingested, Progress* progress, StateSession* state) {
   report = RunReport{};
   CANBAO_RETURN_IF_ERROR(load_manifest(options.manifest_path, today_local(), report.manifest));
+  // SPEC §7: the state first — an earlier as_of is refused before anything is written.
+  if (state != nullptr) CANBAO_RETURN_IF_ERROR(open_state(options, report.manifest, *state));
   report.out_dir = options.out_dir;
   report.index_dir = options.index_dir.empty() ? options.out_dir + ".index" : options.index_dir;
   report.threads = options.threads;
@@ -210,7 +213,7 @@ Status mothers_and_newborns(const RunOptions& options, RunReport& report, const 
 
 Status write_outputs(const RunOptions& options, RunReport& report, const std::vector<const Segment*>& segments,
                      const LinkResult& links, const std::string& staging, Progress& progress,
-                     Clock::time_point total_start) {
+                     Clock::time_point total_start, StateSession& state) {
   MotherDistricts mothers;
   CANBAO_RETURN_IF_ERROR(mothers_and_newborns(options, report, segments, links, staging, mothers));
   const auto start = Clock::now();
@@ -229,6 +232,7 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   const RunSettings& settings = report.manifest.settings;
   EvalContext context;
   context.mothers = &mothers;
+  context.cases_before = &state.cases_before;
   MatchCallbacks callbacks;
   // Finished tasks come back through recycle_task and are handed out again (their buffers keep
   // their capacity); make_task and recycle_task run on different pipeline stages, hence the lock.
@@ -260,6 +264,9 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
     if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.write(part.districts));
     report.outcomes.merge(part.tally);
     report.plan.merge(part.plan);
+    state.cases.insert(state.cases.end(), part.cases.begin(), part.cases.end());
+    state.escalations.insert(state.escalations.end(), part.escalations.begin(), part.escalations.end());
+    state.persons.insert(state.persons.end(), part.states.begin(), part.states.end());
     return Status::OK();
   };
   CANBAO_RETURN_IF_ERROR(for_each_person(segments, links, callbacks, report.match, &progress));
@@ -272,6 +279,11 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   CANBAO_RETURN_IF_ERROR(
       write_text_file(staging + "/plan.csv", format_plan_csv(report.plan.rows(settings), settings), options.bom));
   report.timings.emplace_back("match_and_write", seconds_since(start));
+  const auto state_start = Clock::now();
+  std::vector<uint64_t> fingerprints;
+  for (const Segment* segment : segments) fingerprints.push_back(segment->header().fingerprint);
+  CANBAO_RETURN_IF_ERROR(finish_state(state, report, fingerprints, staging, options.bom));
+  report.timings.emplace_back("state", seconds_since(state_start));
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/report.html", build_report_html(report)));
   report.timings.emplace_back("total", seconds_since(total_start));
   return write_text_file(staging + "/summary.json", build_summary_json(report));
@@ -302,7 +314,7 @@ Status run_ingest(const RunOptions& options, RunReport& report) {
   std::unique_ptr<AdapterRegistry> registry;
   std::vector<IngestedFeed> ingested;
   Progress progress(options.progress);
-  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress));
+  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, nullptr));
   std::vector<const Segment*> segments;
   LinkResult links;
   return resolve_links(ingested, report, segments, links);
@@ -313,7 +325,8 @@ Status run_job(const RunOptions& options, RunReport& report) {
   std::unique_ptr<AdapterRegistry> registry;
   std::vector<IngestedFeed> ingested;
   Progress progress(options.progress);
-  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress));
+  StateSession state;
+  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, &state));
   std::vector<const Segment*> segments;
   LinkResult links;
   CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, segments, links));
@@ -347,7 +360,7 @@ Status run_job(const RunOptions& options, RunReport& report) {
   if (ec) return Status::Error(staging + ": cannot create output directory: " + ec.message());
   // A failure (a full disk, say) removes the staging directory at once, so the space is given back
   // and only the error is left (killed runs are cleaned by the next run: remove_stale_siblings).
-  Status status = write_outputs(options, report, segments, links, staging, progress, total_start);
+  Status status = write_outputs(options, report, segments, links, staging, progress, total_start, state);
   if (!status.ok()) {
     fs::remove_all(staging, ec);
     return status;

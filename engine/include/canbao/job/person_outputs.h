@@ -6,6 +6,7 @@
 
 #include "canbao/match/matcher.h"
 #include "canbao/output/csv_rows.h"
+#include "canbao/output/ledger_rows.h"
 #include "canbao/output/outcome_tally.h"
 #include "canbao/output/outreach_exports.h"
 #include "canbao/rules/rules.h"
@@ -24,6 +25,8 @@ class PersonOutputs final : public PartitionTask {
     tally.add(view, outcome_);
     plan.add(outcome_);
     if (exports_.split_by_district && outcome_.in_outreach) districts.add(formatter_, view, outcome_, exports_);
+    collect_case_rows(view, outcome_, cases, escalations);  // SPEC §7 ledger rows
+    if (outcome_.target) states.push_back({view.key, run_state_of(outcome_), outcome_.home_district});
   }
 
   /// Empties the task for another partition, keeping the buffers' capacity (a run recycles its
@@ -33,12 +36,18 @@ class PersonOutputs final : public PartitionTask {
     tally = OutcomeTally{};
     plan = PlanTable{};
     districts.clear();
+    cases.clear();
+    escalations.clear();
+    states.clear();
   }
 
   OutcomeText text;        // rows of the per-person outputs, key order
   OutcomeTally tally;      // statistics
   PlanTable plan;          // R9
   DistrictRows districts;  // outreach/<district>.csv rows
+  std::vector<CaseRow> cases;              // SPEC §7 cases found now, key order
+  std::vector<EscalationRow> escalations;  // … the terminated records of the escalated ones
+  std::vector<PersonRunState> states;      // R1 state of every target person, key order (changes.csv)
 
  private:
   const RunSettings& settings_;

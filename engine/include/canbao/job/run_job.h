@@ -29,6 +29,7 @@ struct RunOptions {
   size_t chunk_bytes = size_t{4} << 20;
   OutreachExportOptions exports;  // outreach/<district>.csv|.xlsx, masking (issue #5, #15)
   bool bom = false;               // every CSV starts with the UTF-8 byte-order mark (issue #15)
+  std::string state_path;         // SPEC §7 state (SQLite); default: <out_dir>.state.db
 };
 
 struct FeedCounts {

@@ -1,0 +1,89 @@
+// SPEC §7 runs that continue a state: ../shared/examples/city-over-time run 1 → 2 → 3 with one
+// --state gives exactly every expected file of each run (the case ledger's cases.csv and
+// escalations.csv, changes.csv, history.csv, actions.csv's ledger deadlines), a rerun of the same
+// as_of replaces the run (same outputs), and an earlier as_of is refused with nothing written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "test_util.h"
+
+namespace canbao {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::cli;
+using testing::read_file;
+using testing::run_command;
+using testing::TempDir;
+
+std::string example() { return testing::shared_dir() + "/examples/city-over-time"; }
+
+testing::CommandResult run_k(const TempDir& tmp, int k, const std::string& out) {
+  return run_command(cli() + " run " + example() + "/manifest-run" + std::to_string(k) + ".json --out " + tmp / out +
+                     " --state " + tmp / "state.db");
+}
+
+void expect_as_expected(const TempDir& tmp, int k, const std::string& out) {
+  const std::string expected = example() + "/expected/run" + std::to_string(k);
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(expected)) {
+    const std::string name = entry.path().filename();
+    EXPECT_EQ(read_file(tmp / (out + "/" + name)), read_file(entry.path().string())) << "run " << k << " " << name;
+    ++files;
+  }
+  EXPECT_GE(files, 12u);
+}
+
+TEST(StateRuns, CityOverTimeThreeRunsMatchEveryExpectedFile) {
+  if (!fs::exists(example() + "/manifest-run3.json")) GTEST_SKIP() << "shared/examples/city-over-time not found";
+  TempDir tmp;
+  for (int k = 1; k <= 3; ++k) {
+    const auto run = run_k(tmp, k, "run" + std::to_string(k));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    expect_as_expected(tmp, k, "run" + std::to_string(k));
+  }
+  // The same as_of again replaces the run: the same outputs (history.csv holds it once).
+  const auto again = run_k(tmp, 3, "again");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  expect_as_expected(tmp, 3, "again");
+  // An earlier as_of is refused: one line, exit 1, no output, the state unchanged.
+  const std::string state_before = read_file(tmp / "state.db");
+  const auto earlier = run_k(tmp, 2, "earlier");
+  EXPECT_EQ(earlier.exit_code, 1);
+  EXPECT_EQ(std::count(earlier.output.begin(), earlier.output.end(), '\n'), 1) << earlier.output;
+  EXPECT_NE(earlier.output.find("as_of 2026-11-12 is earlier than the latest run in the state (2026-12-12)"),
+            std::string::npos) << earlier.output;
+  EXPECT_FALSE(fs::exists(tmp / "earlier"));
+  EXPECT_EQ(read_file(tmp / "state.db"), state_before);
+}
+
+// Without --state the state goes beside the outputs (OUT.state.db) and a second run continues it.
+TEST(StateRuns, DefaultStateIsBesideTheOutputs) {
+  if (!fs::exists(example() + "/manifest-run3.json")) GTEST_SKIP() << "shared/examples/city-over-time not found";
+  TempDir tmp;
+  for (int k = 1; k <= 2; ++k) {
+    const auto run = run_command(cli() + " run " + example() + "/manifest-run" + std::to_string(k) + ".json --out " +
+                                 tmp / "out");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+  EXPECT_TRUE(fs::exists(tmp / "out.state.db"));
+  EXPECT_EQ(read_file(tmp / "out/cases.csv"), read_file(example() + "/expected/run2/cases.csv"));
+  EXPECT_EQ(read_file(tmp / "out/history.csv"), read_file(example() + "/expected/run2/history.csv"));
+}
+
+// A state file that is not canbao's is refused and left alone.
+TEST(StateRuns, AForeignStateFileIsRefusedAndUntouched) {
+  if (!fs::exists(example() + "/manifest-run1.json")) GTEST_SKIP() << "shared/examples/city-over-time not found";
+  TempDir tmp;
+  testing::write_file(tmp / "state.db", "not a database, just notes\n");
+  const auto run = run_k(tmp, 1, "out");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.output.find("not a canbao state file"), std::string::npos) << run.output;
+  EXPECT_EQ(read_file(tmp / "state.db"), "not a database, just notes\n");
+  EXPECT_FALSE(fs::exists(tmp / "out"));
+}
+
+}  // namespace
+}  // namespace canbao
