@@ -18,7 +18,7 @@ using testing::read_file;
 using testing::run_command;
 using testing::TempDir;
 
-std::string example() { return testing::shared_dir() + "/examples/city-over-time"; }
+std::string example() { return testing::city_over_time(); }
 
 testing::CommandResult run_k(const TempDir& tmp, int k, const std::string& out) {
   return run_command(cli() + " run " + example() + "/manifest-run" + std::to_string(k) + ".json --out " + tmp / out +

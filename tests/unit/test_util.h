@@ -64,6 +64,8 @@ inline CommandResult run_command(const std::string& command) {
 inline std::string shared_dir() { return std::string(CANBAO_SOURCE_DIR) + "/../shared"; }
 /// SPEC's worked example (tests skip when it is not beside the repository).
 inline std::string sample_city() { return shared_dir() + "/examples/sample-city"; }
+/// The worked example of SPEC §7–§9: one city over three runs.
+inline std::string city_over_time() { return shared_dir() + "/examples/city-over-time"; }
 inline std::string cli() { return CANBAO_CLI; }
 
 }  // namespace canbao::testing

@@ -20,7 +20,7 @@ using testing::read_file;
 using testing::run_command;
 using testing::TempDir;
 
-std::string example() { return testing::shared_dir() + "/examples/city-over-time"; }
+std::string example() { return testing::city_over_time(); }
 
 // Outputs of a run that the state does not change (actions.csv carries the ledger's deadlines).
 const char* kStatelessOutputs[] = {"registry.csv", "outreach.csv", "duplicates.csv", "benefits.csv",
