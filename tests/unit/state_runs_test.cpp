@@ -44,6 +44,19 @@ TEST(StateRuns, CityOverTimeThreeRunsMatchEveryExpectedFile) {
     ASSERT_EQ(run.exit_code, 0) << run.output;
     expect_as_expected(tmp, k, "run" + std::to_string(k));
   }
+  // report.html over time: a rate line per district across the three runs, the ledger per run
+  // (2026-12-12: 2 opened, 4 open, 2 escalated, 2 overdue, 1 exempt, 0 resolved = cases.csv of run 3)
+  // and outreach conversion (350213: 1 of the 4 on run 2's list is insured now, as changes.csv says).
+  const std::string report = read_file(tmp / "run3/report.html");
+  EXPECT_NE(report.find("data-chart=\"rate-over-time\""), std::string::npos);
+  size_t lines = 0;
+  for (size_t at = report.find("class=\"rate-line\""); at != std::string::npos; at = report.find("class=\"rate-line\"", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 6u);
+  EXPECT_NE(report.find("<tr><td>2026-12-12</td><td>2</td><td>4</td><td>2</td><td>2</td><td>1</td><td>0</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(report.find("<tr><td>350213</td><td>4</td><td>1</td><td>25.0%</td></tr>"), std::string::npos);
+
   // The same as_of again replaces the run: the same outputs (history.csv holds it once).
   const auto again = run_k(tmp, 3, "again");
   ASSERT_EQ(again.exit_code, 0) << again.output;

@@ -1,6 +1,9 @@
 #include "canbao/job/report_html.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <iterator>
+#include <map>
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -106,6 +109,78 @@ std::string wait_label(const std::string& bucket) {
   return bucket;
 }
 
+// SPEC §7: the plan rate of each district at every run in the state, as lines against the target
+// (x: runs by as_of; y: rate 0–1).
+void rate_over_time_chart(std::string& html, const RunReport& report, double target) {
+  const auto& runs = report.plan_history;
+  std::map<std::string, std::vector<std::pair<size_t, double>>> lines;  // district → (run, rate)
+  for (size_t run = 0; run < runs.size(); ++run)
+    for (const auto& cells : runs[run].second) {
+      if (cells.size() < 6 || cells[0].size() != 6 || cells[5].empty()) continue;  // districts with a rate
+      lines[cells[0]].emplace_back(run, std::strtod(cells[5].c_str(), nullptr));
+    }
+  constexpr int kWidth = 720, kHeight = 260, kLeft = 50, kRight = 110, kTop = 14, kBottom = 40;
+  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  const auto x_of = [&](size_t run) { return kLeft + (runs.size() > 1 ? plot_w * run / (runs.size() - 1) : plot_w / 2); };
+  const auto y_of = [&](double rate) { return kTop + plot_h * (1.0 - std::clamp(rate, 0.0, 1.0)); };
+  html += "<figure><figcaption>各区参保率变化 Enrollment rate by district, run by run (SPEC §7, N 二 稳中有升)</figcaption>"
+          "<svg class=\"chart\" data-chart=\"rate-over-time\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+          std::to_string(kWidth) + "\" height=\"" + std::to_string(kHeight) + "\" viewBox=\"0 0 " +
+          std::to_string(kWidth) + " " + std::to_string(kHeight) + "\" role=\"img\">";
+  for (size_t run = 0; run < runs.size(); ++run)
+    html += "<text class=\"value\" x=\"" + number(x_of(run) - 30, 1) + "\" y=\"" + std::to_string(kHeight - 12) + "\">" +
+            format_date(runs[run].first) + "</text>";
+  if (target >= 0)
+    html += "<line class=\"target\" x1=\"" + std::to_string(kLeft) + "\" x2=\"" + number(kLeft + plot_w, 1) + "\" y1=\"" +
+            number(y_of(target), 1) + "\" y2=\"" + number(y_of(target), 1) + "\"/><text class=\"target-label\" x=\"" +
+            number(kLeft + plot_w + 4, 1) + "\" y=\"" + number(y_of(target) + 4, 1) + "\">目标 " + number(target, 2) + "</text>";
+  static const char* kColours[] = {"#3c78b4", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#d35400"};
+  size_t colour = 0;
+  for (const auto& [district, points] : lines) {
+    std::string path;
+    for (const auto& [run, rate] : points) path += number(x_of(run), 1) + "," + number(y_of(rate), 1) + " ";
+    const char* stroke = kColours[colour++ % std::size(kColours)];
+    html += "<polyline class=\"rate-line\" data-district=\"" + district + "\" fill=\"none\" stroke-width=\"2\" stroke=\"" +
+            stroke + "\" points=\"" + path + "\"/>";
+    html += "<text class=\"value\" fill=\"" + std::string(stroke) + "\" x=\"" + number(x_of(points.back().first) + 6, 1) +
+            "\" y=\"" + number(y_of(points.back().second) + 4, 1) + "\">" + district + " " + number(points.back().second, 4) +
+            "</text>";
+  }
+  html += "</svg></figure>\n";
+}
+
+// SPEC §7: the case ledger run by run, and the previous outreach list's conversion by district.
+void over_time_section(std::string& html, const RunReport& report, double target) {
+  html += "<h2>登记册动态 The registry over time (SPEC §7)</h2>\n";
+  rate_over_time_chart(html, report, target);
+  html += "<table class=\"campaign\"><caption>重复参保清理 Cleanup of duplicate enrollment, run by run (X 五)</caption>"
+          "<tr><th>评估日 as of</th><th>新立案 opened</th><th>处理中 open</th><th>已移交 escalated</th>"
+          "<th>逾期 overdue</th><th>豁免 exempt</th><th>已解决 resolved</th></tr>";
+  for (const auto& [as_of, counts] : report.campaign) {
+    html += "<tr><td>" + format_date(as_of) + "</td>";
+    for (const char* key : {"opened", "open", "escalated", "overdue", "exempt", "resolved"}) {
+      const auto found = counts.find(key);
+      html += "<td>" + std::to_string(found == counts.end() ? 0 : found->second) + "</td>";
+    }
+    html += "</tr>";
+  }
+  html += "</table>\n";
+  if (!report.has_previous_run) {
+    html += "<p class=\"note\">首次运行：尚无上期外展名单 First run in this state: no earlier outreach list.</p>\n";
+    return;
+  }
+  html += "<table class=\"conversion\"><caption>外展转化 Outreach conversion: of the persons on the outreach list of " +
+          format_date(report.previous_as_of) +
+          ", insured now</caption><tr><th>区 district</th><th>上期名单 listed</th><th>现已参保 insured now</th><th>转化率 share</th></tr>";
+  for (const auto& [district, counts] : report.conversion) {
+    const auto [listed, insured] = counts;
+    html += "<tr><td>" + (district == kNoRegion ? std::string("-") : std::to_string(district)) + "</td><td>" +
+            std::to_string(listed) + "</td><td>" + std::to_string(insured) + "</td><td>" +
+            (listed ? number(100.0 * insured / listed, 1) + "%" : std::string("-")) + "</td></tr>";
+  }
+  html += "</table>\n";
+}
+
 }  // namespace
 
 std::string build_report_html(const RunReport& report) {
@@ -162,6 +237,8 @@ std::string build_report_html(const RunReport& report) {
     subsidies.emplace_back(district, static_cast<double>(row.tally.subsidy_deduction_yuan));
   }
   bar_chart(html, "plan-rate", "各区参保率 Enrollment rate by district (R9)", rates, settings.target_rate, 4, 1.0);
+
+  if (!report.plan_history.empty()) over_time_section(html, report, settings.target_rate);
 
   html += "<h2>未参保人员 Uninsured persons (R1/R2)</h2>\n";
   bar_chart(html, "uninsured-state", "按参保状态 By coverage state (R1)", bars_of(report.outcomes.outreach_states, state_label));

@@ -59,7 +59,7 @@ Status open_state(const RunOptions& options, const Manifest& manifest, StateSess
   return Status::OK();
 }
 
-Status finish_state(StateSession& session, const RunReport& report, const std::vector<uint64_t>& fingerprints,
+Status finish_state(StateSession& session, RunReport& report, const std::vector<uint64_t>& fingerprints,
                     const std::string& staging, bool bom) {
   const RunSettings& settings = report.manifest.settings;
   const Day d = settings.as_of;
@@ -111,7 +111,28 @@ Status finish_state(StateSession& session, const RunReport& report, const std::v
   std::erase_if(history, [&](const auto& entry) { return entry.first >= d; });
   history.emplace_back(d, run.plan_rows);
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/history.csv", format_history_csv(history), bom));
-  return session.store->commit_run(run);
+  CANBAO_RETURN_IF_ERROR(session.store->commit_run(run));
+
+  // For report.html: the plan of every run, the cleanup campaign per run, and outreach conversion —
+  // of the persons on the previous run's outreach list (lapsed or never), how many are insured now,
+  // by their district then.
+  report.plan_history = std::move(history);
+  CANBAO_ASSIGN_OR_RETURN(report.campaign, session.store->case_counts_by_run());
+  if (session.before) {
+    report.has_previous_run = true;
+    report.previous_as_of = session.before->as_of;
+    size_t n = 0;
+    for (const PersonRunState& was : session.persons_before) {
+      if (was.state != RunState::kLapsed && was.state != RunState::kNever) continue;
+      while (n < session.persons.size() && session.persons[n].key < was.key) ++n;
+      const bool insured = n < session.persons.size() && session.persons[n].key == was.key &&
+                           session.persons[n].state == RunState::kInsured;
+      auto& [listed, converted] = report.conversion[was.home_district];
+      ++listed;
+      converted += insured;
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace canbao

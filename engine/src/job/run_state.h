@@ -32,7 +32,8 @@ Status open_state(const RunOptions& options, const Manifest& manifest, StateSess
 
 /// Writes cases.csv, escalations.csv, changes.csv and history.csv into `staging`, then records the
 /// run in the state (one transaction). Call after every other output is staged.
-Status finish_state(StateSession& session, const RunReport& report, const std::vector<uint64_t>& fingerprints,
+/// Also fills report's plan history, campaign and outreach conversion (report.html).
+Status finish_state(StateSession& session, RunReport& report, const std::vector<uint64_t>& fingerprints,
                     const std::string& staging, bool bom);
 
 }  // namespace canbao

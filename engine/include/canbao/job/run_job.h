@@ -65,6 +65,12 @@ struct RunReport {
   uint64_t newborn_rows = 0;                            // newborns.csv rows
   Counts newborn_channels;                              // … by channel kind (community / hospital)
   std::map<std::string, uint64_t> newborn_exports;      // newborns/<district>.csv → rows
+  // SPEC §7, from the state (every run so far, this one included), for report.html.
+  std::vector<std::pair<Day, std::vector<std::vector<std::string>>>> plan_history;  // plan.csv cells per run
+  std::vector<std::pair<Day, std::map<std::string, uint64_t>>> campaign;            // case rows by status per run
+  bool has_previous_run = false;
+  Day previous_as_of = kNoDay;
+  std::map<Region, std::pair<uint64_t, uint64_t>> conversion;  // district → (on the previous outreach list, insured now)
   std::vector<std::pair<std::string, double>> timings;  // stage -> seconds
 };
 
