@@ -26,7 +26,7 @@ ALLOWED = {
     "match": {"core", "identity", "records", "index"},
     "output": {"core", "identity", "records", "rules"},
     "job": {"core", "identity", "records", "manifest", "index", "rules", "ingest", "match", "output", "state"},
-    "query": {"core", "identity", "records", "manifest", "index", "rules", "match", "output"},
+    "query": {"core", "identity", "records", "manifest", "index", "rules", "match", "output", "state"},
     "serve": {"core", "query"},
     "synth": {"core", "identity", "records"},
     "cli": {"core", "job", "query", "serve", "synth"},

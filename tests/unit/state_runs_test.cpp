@@ -57,6 +57,15 @@ TEST(StateRuns, CityOverTimeThreeRunsMatchEveryExpectedFile) {
             std::string::npos);
   EXPECT_NE(report.find("<tr><td>350213</td><td>4</td><td>1</td><td>25.0%</td></tr>"), std::string::npos);
 
+  // query shows a person's active cases at the state's latest run (SPEC §7, issue #13).
+  const auto query = run_command(cli() + " query --index " + tmp / "run3.index" + " --state " + tmp / "state.db" +
+                                 " 350203197408036982 350213199305226670");
+  ASSERT_EQ(query.exit_code, 0) << query.output;
+  EXPECT_NE(query.output.find("\"open_cases\": [{\"type\": \"cross_scheme\", \"status\": \"escalated\", \"opened_on\": "
+                              "\"2026-11-02\", \"deadline\": \"2026-12-02\", \"escalated_on\": \"2026-12-12\""),
+            std::string::npos) << query.output;
+  EXPECT_NE(query.output.find("\"open_cases\": []}"), std::string::npos) << query.output;  // no case
+
   // The same as_of again replaces the run: the same outputs (history.csv holds it once).
   const auto again = run_k(tmp, 3, "again");
   ASSERT_EQ(again.exit_code, 0) << again.output;
@@ -84,6 +93,10 @@ TEST(StateRuns, DefaultStateIsBesideTheOutputs) {
   EXPECT_TRUE(fs::exists(tmp / "out.state.db"));
   EXPECT_EQ(read_file(tmp / "out/cases.csv"), read_file(example() + "/expected/run2/cases.csv"));
   EXPECT_EQ(read_file(tmp / "out/history.csv"), read_file(example() + "/expected/run2/history.csv"));
+  // query finds OUT.state.db beside OUT.index by itself.
+  const auto query = run_command(cli() + " query --index " + tmp / "out.index" + " 350205196304029698");
+  EXPECT_NE(query.output.find("\"open_cases\": [{\"type\": \"employee_employee\", \"status\": \"open\""),
+            std::string::npos) << query.output;
 }
 
 // A state file that is not canbao's is refused and left alone.

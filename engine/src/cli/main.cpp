@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
                                             "case and home district of citizen IDs, from an index written by `run` "
                                             "or `ingest` (one JSON line per ID; exit 1 if any ID is invalid or unknown)");
   query->add_option("--index", query_index, "Index directory (OUT.index of a run)")->required();
+  std::string query_state, serve_state;
+  query->add_option("--state", query_state,
+                    "SPEC §7 state whose open cases are shown (default: OUT.state.db beside OUT.index, if there)");
   query->add_option("ids", query_ids, "Citizen ID numbers")->required();
 
   std::string serve_index, serve_token_file;
@@ -92,6 +95,8 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Real-time lookup over HTTP on 127.0.0.1: GET /v1/persons/{id} with "
                                             "`Authorization: Bearer <token>` (401 without, 400 malformed ID, 404 unknown)");
   serve->add_option("--index", serve_index, "Index directory (OUT.index of a run)")->required();
+  serve->add_option("--state", serve_state,
+                    "SPEC §7 state whose open cases are shown (default: OUT.state.db beside OUT.index, if there)");
   serve->add_option("--port", serve_port, "TCP port on 127.0.0.1")->default_val(serve_port);
   serve->add_option("--token-file", serve_token_file, "File holding the bearer token")->required();
   serve->add_option("--threads", serve_threads, "HTTP worker threads, i.e. keep-alive connections served at once (default: 64)");
@@ -161,7 +166,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (query->parsed()) {
-    auto opened = canbao::PersonIndex::Open(query_index);
+    auto opened = canbao::PersonIndex::Open(query_index, query_state);
     if (!opened.ok()) return fail(opened.status());
     const std::unique_ptr<canbao::PersonIndex> index = std::move(opened).value();
     int exit_code = 0;
@@ -178,7 +183,7 @@ int main(int argc, char** argv) {
     options.threads = serve_threads;
     options.access_log = !serve_quiet;
     if (auto status = canbao::read_token_file(serve_token_file, options.token); !status.ok()) return fail(status);
-    auto opened = canbao::PersonIndex::Open(serve_index);
+    auto opened = canbao::PersonIndex::Open(serve_index, serve_state);
     if (!opened.ok()) return fail(opened.status());
     const std::unique_ptr<canbao::PersonIndex> index = std::move(opened).value();
     // SIGINT/SIGTERM are taken by a thread of their own (sigwait) that stops the server cleanly;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "canbao/core/date.h"
 #include "canbao/core/text.h"
@@ -38,9 +39,23 @@ void append_record_ids(std::string& out, const PersonView& view, const std::vect
 
 }  // namespace
 
-Result<std::unique_ptr<PersonIndex>> PersonIndex::Open(const std::string& index_dir) {
+Result<std::unique_ptr<PersonIndex>> PersonIndex::Open(const std::string& index_dir, const std::string& state_path) {
   CANBAO_ASSIGN_OR_RETURN(IndexInfo info, read_index_info(index_dir));
   std::unique_ptr<PersonIndex> index(new PersonIndex());
+  std::string state = state_path;
+  if (state.empty()) {  // OUT.index → OUT.state.db, when a run left one there
+    std::string dir = index_dir;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    constexpr std::string_view kSuffix = ".index";
+    if (dir.size() > kSuffix.size() && dir.compare(dir.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+      const std::string beside = dir.substr(0, dir.size() - kSuffix.size()) + ".state.db";
+      std::error_code ec;
+      if (std::filesystem::exists(beside, ec)) state = beside;
+    }
+  }
+  if (!state.empty()) {
+    CANBAO_ASSIGN_OR_RETURN(index->state_, StateStore::Open(state, StateStore::Access::kReadOnly));
+  }
   index->settings_ = info.settings;
   CANBAO_ASSIGN_OR_RETURN(index->owned_, open_index_segments(index_dir, info));
   for (const auto& segment : index->owned_) index->segments_.push_back(segment.get());
@@ -144,6 +159,38 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
     format_channel(outcome, channel);
     append_json_string(json, channel);
     json += '}';
+  }
+  if (state_) {  // SPEC §7: the person's active cases in the ledger at the state's latest run
+    json += ", \"open_cases\": [";
+    std::vector<StateCase> cases;
+    {
+      const std::lock_guard<std::mutex> lock(state_mutex_);
+      auto found = state_->cases_of(format_citizen_id(id.key));
+      if (found.ok()) cases = std::move(found).value();
+    }
+    for (size_t idx = 0; idx < cases.size(); ++idx) {
+      const StateCase& row = cases[idx];
+      json += idx ? ", {" : "{";
+      json += "\"type\": ";
+      append_json_string(json, row.type);
+      json += ", \"status\": ";
+      append_json_string(json, row.status);
+      for (const auto& [key, day] : {std::pair{"opened_on", row.opened_on}, std::pair{"deadline", row.deadline},
+                                     std::pair{"escalated_on", row.escalated_on}}) {
+        json += std::string(", \"") + key + "\": ";
+        if (day == kNoDay) {
+          json += "null";
+        } else {
+          append_json_string(json, format_date(day));
+        }
+      }
+      json += ", \"resolution\": ";
+      append_json_string(json, row.resolution);
+      json += ", \"rule\": ";
+      append_json_string(json, row.rule);
+      json += '}';
+    }
+    json += ']';
   }
   json += '}';
   return answer;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "canbao/index/segment_reader.h"
 #include "canbao/match/linker.h"
 #include "canbao/records/person_view.h"
+#include "canbao/state/state_store.h"
 
 namespace canbao {
 
@@ -31,7 +33,9 @@ class PersonIndex {
   /// segment it names and loads the fallback links of the run (links.bin). Errors are one line
   /// naming the file: a missing/foreign index.json, a missing, corrupted or inconsistent segment,
   /// a missing, corrupted or stale links.bin.
-  static Result<std::unique_ptr<PersonIndex>> Open(const std::string& index_dir);
+  /// SPEC §7: the state whose latest run's active cases a lookup shows (`open_cases`): `state_path`,
+  /// else `OUT.state.db` beside an index named `OUT.index` when that file exists (none: no field).
+  static Result<std::unique_ptr<PersonIndex>> Open(const std::string& index_dir, const std::string& state_path = "");
 
   /// Thread-safe: concurrent lookups share only read-only state.
   PersonAnswer lookup(std::string_view raw_id) const;
@@ -45,6 +49,8 @@ class PersonIndex {
   std::vector<std::unique_ptr<Segment>> owned_;
   std::vector<const Segment*> segments_;
   LinkResult links_;
+  std::unique_ptr<StateStore> state_;  // read-only; used under state_mutex_ (one thread at a time)
+  mutable std::mutex state_mutex_;
 };
 
 }  // namespace canbao
