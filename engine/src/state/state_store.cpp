@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -434,6 +435,20 @@ Status StateStore::each_row(const char* sql, const std::function<void(Stmt&)>& b
 
 namespace {
 
+// 25M persons are 400 MB: in 4 KiB pages their first touch costs more than decoding them (1.2–1.5 s
+// on the project's VM, 0.04–0.7 s in 2 MiB pages). Transparent huge pages where the system allows.
+void prefer_huge_pages(void* data, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 std::string bad_as_of(const Stmt& stmt, int col) { return "bad as_of '" + std::string(stmt.text(col)) + "'"; }
 
 }  // namespace
@@ -503,6 +518,7 @@ Status StateStore::load_run(int64_t run_id, Day as_of, Load load, StateRun& run)
     return std::string();
   }));
   run.persons.reserve(expected);
+  prefer_huge_pages(run.persons.data(), expected * sizeof(PersonState));
   int64_t next_chunk = 0;
   CANBAO_RETURN_IF_ERROR(each_row(
       "SELECT chunk, persons, checksum, data FROM person_chunks WHERE run_id = ? ORDER BY chunk", by_run,
