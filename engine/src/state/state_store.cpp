@@ -495,22 +495,35 @@ Status StateStore::load_run(int64_t run_id, Day as_of, Load load, StateRun& run)
       }));
   if (load == Load::kSummary) return Status::OK();
   // Read in key order (the table's), then put back in the run's order: seq is 0, 1, … n−1.
-  std::vector<StateCase> by_key;
+  uint64_t case_count = 0;
+  CANBAO_RETURN_IF_ERROR(each_row("SELECT sum(count) FROM case_counts WHERE run_id = ? AND name <> 'opened'", by_run,
+                                  [&](const Stmt& stmt) {
+                                    case_count = static_cast<uint64_t>(stmt.int64(0));
+                                    return std::string();
+                                  }));
+  run.cases.reserve(case_count);
+  prefer_huge_pages(run.cases.data(), case_count * sizeof(StateCase));
   std::vector<int64_t> seqs;
+  seqs.reserve(case_count);
   CANBAO_RETURN_IF_ERROR(each_row(
       (std::string("SELECT ") + kCaseColumns + " FROM cases WHERE run_id = ?").c_str(), by_run, [&](const Stmt& stmt) {
         seqs.push_back(stmt.int64(10));
-        const std::string problem = read_case(stmt, by_key.emplace_back());
+        const std::string problem = read_case(stmt, run.cases.emplace_back());
         return problem.empty() ? problem : run_name + problem;
       }));
-  run.cases.resize(by_key.size());
-  std::vector<bool> placed(by_key.size());
-  for (size_t idx = 0; idx < by_key.size(); ++idx) {
-    const int64_t seq = seqs[idx];
-    if (seq < 0 || static_cast<uint64_t>(seq) >= by_key.size() || placed[static_cast<size_t>(seq)])
-      return Status::Error(path_ + ": corrupt state: " + run_name + "case order");
-    placed[static_cast<size_t>(seq)] = true;
-    run.cases[static_cast<size_t>(seq)] = std::move(by_key[idx]);
+  bool in_order = true;
+  for (size_t idx = 0; idx < seqs.size() && in_order; ++idx) in_order = seqs[idx] == static_cast<int64_t>(idx);
+  if (!in_order) {
+    std::vector<StateCase> by_key = std::move(run.cases);
+    run.cases.assign(by_key.size(), StateCase{});
+    std::vector<bool> placed(by_key.size());
+    for (size_t idx = 0; idx < by_key.size(); ++idx) {
+      const int64_t seq = seqs[idx];
+      if (seq < 0 || static_cast<uint64_t>(seq) >= by_key.size() || placed[static_cast<size_t>(seq)])
+        return Status::Error(path_ + ": corrupt state: " + run_name + "case order");
+      placed[static_cast<size_t>(seq)] = true;
+      run.cases[static_cast<size_t>(seq)] = std::move(by_key[idx]);
+    }
   }
   uint64_t expected = 0;
   CANBAO_RETURN_IF_ERROR(each_row("SELECT persons FROM runs WHERE run_id = ?", by_run, [&](const Stmt& stmt) {
