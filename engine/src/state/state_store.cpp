@@ -264,7 +264,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Ac
 
   sqlite3* db = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW;
+                    SQLITE_OPEN_EXRESCODE;
   const int open_rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   std::unique_ptr<StateStore> store(new StateStore(path, db, access));
   if (open_rc != SQLITE_OK) {
