@@ -4,9 +4,11 @@
 // commit_run or stopped by a full disk (RLIMIT_FSIZE): the previous state intact every time.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -481,32 +483,51 @@ TEST_F(StateStoreTest, AnErrorHalfWayLeavesThePreviousState) {
   EXPECT_TRUE(full_run_before(*store, kD4) == third);
 }
 
+// Replaces the first person chunk's bytes (and, with `checksum`, its checksum to match them).
+void damage_first_chunk(const std::string& path, const std::function<void(std::string&)>& change, bool checksum) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* read = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM person_chunks WHERE chunk = 0", -1, &read, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
+  std::string blob(static_cast<const char*>(sqlite3_column_blob(read, 0)), static_cast<size_t>(sqlite3_column_bytes(read, 0)));
+  sqlite3_finalize(read);
+  change(blob);
+  sqlite3_stmt* write = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, checksum ? "UPDATE person_chunks SET data = ?1, checksum = ?2 WHERE chunk = 0"
+                                            : "UPDATE person_chunks SET data = ?1 WHERE chunk = 0",
+                               -1, &write, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_blob(write, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  if (checksum) sqlite3_bind_int64(write, 2, static_cast<int64_t>(XXH3_64bits(blob.data(), blob.size())));
+  EXPECT_EQ(sqlite3_step(write), SQLITE_DONE);
+  sqlite3_finalize(write);
+  sqlite3_close(db);
+}
+
 TEST_F(StateStoreTest, DamagedSnapshotIsAnError) {
-  commit(state(), make_state_run(kD1, 3000, 1));
-  // One byte of the blob changed, its checksum not.
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(state().c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* read = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM person_chunks", -1, &read, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
-    std::string blob(static_cast<const char*>(sqlite3_column_blob(read, 0)), static_cast<size_t>(sqlite3_column_bytes(read, 0)));
-    sqlite3_finalize(read);
-    ASSERT_GT(blob.size(), 1000u);
-    blob[500] = static_cast<char>(blob[500] ^ 0x10);
-    sqlite3_stmt* write = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE person_chunks SET data = ?", -1, &write, nullptr), SQLITE_OK);
-    sqlite3_bind_blob(write, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
-    EXPECT_EQ(sqlite3_step(write), SQLITE_DONE);
-    sqlite3_finalize(write);
-    sqlite3_close(db);
-  }
-  auto store = open_store(state());
-  ASSERT_NE(store, nullptr);
-  auto run = store->run_before(kD2);
-  ASSERT_FALSE(run.ok());
-  EXPECT_EQ(run.status().message(), state() + ": corrupt state: run 2026-11-02: person chunk 0: checksum mismatch");
-  EXPECT_TRUE(store->run_before(kD2, StateStore::Load::kSummary).ok());
+  const StateRun run = make_state_run(kD1, 3000, 1);
+  commit(state(), run);
+  const std::string prefix = state() + ": corrupt state: run 2026-11-02: person chunk 0: ";
+  auto expect_error = [&](const std::string& message) {
+    auto store = open_store(state());
+    ASSERT_NE(store, nullptr);
+    auto loaded = store->run_before(kD2);
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.status().message(), message);
+    EXPECT_TRUE(store->run_before(kD2, StateStore::Load::kSummary).ok());
+    ASSERT_TRUE(store->commit_run(run).ok());  // the same run again: undamaged
+  };
+  // One byte changed, its checksum not.
+  damage_first_chunk(state(), [](std::string& blob) { blob[500] = static_cast<char>(blob[500] ^ 0x10); }, false);
+  expect_error(prefix + "checksum mismatch");
+  // Bytes that match their checksum but not the format.
+  damage_first_chunk(state(), [](std::string& blob) { blob.resize(blob.size() - 3); }, true);
+  expect_error(prefix + "truncated persons");
+  damage_first_chunk(state(), [](std::string& blob) { blob += '\x01'; }, true);
+  expect_error(prefix + "trailing bytes");
+  damage_first_chunk(state(), [](std::string& blob) { blob[0] = 2; }, true);
+  expect_error(prefix + "unknown chunk format");
 }
 
 // A child process commits a run and is killed (SIGKILL, engine/include/canbao/core/failpoint.h)

@@ -21,6 +21,10 @@ inline int64_t unzigzag(uint64_t value) { return static_cast<int64_t>(value >> 1
 
 /// Reads one varint at pos; false when the bytes end or it is longer than 10 bytes.
 inline bool get_varint(const uint8_t* data, size_t size, size_t& pos, uint64_t& value) {
+  if (pos < size && data[pos] < 0x80) {  // most district/state tags and many key deltas
+    value = data[pos++];
+    return true;
+  }
   value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (pos >= size) return false;
@@ -69,7 +73,7 @@ std::string decode_person_chunk(std::string_view blob, bool first, PersonKey aft
   size_t pos = 0;
   if (size == 0 || data[pos++] != kChunkFormat) return "unknown chunk format";
   uint64_t count = 0, district_count = 0;
-  if (!get_varint(data, size, pos, count) || count > size) return "bad person count";
+  if (!get_varint(data, size, pos, count) || count > size / 2) return "bad person count";
   if (!get_varint(data, size, pos, district_count) || district_count > size) return "bad district count";
   std::vector<Region> districts(district_count);
   for (Region& district : districts) {
@@ -79,18 +83,33 @@ std::string decode_person_chunk(std::string_view blob, bool first, PersonKey aft
     if (region < INT32_MIN || region > INT32_MAX) return "bad district";
     district = static_cast<Region>(region);
   }
-  out.reserve(out.size() + count);
+  const size_t first_index = out.size();
+  out.resize(first_index + count);
+  PersonState* person = out.data() + first_index;
   PersonKey previous = 0;
-  for (uint64_t idx = 0; idx < count; ++idx) {
+  for (uint64_t idx = 0; idx < count; ++idx, ++person) {
     uint64_t delta = 0, tag = 0;
-    if (!get_varint(data, size, pos, delta) || !get_varint(data, size, pos, tag)) return "truncated persons";
-    const PersonKey key = previous + delta;  // the first: the key itself
-    if (idx == 0 ? (!first && key <= after) : (delta == 0 || key < previous)) return "keys not ascending";
-    if ((tag >> 2) >= districts.size()) return "bad district index";
-    out.push_back(PersonState{key, static_cast<uint8_t>(tag & 3u), districts[tag >> 2]});
-    previous = key;
+    if (!get_varint(data, size, pos, delta) || !get_varint(data, size, pos, tag)) {
+      out.resize(first_index);
+      return "truncated persons";
+    }
+    person->key = previous + delta;  // the first: the key itself
+    if (idx == 0 ? (!first && person->key <= after) : (delta == 0 || person->key < previous)) {
+      out.resize(first_index);
+      return "keys not ascending";
+    }
+    if ((tag >> 2) >= districts.size()) {
+      out.resize(first_index);
+      return "bad district index";
+    }
+    person->state = static_cast<uint8_t>(tag & 3u);
+    person->home_district = districts[tag >> 2];
+    previous = person->key;
   }
-  if (pos != size) return "trailing bytes";
+  if (pos != size) {
+    out.resize(first_index);
+    return "trailing bytes";
+  }
   return {};
 }
 
