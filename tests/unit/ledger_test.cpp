@@ -137,8 +137,11 @@ TEST(Ledger, ActionDeadlinesComeFromTheLedger) {
   ASSERT_EQ(again.cases.size(), 1u);
   EXPECT_EQ(again.cases[0].ledger.opened_on, D("2026-11-02"));
   EXPECT_EQ(again.cases[0].ledger.status, CaseStatus::kOpen);  // d = 2026-11-22 ≤ 2026-12-02
-  for (const ActionRow& action : again.actions)
-    if (action.action == ActionKind::kTerminate) EXPECT_EQ(action.deadline, D("2026-12-02"));
+  for (const ActionRow& action : again.actions) {
+    if (action.action == ActionKind::kTerminate) {
+      EXPECT_EQ(action.deadline, D("2026-12-02"));
+    }
+  }
 }
 
 }  // namespace
