@@ -49,7 +49,9 @@ Status open_state(const RunOptions& options, const Manifest& manifest, StateSess
       return Status::Error(path + ": a case row of " + format_date(session.before->as_of) + " is not readable (" +
                            row.id + ", " + row.type + ", " + row.status + ")");
     if (status == CaseStatus::kResolved) continue;  // only active cases continue
-    session.cases_before.add(id.key, type, LedgerRow{status, row.opened_on, row.deadline, row.escalated_on, kNoDay});
+    const LedgerRow ledger{status, row.opened_on, row.deadline, row.escalated_on, kNoDay};
+    session.cases_before.add(id.key, type, ledger);
+    session.active_before.push_back({id.key, type, ledger, &row});
   }
   session.cases_before.finish();
   session.persons_before.reserve(session.before->persons.size());
@@ -69,19 +71,10 @@ Status finish_state(StateSession& session, RunReport& report, const std::vector<
   found.reserve(rows.size());
   for (const CaseRow& row : rows) found.emplace_back(row.key, row.type);
   std::sort(found.begin(), found.end());
-  if (session.before) {
-    for (const StateCase& old : session.before->cases) {
-      CaseStatus status{};
-      CaseType type{};
-      const IdResult id = parse_citizen_id(old.id, d);
-      if (!parse_case_status(old.status, status) || status == CaseStatus::kResolved || !parse_case_type(old.type, type) ||
-          !id.ok())
-        continue;
-      if (std::binary_search(found.begin(), found.end(), std::make_pair(id.key, type))) continue;
-      rows.push_back({id.key, old.name, type,
-                      resolved_row(LedgerRow{status, old.opened_on, old.deadline, old.escalated_on, kNoDay}, d),
-                      old.resolution, old.rule});
-    }
+  for (const StateSession::ActiveCase& old : session.active_before) {
+    if (std::binary_search(found.begin(), found.end(), std::make_pair(old.key, old.type))) continue;
+    rows.push_back({old.key, old.source->name, old.type, resolved_row(old.row, d), old.source->resolution,
+                    old.source->rule});
   }
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/cases.csv", format_cases_csv(rows), bom));
   CANBAO_RETURN_IF_ERROR(

@@ -18,6 +18,13 @@ struct StateSession {
   std::unique_ptr<StateStore> store;
   std::optional<StateRun> before;              // the run before this one (SPEC §7)
   PreviousCases cases_before;                  // its active cases, for the rules
+  struct ActiveCase {                          // … as read once from the state, for resolved rows
+    PersonKey key;
+    CaseType type;
+    LedgerRow row;
+    const StateCase* source;                   // name, resolution, rule (in `before`)
+  };
+  std::vector<ActiveCase> active_before;
   std::vector<PersonRunState> persons_before;  // its target persons' R1 states, by key
   // Gathered during the cross-match, in key order.
   std::vector<CaseRow> cases;

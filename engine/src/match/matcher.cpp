@@ -59,11 +59,11 @@ struct UpdateCounts {
 };
 
 template <typename R>
-void apply_person_updates(std::vector<R>& records, const std::vector<char>& is_update, UpdateCounts* counts) {
+void apply_person_updates(std::vector<R>& records, const std::vector<const Segment*>& segments, UpdateCounts* counts) {
   thread_local std::vector<std::pair<uint32_t, bool>> updates;  // (update feed, names with a record)
   updates.clear();
   for (const R& record : records) {
-    if (!is_update[record.origin.feed]) continue;
+    if (!segments[record.origin.feed]->is_update()) continue;
     if (updates.empty() || updates.back().first != record.origin.feed) updates.emplace_back(record.origin.feed, false);
     updates.back().second |= record.op == RecordOp::kUpsert;
   }
@@ -87,13 +87,18 @@ void apply_person_updates(std::vector<R>& records, const std::vector<char>& is_u
   records.resize(kept);
 }
 
-void apply_updates(PersonView& view, const std::vector<char>& is_update, bool any_update, UpdateCounts* counts) {
+void apply_updates(PersonView& view, const std::vector<const Segment*>& segments, bool any_update,
+                   UpdateCounts* counts) {
   if (!any_update) return;
   for_each_agency([&](auto tag) {
     constexpr Agency kAgency = decltype(tag)::value;
     if constexpr (kAgency != Agency::kEnrollment)  // enrollment: by record_id (match/record_ids.h)
-      apply_person_updates(view.records<kAgency>(), is_update, counts);
+      apply_person_updates(view.records<kAgency>(), segments, counts);
   });
+}
+
+bool has_update_feed(const std::vector<const Segment*>& segments) {
+  return std::any_of(segments.begin(), segments.end(), [](const Segment* segment) { return segment->is_update(); });
 }
 
 // Whether a directly accepted record is skipped: a duplicate_record_id or (SPEC §7) an enrollment
@@ -113,7 +118,6 @@ struct Cursor {
 struct Worker {
   PersonView view;
   std::vector<Cursor> cursors;
-  std::vector<char> is_update;  // per segment (SPEC §7)
 };
 
 struct PartitionWork {
@@ -167,11 +171,7 @@ void match_partition(const std::vector<const Segment*>& segments, const LinkResu
   const auto& removed = links.removed_direct;
   size_t rm_pos = static_cast<size_t>(
       std::lower_bound(removed.begin(), removed.end(), ExcludedRef{work.lo, 0, 0}) - removed.begin());
-  std::vector<char>& is_update = worker.is_update;
-  is_update.assign(segments.size(), 0);
-  bool any_update = false;
-  for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx)
-    any_update |= (is_update[seg_idx] = segments[seg_idx]->is_update()) != 0;
+  const bool any_update = has_update_feed(segments);
   work.updates.replaced.assign(segments.size(), 0);
   work.updates.deleted.assign(segments.size(), 0);
   for (;;) {
@@ -195,7 +195,7 @@ void match_partition(const std::vector<const Segment*>& segments, const LinkResu
       }
     }
     link_pos = add_linked(segments, linked, link_pos, key, view);
-    apply_updates(view, is_update, any_update, &work.updates);
+    apply_updates(view, segments, any_update, &work.updates);
     if (view.empty()) continue;  // every record of this key was a duplicate_record_id, replaced or deleted
     work.task->person(view);
     ++work.persons;
@@ -223,11 +223,7 @@ void gather_person(const std::vector<const Segment*>& segments, const LinkResult
       std::lower_bound(linked.begin(), linked.end(), key, [](const LinkedRef& ref, PersonKey k) { return ref.key < k; }) -
       linked.begin());
   add_linked(segments, linked, first, key, view);
-  std::vector<char> is_update(segments.size(), 0);
-  bool any_update = false;
-  for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx)
-    any_update |= (is_update[seg_idx] = segments[seg_idx]->is_update()) != 0;
-  apply_updates(view, is_update, any_update, nullptr);  // only delete rows left: an empty view
+  apply_updates(view, segments, has_update_feed(segments), nullptr);  // only delete rows left: an empty view
 }
 
 Status for_each_person(const std::vector<const Segment*>& segments, const LinkResult& links,
