@@ -116,11 +116,11 @@ TEST(EndToEnd, LeftoverTemporaryFilesAreNeverUsed) {  // crash safety: a killed 
   ASSERT_EQ(run_command(run_cmd).exit_code, 0);
   const std::string expected = read_file(tmp / "out/registry.csv");
   // A half-written segment from a killed run and a corrupted current segment.
-  testing::write_file(tmp / "out.index/feed-0.seg.tmp", "garbage");
-  testing::write_file(tmp / "out.index/feed-2.seg", "CANBSEG1 truncated");
+  testing::write_file(tmp / "out.index/feed-0.g2.seg.tmp", "garbage");
+  testing::write_file(tmp / "out.index/feed-2.g1.seg", "CANBSEG1 truncated");
   const auto rerun = run_command(run_cmd);
   ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
-  EXPECT_FALSE(fs::exists(tmp / "out.index/feed-0.seg.tmp"));
+  EXPECT_FALSE(fs::exists(tmp / "out.index/feed-0.g2.seg.tmp"));
   EXPECT_EQ(read_file(tmp / "out/registry.csv"), expected);
 }
 

@@ -82,10 +82,18 @@ class IndexDirTest : public ::testing::Test {
     return run_command(cli() + " query --index " + tmp_ / "out.index" + " 350203199001011236");
   }
   std::string index(const std::string& name) { return tmp_ / ("out.index/" + name); }
+  // The live generation's descriptor and the file names it gives (index/index_dir.h).
+  IndexInfo info() {
+    auto read = read_index_info(tmp_ / "out.index");
+    EXPECT_TRUE(read.ok()) << read.status().message();
+    return read.ok() ? *read : IndexInfo{};
+  }
+  std::string seg_name(uint32_t feed) { return info().feeds.at(feed).segment; }
+  std::string links_name() { return info().links; }
   // A segment of the index with pending records (IDs rejected), for the pending-section case.
   std::string segment_with_pending() {
-    for (uint32_t feed = 0; fs::exists(index(segment_file_name(feed))); ++feed)
-      if (header_of(index(segment_file_name(feed))).pending_count > 0) return index(segment_file_name(feed));
+    for (const IndexFeedInfo& feed : info().feeds)
+      if (header_of(index(feed.segment)).pending_count > 0) return index(feed.segment);
     return {};
   }
   TempDir tmp_;
@@ -117,7 +125,7 @@ TEST_F(IndexDirTest, CorruptedSegmentIsOneErrorLineNamingTheFile) {
 }
 
 TEST_F(IndexDirTest, SectionOffsetThatOverflowsIsCaughtByTheRangeCheck) {
-  const std::string seg = index(segment_file_name(0));
+  const std::string seg = index(seg_name(0));
   SegmentHeader header = header_of(seg);
   header.records_off = UINT64_MAX - 10;
   header.header_checksum = segment_header_checksum(header);  // only the range check can catch it
@@ -128,16 +136,16 @@ TEST_F(IndexDirTest, SectionOffsetThatOverflowsIsCaughtByTheRangeCheck) {
   const auto result = query();
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(line_count(result.output), 1u) << result.output;
-  EXPECT_NE(result.output.find("feed-0.seg"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(seg_name(0)), std::string::npos) << result.output;
 }
 
 TEST_F(IndexDirTest, TruncatedSegmentIsAnError) {
-  const std::string seg = index(segment_file_name(0));
+  const std::string seg = index(seg_name(0));
   const auto size = fs::file_size(seg);
   fs::resize_file(seg, size - 100);
   const auto opened = Segment::Open(seg);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("feed-0.seg: index segment is corrupted"), std::string::npos)
+  EXPECT_NE(opened.status().message().find(seg_name(0) + ": index segment is corrupted"), std::string::npos)
       << opened.status().message();
   fs::resize_file(seg, 10);  // shorter than a header
   EXPECT_FALSE(Segment::Open(seg).ok());
@@ -147,7 +155,7 @@ TEST_F(IndexDirTest, TruncatedSegmentIsAnError) {
 }
 
 TEST_F(IndexDirTest, StrOutsideTheArenaIsEmpty) {
-  auto opened = Segment::Open(index(segment_file_name(0)));
+  auto opened = Segment::Open(index(seg_name(0)));
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   const Segment& segment = **opened;
   const uint64_t arena = segment.header().arena_size;
@@ -169,13 +177,13 @@ TEST_F(IndexDirTest, StrOutsideTheArenaIsEmpty) {
 TEST_F(IndexDirTest, ReusedRunLoadsLinksBin) {
   const std::string first = read_file(tmp_ / "first/summary.json");
   EXPECT_NE(first.find("\"links_reused\": false"), std::string::npos) << first;
-  ASSERT_TRUE(fs::exists(index("links.bin")));
+  ASSERT_TRUE(fs::exists(index(links_name())));
   const std::string second = run();
   EXPECT_NE(second.find("\"links_reused\": true"), std::string::npos) << second;
   expect_outputs_as_first_run();
   const auto result = query();
   EXPECT_EQ(line_count(result.output), 1u) << result.output;
-  EXPECT_EQ(result.output.find("links.bin"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("links"), std::string::npos) << result.output;
 }
 
 // SPEC §9 newborns without ID are part of links.bin: a run that reuses it writes the same
@@ -206,23 +214,25 @@ TEST_F(IndexDirTest, RebuiltFeedMakesLinksStale) {
 }
 
 TEST_F(IndexDirTest, CorruptedLinksBinIsAQueryErrorAndARunRecomputesIt) {
-  const std::string links = index("links.bin");
+  const std::string links = index(links_name());
   flip_byte(links, fs::file_size(links) - 1);
   const auto result = query();
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(line_count(result.output), 1u) << result.output;
-  EXPECT_NE(result.output.find("links.bin: fallback links are corrupted"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(links_name() + ": fallback links are corrupted"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("rerun canbao ingest"), std::string::npos) << result.output;
   const std::string summary = run();
   EXPECT_NE(summary.find("\"links_reused\": false"), std::string::npos) << summary;
   expect_outputs_as_first_run();
-  EXPECT_EQ(query().output.find("links.bin"), std::string::npos);
-  fs::remove(links);
-  EXPECT_NE(query().output.find("links.bin: fallback links are missing"), std::string::npos);
+  EXPECT_EQ(query().output.find("links"), std::string::npos);
+  const std::string recomputed = links_name();  // a new generation's file: the old one is never rewritten
+  EXPECT_NE(index(recomputed), links);
+  fs::remove(index(recomputed));
+  EXPECT_NE(query().output.find(recomputed + ": fallback links are missing"), std::string::npos);
 }
 
 TEST_F(IndexDirTest, CorruptedReusedSegmentIsReingestedByARun) {
-  const std::string seg = index(segment_file_name(0));
+  const std::string seg = index(seg_name(0));
   const SegmentHeader header = header_of(seg);
   flip_byte(seg, header.arena_off + header.arena_size / 2);
   const std::string summary = run();
@@ -232,7 +242,8 @@ TEST_F(IndexDirTest, CorruptedReusedSegmentIsReingestedByARun) {
   EXPECT_EQ(summary.compare(first_feed, 21, "\"index_reused\": false"), 0) << summary;
   EXPECT_NE(summary.find("\"index_reused\": true"), std::string::npos) << summary;
   expect_outputs_as_first_run();
-  EXPECT_TRUE(Segment::Open(seg).ok());
+  EXPECT_NE(index(seg_name(0)), seg);  // rebuilt under a new generation's name
+  EXPECT_TRUE(Segment::Open(index(seg_name(0))).ok());
 }
 
 TEST_F(IndexDirTest, IndexInfoNamesEverySegmentWithItsFingerprint) {
@@ -240,8 +251,8 @@ TEST_F(IndexDirTest, IndexInfoNamesEverySegmentWithItsFingerprint) {
   ASSERT_TRUE(info.ok()) << info.status().message();
   ASSERT_FALSE(info->feeds.empty());
   for (uint32_t idx = 0; idx < info->feeds.size(); ++idx) {
-    EXPECT_EQ(info->feeds[idx].segment, segment_file_name(idx));
-    EXPECT_EQ(info->feeds[idx].fingerprint, header_of(index(segment_file_name(idx))).fingerprint);
+    EXPECT_EQ(info->feeds[idx].segment, segment_file_name(idx, info->generation));
+    EXPECT_EQ(info->feeds[idx].fingerprint, header_of(index(info->feeds[idx].segment)).fingerprint);
   }
   auto segments = open_index_segments(tmp_ / "out.index", *info);
   ASSERT_TRUE(segments.ok()) << segments.status().message();

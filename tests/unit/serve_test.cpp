@@ -50,9 +50,9 @@ TEST(Serve, AnswersOverHttpWithTokenAndStatusCodes) {
   TempDir tmp;
   const auto run = run_command(cli() + " run " + city + "/manifest.json --out " + tmp / "out");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  auto opened = PersonIndex::Open(tmp / "out.index");
+  auto opened = LiveIndex::Open(tmp / "out.index");
   ASSERT_TRUE(opened.ok()) << opened.status().message();
-  const std::unique_ptr<PersonIndex> index = std::move(opened).value();
+  const std::unique_ptr<LiveIndex> index = std::move(opened).value();
   ServeOptions options;
   options.port = 0;
   options.token = "t0ken-for-tests";
@@ -80,7 +80,7 @@ TEST(Serve, AnswersOverHttpWithTokenAndStatusCodes) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->get_header_value("Content-Type"), "application/json");
-  EXPECT_EQ(response->body, index->lookup(id).json);
+  EXPECT_EQ(response->body, index->current()->lookup(id).json);
   EXPECT_NE(response->body.find("\"duplicate_cases\": [{"), std::string::npos);
 
   response = client.Get("/v1/persons/350203198805208739", auth);  // bad check character

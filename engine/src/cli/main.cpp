@@ -7,12 +7,16 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "canbao/core/crash_report.h"
+#include "canbao/core/date.h"
 #include "canbao/job/run_job.h"
 #include "canbao/query/person_index.h"
 #include "canbao/serve/lookup_server.h"
@@ -41,32 +45,41 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", CANBAO_VERSION_STRING);
 
-  // run
+  // run, apply (SPEC §7: a delivery added to the index of the earlier runs): the same options
   canbao::RunOptions run_options;
+  std::string split_by;
+  std::string split_format = "csv";
   auto* run = app.add_subcommand("run", "Ingest every feed of a manifest, cross-match all persons, apply SPEC R1–R9 "
                                         "and write the outputs (registry, outreach, duplicates, actions, benefits, "
                                         "plan, quarantine, summary.json)");
-  run->add_option("manifest", run_options.manifest_path, "Manifest JSON (SPEC §1)")->required();
-  run->add_option("--out", run_options.out_dir, "Output directory (replaced as a whole when the run succeeds)")->required();
-  run->add_option("--index", run_options.index_dir, "Index directory of memory-mapped segments (default: OUT.index)");
-  run->add_option("--state", run_options.state_path,
-                  "SPEC §7 state (SQLite) that each run continues: runs, plan rows, the case ledger (default: OUT.state.db)");
-  run->add_option("--threads", run_options.threads, "Worker threads (default: all cores)");
-  run->add_flag("--rebuild-index", run_options.force_rebuild, "Re-ingest every feed even if its segment is current");
-  std::string split_by;
-  run->add_option("--split-by", split_by, "Also write outreach/<district>.csv per home district for community workers")
-      ->check(CLI::IsMember({"district"}));
-  run->add_flag("--mask-ids", run_options.exports.mask_ids,
-                "In the split outreach lists, keep the first 6 and last 4 ID characters (350203********1234)");
-  run->add_flag("--mask-names", run_options.exports.mask_names,
-                "In the split outreach lists, keep the first character of names (陈**)");
-  std::string split_format = "csv";
-  run->add_option("--split-format", split_format,
-                  "Format of the split outreach lists: csv, xlsx (a workbook per district, every cell text) or both")
-      ->check(CLI::IsMember({"csv", "xlsx", "both"}))
-      ->default_val(split_format);
-  run->add_flag("--bom", run_options.bom,
-                "Start every CSV with the UTF-8 byte-order mark (so Excel/WPS on Chinese Windows read it as UTF-8)");
+  auto* apply = app.add_subcommand("apply", "SPEC §7 daily delivery: add a delivery manifest's feeds after those of the "
+                                            "index's earlier runs (only the new files are read) and run as `run` does");
+  for (CLI::App* command : {run, apply}) {
+    command->add_option("manifest", run_options.manifest_path,
+                        command == run ? "Manifest JSON (SPEC §1) listing every feed so far"
+                                       : "Delivery manifest JSON: city, as_of, optional settings, the new feeds only")
+        ->required();
+    command->add_option("--out", run_options.out_dir, "Output directory (replaced as a whole when the run succeeds)")
+        ->required();
+    command->add_option("--index", run_options.index_dir, "Index directory of memory-mapped segments (default: OUT.index)");
+    command->add_option("--state", run_options.state_path,
+                        "SPEC §7 state (SQLite) that each run continues: runs, plan rows, the case ledger (default: "
+                        "OUT.state.db)");
+    command->add_option("--threads", run_options.threads, "Worker threads (default: all cores)");
+    command->add_flag("--rebuild-index", run_options.force_rebuild, "Re-ingest every feed even if its segment is current");
+    command->add_option("--split-by", split_by, "Also write outreach/<district>.csv per home district for community workers")
+        ->check(CLI::IsMember({"district"}));
+    command->add_flag("--mask-ids", run_options.exports.mask_ids,
+                      "In the split outreach lists, keep the first 6 and last 4 ID characters (350203********1234)");
+    command->add_flag("--mask-names", run_options.exports.mask_names,
+                      "In the split outreach lists, keep the first character of names (陈**)");
+    command->add_option("--split-format", split_format,
+                        "Format of the split outreach lists: csv, xlsx (a workbook per district, every cell text) or both")
+        ->check(CLI::IsMember({"csv", "xlsx", "both"}))
+        ->default_val(split_format);
+    command->add_flag("--bom", run_options.bom,
+                      "Start every CSV with the UTF-8 byte-order mark (so Excel/WPS on Chinese Windows read it as UTF-8)");
+  }
 
   // ingest
   canbao::RunOptions ingest_options;
@@ -134,7 +147,8 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (run->parsed()) {
+  if (run->parsed() || apply->parsed()) {
+    run_options.apply = apply->parsed();
     auto control = limit_threads(run_options.threads);
     run_options.threads = effective_threads(run_options.threads);
     run_options.progress = ::isatty(2);
@@ -183,9 +197,9 @@ int main(int argc, char** argv) {
     options.threads = serve_threads;
     options.access_log = !serve_quiet;
     if (auto status = canbao::read_token_file(serve_token_file, options.token); !status.ok()) return fail(status);
-    auto opened = canbao::PersonIndex::Open(serve_index, serve_state);
+    auto opened = canbao::LiveIndex::Open(serve_index, serve_state);
     if (!opened.ok()) return fail(opened.status());
-    const std::unique_ptr<canbao::PersonIndex> index = std::move(opened).value();
+    const std::unique_ptr<canbao::LiveIndex> index = std::move(opened).value();
     // SIGINT/SIGTERM are taken by a thread of their own (sigwait) that stops the server cleanly;
     // the HTTP threads started later inherit the blocked mask.
     sigset_t signals;
@@ -200,13 +214,43 @@ int main(int argc, char** argv) {
       sigwait(&signals, &signal);
       server.stop();
     });
-    std::fprintf(stderr, "canbao serve: http://127.0.0.1:%d/v1/persons/{id} (index %s)\n", server.port(),
-                 serve_index.c_str());
+    std::fprintf(stderr, "canbao serve: http://127.0.0.1:%d/v1/persons/{id} (index %s, generation %llu)\n",
+                 server.port(), serve_index.c_str(), static_cast<unsigned long long>(index->current()->generation()));
+    // SPEC §7: a run or apply switches the index to a new generation; the watcher opens it and
+    // moves the lookups to it, no restart, no failed answer (index.json looked at once a second).
+    std::mutex watch_mutex;
+    std::condition_variable watch_wake;
+    bool watch_stop = false;
+    std::thread watcher([&] {
+      std::string last_error;  // said once, not every second
+      std::unique_lock<std::mutex> lock(watch_mutex);
+      while (!watch_wake.wait_for(lock, std::chrono::seconds(1), [&] { return watch_stop; })) {
+        lock.unlock();
+        auto switched = index->refresh();
+        if (!switched.ok() && switched.status().message() != last_error) {
+          last_error = switched.status().message();
+          std::fprintf(stderr, "canbao serve: still on generation %llu: %s\n",
+                       static_cast<unsigned long long>(index->current()->generation()), switched.status().message().c_str());
+        } else if (switched.ok() && *switched) {
+          last_error.clear();
+          std::fprintf(stderr, "canbao serve: now on generation %llu (as_of %s)\n",
+                       static_cast<unsigned long long>(index->current()->generation()),
+                       canbao::format_date(index->current()->settings().as_of).c_str());
+        }
+        lock.lock();
+      }
+    });
     const auto status = server.listen();
     if (stopper.joinable()) {
       pthread_kill(stopper.native_handle(), SIGTERM);  // listen ended on its own: release the waiter
       stopper.join();
     }
+    {
+      const std::lock_guard<std::mutex> lock(watch_mutex);
+      watch_stop = true;
+    }
+    watch_wake.notify_all();
+    watcher.join();
     return status.ok() ? 0 : fail(status);
   }
   if (synth->parsed()) {

@@ -105,10 +105,12 @@ bool parse_plain_id(std::string_view raw, Day as_of, IdResult& result) {
   if (!id_region_ok(static_cast<int>(key / 1000000000000000ULL))) return false;
   const auto ymd = static_cast<int>((key / 1000) % 100000000);
   const int year = ymd / 10000, month = ymd / 100 % 100, day = ymd % 100;
-  if (year < 1900 || !is_valid_ymd(year, month, day) || day_from_ymd(year, month, day) > as_of) return false;
-  if (kCheckChars[sum % 11] != last) return false;
+  if (year < 1900 || !is_valid_ymd(year, month, day)) return false;
+  const Day birth = day_from_ymd(year, month, day);
+  if (birth > as_of || kCheckChars[sum % 11] != last) return false;
   result.key = key;
   result.reject = IdReject::kNone;
+  result.birth = birth;
   return true;
 }
 
@@ -192,7 +194,12 @@ IdResult parse_citizen_id(std::string_view raw, Day as_of) {
   const int year = (full[6] - '0') * 1000 + (full[7] - '0') * 100 + (full[8] - '0') * 10 + (full[9] - '0');
   const int month = (full[10] - '0') * 10 + (full[11] - '0');
   const int day = (full[12] - '0') * 10 + (full[13] - '0');
-  if (!is_valid_ymd(year, month, day) || year < 1900 || day_from_ymd(year, month, day) > as_of) {
+  if (!is_valid_ymd(year, month, day) || year < 1900) {
+    result.reject = IdReject::kBadBirthdate;
+    return result;
+  }
+  result.birth = day_from_ymd(year, month, day);
+  if (result.birth > as_of) {
     result.reject = IdReject::kBadBirthdate;
     return result;
   }

@@ -8,6 +8,10 @@
 #include <cstdio>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 
 #include "canbao/core/date.h"
@@ -17,15 +21,32 @@ namespace canbao {
 
 namespace fs = std::filesystem;
 
-std::string segment_file_name(uint32_t feed_index) { return "feed-" + std::to_string(feed_index) + ".seg"; }
-
-std::string segment_path(const std::string& index_dir, uint32_t feed_index) {
-  return index_dir + "/" + segment_file_name(feed_index);
+std::string segment_file_name(uint32_t feed_index, uint64_t generation) {
+  return "feed-" + std::to_string(feed_index) + ".g" + std::to_string(generation) + ".seg";
 }
+
+std::string links_file_name(uint64_t generation) { return "links.g" + std::to_string(generation) + ".bin"; }
 
 std::string index_info_path(const std::string& index_dir) { return index_dir + "/index.json"; }
 
-std::string links_path(const std::string& index_dir) { return index_dir + "/links.bin"; }
+namespace {
+
+// The directory entry of a file just renamed into it reaches the disk.
+void sync_directory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
+bool is_generation_file(const std::string& name) {
+  const auto ends_with = [&](std::string_view tail) {
+    return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return (name.rfind("feed-", 0) == 0 && ends_with(".seg")) || (name.rfind("links", 0) == 0 && ends_with(".bin"));
+}
+
+}  // namespace
 
 Status prepare_index_dir(const std::string& index_dir) {
   std::error_code ec;
@@ -55,10 +76,18 @@ Status write_file_atomically(const std::string& path, std::string_view bytes) {
   return Status::OK();
 }
 
-Status write_index_info(const std::string& index_dir, const IndexInfo& info) {
+Status write_index_info(const std::string& index_dir, const IndexInfo& info, const IndexInfo* previous) {
   const RunSettings& s = info.settings;
-  std::string json = "{\"format\": " + std::to_string(kIndexInfoFormat) + ", \"manifest\": ";
+  std::string json = "{\"format\": " + std::to_string(kIndexInfoFormat) +
+                     ", \"generation\": " + std::to_string(info.generation) + ", \"manifest\": ";
   append_json_string(json, info.manifest_path);
+  json += ", \"manifests\": [";
+  for (size_t idx = 0; idx < info.manifests.size(); ++idx) {
+    if (idx) json += ", ";
+    append_json_string(json, info.manifests[idx]);
+  }
+  json += "], \"links\": ";
+  append_json_string(json, info.links);
   json += ", \"city\": ";
   append_json_string(json, info.city_text);
   json += ", \"as_of\": ";
@@ -82,7 +111,21 @@ Status write_index_info(const std::string& index_dir, const IndexInfo& info) {
     json += "}";
   }
   json += "]}\n";
-  return write_file_atomically(index_info_path(index_dir), json);
+  CANBAO_RETURN_IF_ERROR(write_file_atomically(index_info_path(index_dir), json));
+  sync_directory(index_dir);
+  // Files of older generations: a reader still opening one of them reads index.json again.
+  std::vector<std::string> keep{info.links};
+  for (const IndexFeedInfo& feed : info.feeds) keep.push_back(feed.segment);
+  if (previous != nullptr) {
+    keep.push_back(previous->links);
+    for (const IndexFeedInfo& feed : previous->feeds) keep.push_back(feed.segment);
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (is_generation_file(name) && std::find(keep.begin(), keep.end(), name) == keep.end()) fs::remove(entry.path(), ec);
+  }
+  return Status::OK();
 }
 
 Result<IndexInfo> read_index_info(const std::string& index_dir) {
@@ -97,7 +140,12 @@ Result<IndexInfo> read_index_info(const std::string& index_dir) {
     simdjson::ondemand::document doc = parser.iterate(text);
     if (int64_t(doc["format"]) != kIndexInfoFormat)
       return Status::Error(info_path + ": unknown format (an index of another canbao version); rerun canbao ingest");
+    info.generation = uint64_t(doc["generation"]);
     info.manifest_path = std::string(std::string_view(doc["manifest"].get_string()));
+    for (auto manifest : doc["manifests"].get_array()) info.manifests.emplace_back(std::string_view(manifest.get_string()));
+    info.links = std::string(std::string_view(doc["links"].get_string()));
+    if (info.links.empty() || info.links.find('/') != std::string::npos || info.links[0] == '.')
+      return Status::Error(info_path + ": bad links file name '" + info.links + "'");
     info.city_text = std::string(std::string_view(doc["city"].get_string()));
     settings.city = static_cast<Region>(std::stol(info.city_text));
     const auto as_of = parse_date(std::string_view(doc["as_of"].get_string()));
@@ -156,6 +204,32 @@ Result<std::vector<std::unique_ptr<Segment>>> open_index_segments(const std::str
                            "'s (index.json and the segments disagree; rerun canbao ingest)");
   }
   return segments;
+}
+
+Result<OpenedIndex> open_index(const std::string& index_dir) {
+  // A run two generations on may remove files between our reading index.json and opening them:
+  // then index.json names a newer generation, and we start again with it.
+  for (int attempt = 0;; ++attempt) {
+    CANBAO_ASSIGN_OR_RETURN(IndexInfo info, read_index_info(index_dir));
+    Status status;
+    OpenedIndex opened;
+    if (auto segments = open_index_segments(index_dir, info); segments.ok()) {
+      opened.segments = std::move(segments).value();
+      std::vector<const Segment*> views;
+      for (const auto& segment : opened.segments) views.push_back(segment.get());
+      if (auto links = load_links(index_dir + "/" + info.links, views); links.ok()) {
+        opened.links = std::move(links).value();
+        opened.info = std::move(info);
+        return opened;
+      } else {
+        status = links.status();
+      }
+    } else {
+      status = segments.status();
+    }
+    auto now = read_index_info(index_dir);
+    if (attempt >= 100 || !now.ok() || now->generation == info.generation) return status;
+  }
 }
 
 }  // namespace canbao

@@ -144,6 +144,8 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   header.agency = static_cast<uint32_t>(data.agency);
   header.mode = static_cast<uint32_t>(data.mode);
   header.fingerprint = data.fingerprint;
+  header.max_id_birth = data.max_id_birth;
+  header.min_future_birth = data.min_future_birth;
   header.record_size = record_size;
   header.record_count = data.order.size();
   header.pending_count = data.pending_count();

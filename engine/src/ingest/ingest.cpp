@@ -38,6 +38,8 @@ struct ChunkWork {
   std::vector<QuarantineEntry> quarantine;
   Arena arena;
   std::string error;
+  Day max_id_birth = kNoDay;         // SegmentHeader::max_id_birth of this chunk
+  Day min_future_birth = INT32_MAX;  // SegmentHeader::min_future_birth of this chunk
 };
 
 struct SinkContext {
@@ -102,6 +104,13 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
   }
   ctx.texts.assign(fields, field_count);
   const DecodeResult result = decode_record(ctx.agency, ctx.texts, ctx.as_of, work.arena, ctx.record, ctx.mode);
+  if (result.id.birth != kNoDay) {
+    if (result.id.birth > ctx.as_of) {
+      work.min_future_birth = std::min(work.min_future_birth, result.id.birth);
+    } else {
+      work.max_id_birth = std::max(work.max_id_birth, result.id.birth);
+    }
+  }
   auto* head = reinterpret_cast<RecordHead*>(ctx.record);
   head->origin.line = static_cast<uint32_t>(line);
   const auto append = [&](std::vector<char>& to) { to.insert(to.end(), ctx.record, ctx.record + ctx.record_size); };
@@ -252,6 +261,8 @@ void rebase_str(Str& str, uint64_t delta) {
 // quarantine entries are rebased here, turning chunk-relative lines into file lines.
 void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, SegmentData& out) {
   const uint64_t delta = out.arena_size;
+  out.max_id_birth = std::max(out.max_id_birth, work.max_id_birth);
+  out.min_future_birth = std::min(out.min_future_birth, work.min_future_birth);
   if (!work.pending.empty()) {
     with_packed_type(out.agency, [&](auto type) {
       using T = typename decltype(type)::type;

@@ -47,32 +47,13 @@ uint64_t fnv1a_file(uint64_t hash, const std::string& path) {
   return fnv1a(hash, facts, sizeof(facts));
 }
 
-// The descriptor of `manifest`'s feeds, whose segments (feed order) were just written or reused.
-IndexInfo make_index_info(const Manifest& manifest, const std::vector<const Segment*>& segments) {
-  IndexInfo info;
-  std::error_code ec;
-  info.manifest_path = fs::weakly_canonical(fs::absolute(manifest.path, ec), ec).string();
-  info.city_text = manifest.city_text;
-  info.settings = manifest.settings;
-  for (uint32_t idx = 0; idx < manifest.feeds.size(); ++idx) {
-    IndexFeedInfo feed;
-    feed.path = manifest.feeds[idx].path;
-    feed.agency = manifest.feeds[idx].agency;
-    feed.segment = segment_file_name(idx);
-    feed.fingerprint = idx < segments.size() ? segments[idx]->header().fingerprint : 0;
-    info.feeds.push_back(std::move(feed));
-  }
-  return info;
-}
-
 }  // namespace
 
-uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index, Day as_of) {
+uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index) {
   uint64_t hash = 14695981039346656037ULL;
   const uint32_t version = kSegmentFormatVersion;
   hash = fnv1a(hash, &version, sizeof(version));
   hash = fnv1a(hash, &feed_index, sizeof(feed_index));
-  hash = fnv1a(hash, &as_of, sizeof(as_of));
   hash = fnv1a(hash, agency_name(feed.agency));
   hash = fnv1a(hash, feed_mode_name(feed.mode));
   std::error_code ec;
@@ -133,18 +114,33 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
       return Status::Error(feed.path + ": cannot open feed: " + std::strerror(errno));
     }
     result.bytes = static_cast<uint64_t>(st.st_size);
-    const uint64_t fingerprint = feed_fingerprint(feed, feed_index, manifest.settings.as_of);
-    const std::string path = segment_path(options.index_dir, feed_index);
-    SegmentHeader header{};
-    if (!options.force_rebuild && read_segment_header(path, header) && header.fingerprint == fingerprint &&
-        header.agency == static_cast<uint32_t>(feed.agency)) {
-      // Reused only when every checksum holds; a corrupted segment is rebuilt like a stale one.
-      if (auto segment = Segment::Open(path); segment.ok()) {
-        result.segment = std::move(segment).value();
-        result.reused = true;
-        continue;
+    const uint64_t fingerprint = feed_fingerprint(feed, feed_index);
+    // SPEC §7 daily deliveries: a feed unchanged since an earlier run (another as_of) is not read
+    // again, unless one of its IDs is valid at one as_of and not at the other. Candidates: the
+    // live generation's segment, and this generation's file left by a killed run (never named by
+    // a descriptor, so no reader has it).
+    const std::string own_name = segment_file_name(feed_index, options.generation);
+    std::vector<std::string> candidates;
+    if (options.previous != nullptr && feed_index < options.previous->feeds.size())
+      candidates.push_back(options.previous->feeds[feed_index].segment);
+    candidates.push_back(own_name);
+    for (const std::string& name : candidates) {
+      if (options.force_rebuild || result.reused) break;
+      const std::string candidate = options.index_dir + "/" + name;
+      SegmentHeader header{};
+      if (read_segment_header(candidate, header) && header.fingerprint == fingerprint &&
+          header.agency == static_cast<uint32_t>(feed.agency) && segment_valid_for(header, manifest.settings.as_of)) {
+        // Reused only when every checksum holds; a corrupted segment is rebuilt like a stale one.
+        if (auto segment = Segment::Open(candidate); segment.ok()) {
+          result.segment = std::move(segment).value();
+          result.segment_name = name;
+          result.reused = true;
+        }
       }
     }
+    if (result.reused) continue;
+    result.segment_name = own_name;
+    const std::string path = options.index_dir + "/" + result.segment_name;
     if (finalizing_bytes != 0 && finalizing_bytes + result.bytes / 5 * 3 > overlap_budget)
       CANBAO_RETURN_IF_ERROR(wait_finalizer());
     const auto start = std::chrono::steady_clock::now();
@@ -183,19 +179,15 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   std::vector<SegmentOpenOptions> open_options(out.size());
   std::vector<std::unique_ptr<Segment>> segments(out.size());
   for (size_t idx = 0; idx < out.size(); ++idx) {
-    paths.push_back(segment_path(options.index_dir, out[idx].feed_index));
+    paths.push_back(options.index_dir + "/" + out[idx].segment_name);
     open_options[idx].verify_body = false;
     segments[idx] = std::move(out[idx].segment);
   }
   const Status opened = open_segments(paths, open_options, segments);
-  std::vector<const Segment*> views;
-  for (size_t idx = 0; idx < out.size(); ++idx) {
-    out[idx].segment = std::move(segments[idx]);
-    views.push_back(out[idx].segment.get());
-  }
-  CANBAO_RETURN_IF_ERROR(opened);
-  // index.json: the settings and feeds the segments belong to, for `canbao query` / `serve`.
-  return write_index_info(options.index_dir, make_index_info(manifest, views));
+  for (size_t idx = 0; idx < out.size(); ++idx) out[idx].segment = std::move(segments[idx]);
+  // index.json, which switches readers to these segments, is written by the caller once the
+  // links are in place too (job/run_job.cpp).
+  return opened;
 }
 
 }  // namespace canbao

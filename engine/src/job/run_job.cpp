@@ -14,6 +14,7 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "canbao/core/date.h"
 #include "canbao/core/failpoint.h"
@@ -143,14 +144,39 @@ void remove_stale_siblings(const std::string& out_dir) {
   }
 }
 
+// The index generation a run writes (index/index_dir.h): the live one before it, if any.
+struct Generation {
+  std::optional<IndexInfo> previous;
+  uint64_t number = 1;
+  std::string links;  // links file name of the new generation
+};
+
+// The manifest of the run: for `apply` (SPEC §7 deliveries) the manifests of the index's live
+// generation followed by the delivery.
+Status load_run_manifest(const RunOptions& options, const Generation& generation, Manifest& out) {
+  if (!options.apply) return load_manifest(options.manifest_path, today_local(), out);
+  if (!generation.previous)
+    return Status::Error(index_info_path(options.index_dir.empty() ? options.out_dir + ".index" : options.index_dir) +
+                         ": no index to apply the delivery to; run `canbao run` with the manifest of the earlier feeds first");
+  std::vector<std::string> chain = generation.previous->manifests;
+  chain.push_back(options.manifest_path);
+  return load_manifest_chain(chain, today_local(), out);
+}
+
 Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<AdapterRegistry>& registry,
-               std::vector<IngestedFeed>& ingested, Progress* progress, StateSession* state) {
+               std::vector<IngestedFeed>& ingested, Progress* progress, StateSession* state, Generation& generation) {
   report = RunReport{};
-  CANBAO_RETURN_IF_ERROR(load_manifest(options.manifest_path, today_local(), report.manifest));
+  report.index_dir = options.index_dir.empty() ? options.out_dir + ".index" : options.index_dir;
+  if (auto previous = read_index_info(report.index_dir); previous.ok()) {
+    generation.previous = std::move(previous).value();
+    generation.number = generation.previous->generation + 1;
+  }
+  const std::string index_dir = report.index_dir;
+  CANBAO_RETURN_IF_ERROR(load_run_manifest(options, generation, report.manifest));
   // SPEC §7: the state first — an earlier as_of is refused before anything is written.
   if (state != nullptr) CANBAO_RETURN_IF_ERROR(open_state(options, report.manifest, *state));
   report.out_dir = options.out_dir;
-  report.index_dir = options.index_dir.empty() ? options.out_dir + ".index" : options.index_dir;
+  report.index_dir = index_dir;
   report.threads = options.threads;
   CANBAO_ASSIGN_OR_RETURN(registry, AdapterRegistry::MakeWithBuiltins());
   const auto start = Clock::now();
@@ -159,6 +185,8 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   ingest_options.chunk_bytes = options.chunk_bytes;
   ingest_options.force_rebuild = options.force_rebuild;
   ingest_options.progress = progress;
+  ingest_options.previous = generation.previous ? &*generation.previous : nullptr;
+  ingest_options.generation = generation.number;
   if (Status status = ingest_manifest(report.manifest, *registry, ingest_options, ingested); !status.ok()) {
     std::error_code ec;
     fs::remove(report.index_dir, ec);  // only when empty: a first run that failed leaves no trace
@@ -288,24 +316,57 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   report.timings.emplace_back("total", seconds_since(total_start));
   return write_text_file(staging + "/summary.json", build_summary_json(report));
 }
-// The `link` stage: the index's links.bin when it was computed from exactly these segments,
-// else fallback linking, saved as links.bin for the next run, `query` and `serve`.
-Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& report,
+// The `link` stage: the previous generation's links when they were computed from exactly these
+// segments, else fallback linking, saved for the next run, `query` and `serve`.
+Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& report, Generation& generation,
                      std::vector<const Segment*>& segments, LinkResult& links) {
   const auto start = Clock::now();
   segments.clear();
   for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
-  const std::string path = links_path(report.index_dir);
-  if (auto loaded = load_links(path, segments); loaded.ok()) {
-    links = std::move(loaded).value();
-    report.links_reused = true;
-  } else {
+  report.links_reused = false;
+  // The live generation's links, or this generation's left by a killed run.
+  std::vector<std::string> candidates;
+  if (generation.previous) candidates.push_back(generation.previous->links);
+  candidates.push_back(links_file_name(generation.number));
+  for (const std::string& name : candidates) {
+    if (auto loaded = load_links(report.index_dir + "/" + name, segments); loaded.ok()) {
+      links = std::move(loaded).value();
+      report.links_reused = true;
+      generation.links = name;
+      break;
+    }
+  }
+  if (!report.links_reused) {
     link_fallback(segments, links);
-    report.links_reused = false;
-    CANBAO_RETURN_IF_ERROR(save_links(path, links, segments));
+    generation.links = links_file_name(generation.number);
+    CANBAO_RETURN_IF_ERROR(save_links(report.index_dir + "/" + generation.links, links, segments));
   }
   report.timings.emplace_back("link", seconds_since(start));
   return Status::OK();
+}
+
+// Switches the index to the run's generation (SPEC §7: readers see one run or the other).
+Status switch_generation(const RunReport& report, const std::vector<IngestedFeed>& ingested,
+                         const Generation& generation) {
+  const Manifest& manifest = report.manifest;
+  IndexInfo info;
+  info.generation = generation.number;
+  std::error_code ec;
+  for (const std::string& path : manifest.chain)
+    info.manifests.push_back(fs::weakly_canonical(fs::absolute(path, ec), ec).string());
+  info.manifest_path = info.manifests.empty() ? std::string() : info.manifests.back();
+  info.links = generation.links;
+  info.city_text = manifest.city_text;
+  info.settings = manifest.settings;
+  for (const IngestedFeed& feed : ingested) {
+    IndexFeedInfo entry;
+    entry.path = manifest.feeds[feed.feed_index].path;
+    entry.agency = manifest.feeds[feed.feed_index].agency;
+    entry.segment = feed.segment_name;
+    entry.fingerprint = feed.segment->header().fingerprint;
+    info.feeds.push_back(std::move(entry));
+  }
+  return write_index_info(report.index_dir, info, generation.previous ? &*generation.previous : nullptr);
 }
 
 }  // namespace
@@ -314,10 +375,12 @@ Status run_ingest(const RunOptions& options, RunReport& report) {
   std::unique_ptr<AdapterRegistry> registry;
   std::vector<IngestedFeed> ingested;
   Progress progress(options.progress);
-  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, nullptr));
+  Generation generation;
+  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, nullptr, generation));
   std::vector<const Segment*> segments;
   LinkResult links;
-  return resolve_links(ingested, report, segments, links);
+  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links));
+  return switch_generation(report, ingested, generation);
 }
 
 Status run_job(const RunOptions& options, RunReport& report) {
@@ -326,10 +389,11 @@ Status run_job(const RunOptions& options, RunReport& report) {
   std::vector<IngestedFeed> ingested;
   Progress progress(options.progress);
   StateSession state;
-  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, &state));
+  Generation generation;
+  CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, &state, generation));
   std::vector<const Segment*> segments;
   LinkResult links;
-  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, segments, links));
+  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links));
   for (const ExcludedRef& ref : links.excluded) --report.feeds[ref.segment].accepted;
   for (const LinkedRef& ref : links.linked) {
     ++report.links[std::string(link_method_name(ref.method))];
@@ -361,6 +425,8 @@ Status run_job(const RunOptions& options, RunReport& report) {
   // A failure (a full disk, say) removes the staging directory at once, so the space is given back
   // and only the error is left (killed runs are cleaned by the next run: remove_stale_siblings).
   Status status = write_outputs(options, report, segments, links, staging, progress, total_start, state);
+  // SPEC §7: `query` and `serve` move to this run once its state is committed.
+  if (status.ok()) status = switch_generation(report, ingested, generation);
   if (!status.ok()) {
     fs::remove_all(staging, ec);
     return status;

@@ -168,6 +168,7 @@ Status parse_manifest(const std::string& text, const std::string& path, Day toda
         if (!day) return Status::Error(where + ": 'as_of' is not a date: '" + out.as_of_text + "'");
         out.settings.as_of = *day;
       } else if (key == "settings") {
+        out.settings_given = true;
         od::object settings;
         if (value.get_object().get(settings)) return Status::Error(where + ": 'settings' must be an object");
         for (auto setting : settings) {
@@ -226,7 +227,33 @@ Status load_manifest(const std::string& path, Day today, Manifest& out) {
   if (!in) return Status::Error(path + ": cannot open manifest: " + std::strerror(errno));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse_manifest(buffer.str(), path, today, out);
+  CANBAO_RETURN_IF_ERROR(parse_manifest(buffer.str(), path, today, out));
+  out.chain = {path};
+  return Status::OK();
+}
+
+Status load_manifest_chain(const std::vector<std::string>& paths, Day today, Manifest& out) {
+  if (paths.empty()) return Status::Error("no manifest");
+  CANBAO_RETURN_IF_ERROR(load_manifest(paths[0], today, out));
+  for (size_t idx = 1; idx < paths.size(); ++idx) {
+    Manifest next;
+    CANBAO_RETURN_IF_ERROR(load_manifest(paths[idx], today, next));
+    if (next.settings.city != out.settings.city)
+      return Status::Error(base_name(paths[idx]) + ": city " + next.city_text + " is not the city of the earlier runs (" +
+                           out.city_text + ")");
+    const RunSettings before = out.settings;
+    if (next.settings_given) out.settings = next.settings;
+    out.settings.as_of = next.settings.as_of;
+    out.settings.plan_year = next.settings.plan_year;
+    out.settings.city = before.city;
+    out.as_of_text = next.as_of_text;
+    out.path = next.path;
+    out.dir = next.dir;
+    out.settings_given = out.settings_given || next.settings_given;
+    for (FeedSpec& feed : next.feeds) out.feeds.push_back(std::move(feed));
+    out.chain.push_back(paths[idx]);
+  }
+  return Status::OK();
 }
 
 }  // namespace canbao

@@ -102,22 +102,40 @@ bool has_update_feed(const std::vector<const Segment*>& segments) {
 }
 
 // Whether a directly accepted record is skipped: a duplicate_record_id or (SPEC §7) an enrollment
-// record replaced or deleted by an update feed. `pos` walks `refs` in (key, segment, index) order.
-bool skip_ref(const std::vector<ExcludedRef>& refs, size_t& pos, PersonKey key, size_t segment, size_t index) {
-  if (pos < refs.size() && refs[pos].key == key && refs[pos].segment == segment && refs[pos].index == index) {
-    ++pos;
-    return true;
-  }
+// record replaced or deleted by an update feed. [begin, end) are the refs of the person's key.
+bool skip_ref(const std::vector<ExcludedRef>& refs, size_t begin, size_t end, size_t segment, size_t index) {
+  for (size_t pos = begin; pos < end; ++pos)
+    if (refs[pos].segment == segment && refs[pos].index == index) return true;
   return false;
+}
+
+// The refs of `key` in `refs` (sorted by key): moves `pos` to the first and returns the end.
+size_t refs_of(const std::vector<ExcludedRef>& refs, size_t& pos, PersonKey key) {
+  while (pos < refs.size() && refs[pos].key < key) ++pos;
+  size_t end = pos;
+  while (end < refs.size() && refs[end].key == key) ++end;
+  return end;
 }
 
 struct Cursor {
   size_t pos, end;
 };
 
+// A record of a small segment, merged through a sorted list (see match_partition).
+struct SmallRef {
+  PersonKey key;
+  uint32_t segment;
+  uint32_t pos;
+  bool operator<(const SmallRef& other) const {
+    return key != other.key ? key < other.key : segment != other.segment ? segment < other.segment : pos < other.pos;
+  }
+};
+
 struct Worker {
   PersonView view;
   std::vector<Cursor> cursors;
+  std::vector<uint32_t> scanned;  // segments walked by cursor in this partition
+  std::vector<SmallRef> small;    // records of the other segments in this partition, sorted
 };
 
 struct PartitionWork {
@@ -150,6 +168,35 @@ std::vector<PersonKey> partition_bounds(const std::vector<const Segment*>& segme
   return bounds;
 }
 
+// Segments walked by cursor per person (the rest are merged through one sorted list): a run with a
+// year of daily deliveries has hundreds of feeds, and looking at every feed's cursor for every
+// person would cost persons × feeds.
+constexpr size_t kScannedSegments = 8;
+
+// Chooses the segments walked by cursor in this partition (the kScannedSegments with the most
+// records in it) and lists the records of the others in (key, segment, position) order.
+void plan_partition(const std::vector<const Segment*>& segments, Worker& worker) {
+  auto& cursors = worker.cursors;
+  auto& scanned = worker.scanned;
+  scanned.clear();
+  worker.small.clear();
+  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx)
+    if (cursors[seg_idx].pos < cursors[seg_idx].end) scanned.push_back(seg_idx);
+  if (scanned.size() <= kScannedSegments) return;
+  std::stable_sort(scanned.begin(), scanned.end(), [&](uint32_t a, uint32_t b) {
+    return cursors[a].end - cursors[a].pos > cursors[b].end - cursors[b].pos;
+  });
+  for (size_t idx = kScannedSegments; idx < scanned.size(); ++idx) {
+    const uint32_t seg_idx = scanned[idx];
+    const Segment& segment = *segments[seg_idx];
+    for (size_t pos = cursors[seg_idx].pos; pos < cursors[seg_idx].end; ++pos)
+      worker.small.push_back({segment.key_at(pos), seg_idx, static_cast<uint32_t>(pos)});
+  }
+  scanned.resize(kScannedSegments);
+  std::sort(scanned.begin(), scanned.end());
+  std::sort(worker.small.begin(), worker.small.end());
+}
+
 void match_partition(const std::vector<const Segment*>& segments, const LinkResult& links, Worker& worker,
                      PartitionWork& work) {
   auto& cursors = worker.cursors;
@@ -160,11 +207,16 @@ void match_partition(const std::vector<const Segment*>& segments, const LinkResu
     cursors[seg_idx].end = work.hi == kNoPerson ? segment.record_count() : segment.lower_bound(work.hi);
     work.records += cursors[seg_idx].end - cursors[seg_idx].pos;
   }
+  plan_partition(segments, worker);
+  const auto& scanned = worker.scanned;
+  const auto& small = worker.small;
+  size_t small_pos = 0;
   const auto& linked = links.linked;
   size_t link_pos = static_cast<size_t>(
       std::lower_bound(linked.begin(), linked.end(), work.lo, [](const LinkedRef& ref, PersonKey key) { return ref.key < key; }) -
       linked.begin());
-  // Records quarantined as duplicate_record_id, met in (key, segment, index) order like the loop.
+  // Records quarantined as duplicate_record_id, and (SPEC §7) enrollment records removed by an
+  // update feed: skipped.
   const auto& excluded = links.excluded;
   size_t ex_pos = static_cast<size_t>(
       std::lower_bound(excluded.begin(), excluded.end(), ExcludedRef{work.lo, 0, 0}) - excluded.begin());
@@ -176,24 +228,34 @@ void match_partition(const std::vector<const Segment*>& segments, const LinkResu
   work.updates.deleted.assign(segments.size(), 0);
   for (;;) {
     PersonKey key = kNoPerson;
-    for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+    for (const uint32_t seg_idx : scanned) {
       const Cursor& cursor = cursors[seg_idx];
       if (cursor.pos < cursor.end) key = std::min(key, segments[seg_idx]->key_at(cursor.pos));
     }
+    if (small_pos < small.size()) key = std::min(key, small[small_pos].key);
     if (link_pos < linked.size() && linked[link_pos].key < work.hi) key = std::min(key, linked[link_pos].key);
     if (key == kNoPerson) break;
     PersonView& view = worker.view;
     view.clear();
     view.key = key;
-    for (size_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+    const size_t ex_end = refs_of(excluded, ex_pos, key);
+    const size_t rm_end = refs_of(removed, rm_pos, key);
+    const auto add_direct = [&](uint32_t seg_idx, size_t pos) {
+      if (skip_ref(excluded, ex_pos, ex_end, seg_idx, pos) || skip_ref(removed, rm_pos, rm_end, seg_idx, pos)) return;
+      const Segment& segment = *segments[seg_idx];
+      append_record(view, segment.agency(), segment.record(pos), segment, LinkMethod::kDirect);
+    };
+    for (const uint32_t seg_idx : scanned) {
       const Segment& segment = *segments[seg_idx];
       Cursor& cursor = cursors[seg_idx];
-      for (; cursor.pos < cursor.end && segment.key_at(cursor.pos) == key; ++cursor.pos) {
-        const bool duplicate = skip_ref(excluded, ex_pos, key, seg_idx, cursor.pos);
-        if (skip_ref(removed, rm_pos, key, seg_idx, cursor.pos) || duplicate) continue;
-        append_record(view, segment.agency(), segment.record(cursor.pos), segment, LinkMethod::kDirect);
-      }
+      for (; cursor.pos < cursor.end && segment.key_at(cursor.pos) == key; ++cursor.pos) add_direct(seg_idx, cursor.pos);
     }
+    unsigned merged_agencies = 0;  // agencies given records out of (segment, position) order
+    for (; small_pos < small.size() && small[small_pos].key == key; ++small_pos) {
+      add_direct(small[small_pos].segment, small[small_pos].pos);
+      merged_agencies |= 1u << static_cast<int>(segments[small[small_pos].segment]->agency());
+    }
+    if (merged_agencies) restore_order(view, merged_agencies);
     link_pos = add_linked(segments, linked, link_pos, key, view);
     apply_updates(view, segments, any_update, &work.updates);
     if (view.empty()) continue;  // every record of this key was a duplicate_record_id, replaced or deleted

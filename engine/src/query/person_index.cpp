@@ -1,5 +1,7 @@
 #include "canbao/query/person_index.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -40,7 +42,8 @@ void append_record_ids(std::string& out, const PersonView& view, const std::vect
 }  // namespace
 
 Result<std::unique_ptr<PersonIndex>> PersonIndex::Open(const std::string& index_dir, const std::string& state_path) {
-  CANBAO_ASSIGN_OR_RETURN(IndexInfo info, read_index_info(index_dir));
+  // One generation: the segments and links index.json names at one moment (index/index_dir.h).
+  CANBAO_ASSIGN_OR_RETURN(OpenedIndex opened, open_index(index_dir));
   std::unique_ptr<PersonIndex> index(new PersonIndex());
   std::string state = state_path;
   if (state.empty()) {  // OUT.index → OUT.state.db, when a run left one there
@@ -56,11 +59,54 @@ Result<std::unique_ptr<PersonIndex>> PersonIndex::Open(const std::string& index_
   if (!state.empty()) {
     CANBAO_ASSIGN_OR_RETURN(index->state_, StateStore::Open(state, StateStore::Access::kReadOnly));
   }
-  index->settings_ = info.settings;
-  CANBAO_ASSIGN_OR_RETURN(index->owned_, open_index_segments(index_dir, info));
+  index->settings_ = opened.info.settings;
+  index->generation_ = opened.info.generation;
+  index->owned_ = std::move(opened.segments);
   for (const auto& segment : index->owned_) index->segments_.push_back(segment.get());
-  CANBAO_ASSIGN_OR_RETURN(index->links_, load_links(links_path(index_dir), index->segments_));
+  index->links_ = std::move(opened.links);
   return index;
+}
+
+namespace {
+
+std::string file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LiveIndex>> LiveIndex::Open(const std::string& index_dir, const std::string& state_path) {
+  std::unique_ptr<LiveIndex> live(new LiveIndex());
+  live->index_dir_ = index_dir;
+  live->state_path_ = state_path;
+  live->seen_ = file_identity(index_info_path(index_dir));
+  CANBAO_ASSIGN_OR_RETURN(std::unique_ptr<PersonIndex> index, PersonIndex::Open(index_dir, state_path));
+  live->current_ = std::move(index);
+  return live;
+}
+
+std::shared_ptr<const PersonIndex> LiveIndex::current() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return current_;
+}
+
+Result<bool> LiveIndex::refresh() {
+  const std::string seen = file_identity(index_info_path(index_dir_));
+  if (seen.empty() || seen == seen_) return false;
+  CANBAO_ASSIGN_OR_RETURN(IndexInfo info, read_index_info(index_dir_));
+  if (info.generation == current()->generation()) {
+    seen_ = seen;
+    return false;
+  }
+  CANBAO_ASSIGN_OR_RETURN(std::unique_ptr<PersonIndex> index, PersonIndex::Open(index_dir_, state_path_));
+  seen_ = seen;
+  std::shared_ptr<const PersonIndex> next(std::move(index));
+  const std::lock_guard<std::mutex> lock(mutex_);
+  current_.swap(next);
+  return true;  // `next` (the old generation) is released here or by the last lookup holding it
 }
 
 PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {

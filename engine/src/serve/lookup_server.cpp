@@ -54,13 +54,13 @@ std::string loggable_path(std::string_view path) {
 }
 
 struct LookupServer::Impl {
-  const PersonIndex& index;
+  const LiveIndex& index;
   ServeOptions options;
   httplib::Server server;
   std::mutex log_mutex;
 };
 
-LookupServer::LookupServer(const PersonIndex& index, ServeOptions options)
+LookupServer::LookupServer(const LiveIndex& index, ServeOptions options)
     : impl_(new Impl{index, std::move(options), {}, {}}) {
   Impl& impl = *impl_;
   // cpp-httplib serves a keep-alive connection on one pool thread until it closes, so the pool
@@ -82,7 +82,7 @@ LookupServer::LookupServer(const PersonIndex& index, ServeOptions options)
     return httplib::Server::HandlerResponse::Handled;
   });
   impl.server.Get(R"(/v1/persons/([^/]*))", [&impl](const httplib::Request& request, httplib::Response& response) {
-    const PersonAnswer answer = impl.index.lookup(request.matches[1].str());
+    const PersonAnswer answer = impl.index.current()->lookup(request.matches[1].str());
     response.status = !answer.valid ? 400 : !answer.found ? 404 : 200;
     response.set_content(answer.json, "application/json");
   });

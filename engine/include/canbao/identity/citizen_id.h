@@ -36,6 +36,10 @@ struct IdResult {
   IdReject reject = IdReject::kMissing;
   /// For kBadChecksum: the first 17 digits as a key (checksum_repair candidate); else kNoPerson.
   PersonKey repair_key = kNoPerson;
+  /// The birth date of digits 7–14 when it is a real date from 1900 on, whatever `as_of` (SPEC §7:
+  /// an index segment records the range of these, so it is reused for a later `as_of` only when no
+  /// ID of its feed changes validity); kNoDay when the ID got no further or the date is not real.
+  Day birth = kNoDay;
 
   bool ok() const { return reject == IdReject::kNone; }
 };

@@ -30,7 +30,8 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 8;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode
+inline constexpr uint32_t kSegmentFormatVersion = 9;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
+                                                      // 9: ID birth range (reuse across as_of)
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -74,9 +75,20 @@ struct SegmentHeader {
   uint64_t body_checksum;
   uint64_t header_checksum;
   uint32_t mode;  // FeedMode of the feed (SPEC §7)
+  // SPEC §2 ID validity depends on as_of (a birth date after it is bad_birthdate). The latest birth
+  // date of an ID that passed that check and the earliest of one that failed it only for being
+  // after as_of (kNoDay / INT32_MAX: none): the segment decodes the same for every as_of in
+  // [max_id_birth, min_future_birth), so a later run reuses it (segment_valid_for).
+  int32_t max_id_birth;
+  int32_t min_future_birth;
   uint32_t reserved;
 };
-static_assert(sizeof(SegmentHeader) == 152);
+static_assert(sizeof(SegmentHeader) == 160);
+
+/// Whether a segment built with these birth bounds decodes its feed as it would at `as_of`.
+inline bool segment_valid_for(const SegmentHeader& header, int32_t as_of) {
+  return header.max_id_birth <= as_of && as_of < header.min_future_birth;
+}
 
 inline constexpr uint64_t kSegmentBodyStart = segment_align_up(sizeof(SegmentHeader));
 

@@ -1,20 +1,21 @@
 // The index directory (`OUT.index` beside a run's outputs, or `canbao ingest --index DIR`): the
-// one place that knows its layout.
+// one place that knows its layout. SPEC §7: the directory holds generations — each run (or `apply`)
+// writes one — and readers (`query`, `serve`) always see exactly one.
 //
-//   feed-<N>.seg   one segment per manifest feed N (index/format.h), reused while the feed's
-//                  fingerprint is unchanged
-//   links.bin      the fallback links computed from exactly these segments (index/links.h)
-//   index.json     the descriptor: settings of the run and, per feed, its path, agency, segment
-//                  file name and fingerprint. Written last (temp + rename), after every segment.
-//   *.tmp          files being written; leftovers of a killed run, removed by the next one
+//   index.json          the descriptor of the live generation: its number, the settings of the
+//                       run, the manifests the feeds came from (a run's one, or a run's and every
+//                       `apply`'s since), and per feed its path, agency, segment file and
+//                       fingerprint, and the links file. Replaced last, by rename: the one
+//                       pointer a run switches.
+//   feed-<N>.g<G>.seg   the segment of manifest feed N written by generation G (index/format.h);
+//                       a later generation names it again while the feed is unchanged
+//   links.g<G>.bin      the fallback links of generation G's segments (index/links.h)
+//   *.tmp               files being written; leftovers of a killed run, removed by the next one
 //
-// Readers (`canbao query`, `serve`) open index.json and map the segments it names, verifying
-// every checksum. Index generations (a new run's index switched in under running readers) would
-// be added here without changing readers' code: segments written under generation-unique names,
-// the descriptor as `index-<gen>.json`, and a `CURRENT` file naming the live descriptor, replaced
-// by rename (atomic); a reader opens CURRENT → descriptor → segments, and a segment is removed
-// once no descriptor still referenced by a reader (e.g. a lock file per reader) names it. Today
-// there is one generation: a run rewrites segments in place (each by rename) and then index.json.
+// Files are never rewritten under a name a descriptor has used, so a reader that read index.json
+// maps the files of that generation or finds one missing (removed by a run two generations on);
+// then it reads index.json again (open_index). A run removes the files that neither its own
+// descriptor nor the one it replaced names.
 #pragma once
 
 #include <cstdint>
@@ -24,18 +25,19 @@
 #include <vector>
 
 #include "canbao/core/status.h"
+#include "canbao/index/links.h"
 #include "canbao/index/segment_reader.h"
 #include "canbao/records/settings.h"
 
 namespace canbao {
 
-inline constexpr int kIndexInfoFormat = 2;  // 2: segment file name and fingerprint per feed
+inline constexpr int kIndexInfoFormat = 3;  // 2: segment file name and fingerprint per feed;
+                                            // 3: generations, manifests, links file
 
 /// File names inside the index directory.
-std::string segment_file_name(uint32_t feed_index);  // "feed-<N>.seg"
-std::string segment_path(const std::string& index_dir, uint32_t feed_index);
-std::string index_info_path(const std::string& index_dir);  // …/index.json
-std::string links_path(const std::string& index_dir);       // …/links.bin
+std::string segment_file_name(uint32_t feed_index, uint64_t generation);  // "feed-<N>.g<G>.seg"
+std::string links_file_name(uint64_t generation);                         // "links.g<G>.bin"
+std::string index_info_path(const std::string& index_dir);                // …/index.json
 
 /// Creates the directory if needed and removes leftovers (`*.tmp`) of killed runs.
 Status prepare_index_dir(const std::string& index_dir);
@@ -52,14 +54,19 @@ struct IndexFeedInfo {
 
 /// What index.json holds.
 struct IndexInfo {
-  std::string manifest_path;  // absolute
+  uint64_t generation = 0;
+  std::string manifest_path;           // absolute: the last of `manifests`
+  std::vector<std::string> manifests;  // absolute, in the order their feeds were applied
+  std::string links;                   // links file name in the index directory
   std::string city_text;
   RunSettings settings;
   std::vector<IndexFeedInfo> feeds;
 };
 
-/// Writes index.json (temp + rename). Call it after every segment is in place.
-Status write_index_info(const std::string& index_dir, const IndexInfo& info);
+/// Writes index.json (temp + rename, the directory synced): switches readers to `info`'s
+/// generation. Call it once every file it names is in place. Then removes the segments and links
+/// files that neither `info` nor `previous` (the descriptor it replaced, if any) names.
+Status write_index_info(const std::string& index_dir, const IndexInfo& info, const IndexInfo* previous = nullptr);
 
 /// Reads index.json. Errors name the file (missing: not an index directory).
 Result<IndexInfo> read_index_info(const std::string& index_dir);
@@ -73,5 +80,17 @@ Status open_segments(const std::vector<std::string>& paths, const std::vector<Se
 /// entry (agency, fingerprint).
 Result<std::vector<std::unique_ptr<Segment>>> open_index_segments(const std::string& index_dir,
                                                                   const IndexInfo& info);
+
+/// One generation of the index, open for reading.
+struct OpenedIndex {
+  IndexInfo info;
+  std::vector<std::unique_ptr<Segment>> segments;
+  LinkResult links;
+};
+
+/// Opens the live generation: index.json, its segments and its links. When a file it names fails
+/// to open and index.json meanwhile names another generation (a run switched it), starts again
+/// with that one; an error is returned only for a generation that is still live.
+Result<OpenedIndex> open_index(const std::string& index_dir);
 
 }  // namespace canbao

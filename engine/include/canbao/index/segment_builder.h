@@ -45,6 +45,8 @@ struct SegmentData {
   std::vector<std::string> arena_chunks;    // string bytes per chunk (rewritten in key order on write)
   uint64_t arena_size = 0;
   uint64_t lines = 0;
+  Day max_id_birth = kNoDay;          // SegmentHeader::max_id_birth
+  Day min_future_birth = INT32_MAX;   // SegmentHeader::min_future_birth
 
   size_t record_count() const;
   /// Bytes held (records, arena, sort order once sorted: counted ahead), for memory budgets.

@@ -11,6 +11,7 @@
 #include "canbao/core/progress.h"
 #include "canbao/core/status.h"
 #include "canbao/index/segment_builder.h"
+#include "canbao/index/index_dir.h"
 #include "canbao/index/segment_reader.h"
 #include "canbao/ingest/adapter_registry.h"
 #include "canbao/manifest/manifest.h"
@@ -25,12 +26,17 @@ struct IngestOptions {
   /// Physical memory the ingestion plans for (overlap budget, page-cache policy; see
   /// docs/DECISIONS.md). 0: the machine's. Tests set it to force the big-city paths.
   uint64_t memory_bytes = 0;
+  /// The index's live generation before this run (its segments are reused while their feed is
+  /// unchanged), or null; and the generation this run writes (new segments' file names).
+  const IndexInfo* previous = nullptr;
+  uint64_t generation = 1;
 };
 
 /// One feed after ingestion: its mapped segment and how it was obtained.
 struct IngestedFeed {
   uint32_t feed_index = 0;
   std::unique_ptr<Segment> segment;
+  std::string segment_name;  // its file name in the index directory
   bool reused = false;  // the segment of an earlier run was still valid
   uint64_t bytes = 0;   // size of the feed file
   double seconds = 0;   // from the start of parsing until the segment was written (0 when reused)
@@ -64,7 +70,9 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
                     Progress* progress = nullptr, const FeedPaging& paging = {});
 
 /// The fingerprint that decides whether a feed's segment can be reused: format version, feed
-/// options, as_of, and the file's (and plugin's) size, mtime and inode.
-uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index, Day as_of);
+/// options (mode included), position in the manifest, and the file's (and plugin's) size, mtime
+/// and inode. Not as_of: a segment records the birth dates its IDs' validity hangs on
+/// (segment_valid_for), so a later run reuses it.
+uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index);
 
 }  // namespace canbao

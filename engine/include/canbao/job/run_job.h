@@ -30,6 +30,10 @@ struct RunOptions {
   OutreachExportOptions exports;  // outreach/<district>.csv|.xlsx, masking (issue #5, #15)
   bool bom = false;               // every CSV starts with the UTF-8 byte-order mark (issue #15)
   std::string state_path;         // SPEC §7 state (SQLite); default: <out_dir>.state.db
+  /// SPEC §7 `canbao apply`: manifest_path is a delivery whose feeds come after those of the
+  /// index's live generation (the manifests it was built from, read again; unchanged feeds are
+  /// not ingested again). False: manifest_path lists every feed (`canbao run`).
+  bool apply = false;
 };
 
 struct FeedCounts {

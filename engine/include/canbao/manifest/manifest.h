@@ -31,7 +31,10 @@ struct Manifest {
   std::string city_text;
   std::string as_of_text;
   RunSettings settings;
+  bool settings_given = false;  // the manifest has a "settings" object
   std::vector<FeedSpec> feeds;
+  /// The manifest files whose feeds these are, in order (load_manifest_chain); one for a run.
+  std::vector<std::string> chain;
 };
 
 /// Reads and validates a manifest. `today` is used when as_of is absent. Errors name the file and
@@ -41,6 +44,13 @@ Status load_manifest(const std::string& path, Day today, Manifest& out);
 /// Parses manifest JSON text (for tests and fuzzing); `path` is used for messages and for
 /// resolving relative feed paths.
 Status parse_manifest(const std::string& text, const std::string& path, Day today, Manifest& out);
+
+/// SPEC §7 deliveries applied one at a time (`canbao apply`): the manifest of a run followed by
+/// delivery manifests, each shaped like a run manifest and listing only its new feeds (paths
+/// relative to its own directory, as written there). The feeds in order; `as_of` of the last;
+/// the settings of the last manifest that has a "settings" object (plan_year from the as_of);
+/// every manifest must name the same city. Errors name the manifest.
+Status load_manifest_chain(const std::vector<std::string>& paths, Day today, Manifest& out);
 
 /// Today's date in local time.
 Day today_local();

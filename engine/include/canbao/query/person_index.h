@@ -42,15 +42,38 @@ class PersonIndex {
 
   const RunSettings& settings() const { return settings_; }
   size_t segment_count() const { return segments_.size(); }
+  /// The index generation it reads (index/index_dir.h).
+  uint64_t generation() const { return generation_; }
 
  private:
   PersonIndex() = default;
   RunSettings settings_;
+  uint64_t generation_ = 0;
   std::vector<std::unique_ptr<Segment>> owned_;
   std::vector<const Segment*> segments_;
   LinkResult links_;
   std::unique_ptr<StateStore> state_;  // read-only; used under state_mutex_ (one thread at a time)
   mutable std::mutex state_mutex_;
+};
+
+/// SPEC §7 for a long-running reader (`serve`): the index directory's live generation. A run or
+/// `apply` switches the directory to a new generation; refresh() opens it and swaps it in, while
+/// lookups already under way finish on the generation they took (current()). Thread-safe.
+class LiveIndex {
+ public:
+  static Result<std::unique_ptr<LiveIndex>> Open(const std::string& index_dir, const std::string& state_path = "");
+  std::shared_ptr<const PersonIndex> current() const;
+  /// Opens the generation index.json names now when it is not the current one. Returns true when
+  /// it switched; an error (the new generation cannot be opened) leaves the current one serving.
+  /// One thread calls it (serve's watcher), any number call current().
+  Result<bool> refresh();
+
+ private:
+  LiveIndex() = default;
+  std::string index_dir_, state_path_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const PersonIndex> current_;
+  std::string seen_;  // index.json's identity (inode, size, mtime) when last looked at
 };
 
 }  // namespace canbao

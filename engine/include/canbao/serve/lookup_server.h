@@ -33,7 +33,8 @@ struct ServeOptions {
 
 class LookupServer {
  public:
-  LookupServer(const PersonIndex& index, ServeOptions options);
+  /// Each request is answered from the generation `index` holds when it arrives (SPEC §7).
+  LookupServer(const LiveIndex& index, ServeOptions options);
   ~LookupServer();
   /// Binds 127.0.0.1:port; on success port() is the bound port.
   Status bind();
