@@ -4,6 +4,7 @@
 // as_of replaces the run (same outputs), and an earlier as_of is refused with nothing written.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -109,6 +110,67 @@ TEST(StateRuns, AForeignStateFileIsRefusedAndUntouched) {
   EXPECT_NE(run.output.find("not a canbao state file"), std::string::npos) << run.output;
   EXPECT_EQ(read_file(tmp / "state.db"), "not a database, just notes\n");
   EXPECT_FALSE(fs::exists(tmp / "out"));
+}
+
+// Everything a run leaves for the next one: the outputs, the index descriptor and the state file.
+struct Snapshot {
+  std::string state, index, registry, cases;
+  bool operator==(const Snapshot&) const = default;
+};
+
+Snapshot snapshot(const TempDir& tmp) {
+  return {read_file(tmp / "state.db"), read_file(tmp / "out.index/index.json"), read_file(tmp / "out/registry.csv"),
+          read_file(tmp / "out/cases.csv")};
+}
+
+size_t lines_of(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+// SPEC §7 "a run killed at any point leaves the previous state intact", for a disk that fills up:
+// run 2 under file-size limits from 8 KiB up (writes past the limit fail with EFBIG, like ENOSPC).
+// Whatever step fails — opening the state, writing segments or outputs, the state's commit — the
+// run says so in one line, exits 1 and leaves run 1's state, index and outputs as they were; then
+// run 2 with room gives exactly its expected files.
+TEST(StateRuns, AFullDiskLeavesTheEarlierStateIndexAndOutputsIntact) {
+  if (!fs::exists(example() + "/manifest-run1.json")) GTEST_SKIP() << "shared/examples/city-over-time not found";
+  TempDir tmp;
+  ASSERT_EQ(run_k(tmp, 1, "out").exit_code, 0);
+  const Snapshot before = snapshot(tmp);
+  bool failed_in_commit = false;
+  for (int kib = 8; kib <= 256; kib += 8) {
+    const auto run = run_command("bash -c \"trap '' XFSZ; ulimit -f " + std::to_string(kib) + "; " + cli() + " run " +
+                                 example() + "/manifest-run2.json --out " + tmp / "out --state " + tmp / "state.db\"");
+    if (run.exit_code == 0) break;  // room enough
+    EXPECT_EQ(run.exit_code, 1) << kib << " KiB: " << run.output;
+    EXPECT_EQ(lines_of(run.output), 1u) << kib << " KiB: " << run.output;
+    failed_in_commit |= run.output.find("state.db: cannot record the run of 2026-11-12") != std::string::npos;
+    EXPECT_TRUE(snapshot(tmp) == before) << kib << " KiB: " << run.output;
+  }
+  EXPECT_TRUE(failed_in_commit) << "no limit stopped the run in the state's commit";
+  ASSERT_EQ(run_k(tmp, 2, "out").exit_code, 0);
+  expect_as_expected(tmp, 2, "out");
+}
+
+// A damaged state file is one clear line, and is not written: the SQLite header, or any page
+// (the tail of a b-tree page holds its cells; SQLite keeps no page checksums, so a run checks the
+// file's structure before it builds on it — state_store.cpp, PRAGMA quick_check).
+TEST(StateRuns, ACorruptedStateFileIsOneLineAndLeftAsItIs) {
+  if (!fs::exists(example() + "/manifest-run1.json")) GTEST_SKIP() << "shared/examples/city-over-time not found";
+  TempDir tmp;
+  ASSERT_EQ(run_k(tmp, 1, "out").exit_code, 0);
+  const std::string bytes = read_file(tmp / "state.db");
+  ASSERT_GE(bytes.size(), 4u * 4096);
+  for (size_t page = 1; page <= bytes.size() / 4096; ++page) {
+    std::string damaged = bytes;
+    const size_t from = page == 1 ? 0 : page * 4096 - 600;
+    for (size_t idx = from; idx < from + 600; ++idx) damaged[idx] = static_cast<char>(damaged[idx] ^ 0x5a);
+    testing::write_file(tmp / "state.db", damaged);
+    const auto run = run_k(tmp, 2, "out2");
+    EXPECT_EQ(run.exit_code, 1) << "page " << page << ": " << run.output;
+    EXPECT_EQ(lines_of(run.output), 1u) << "page " << page << ": " << run.output;
+    EXPECT_NE(run.output.find("state.db: "), std::string::npos) << run.output;
+    EXPECT_EQ(read_file(tmp / "state.db"), damaged) << "page " << page;
+    EXPECT_FALSE(fs::exists(tmp / "out2")) << "page " << page;
+  }
 }
 
 }  // namespace

@@ -341,6 +341,30 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Ac
       if (!exec(db, "PRAGMA journal_mode=WAL")) return store->error("cannot open the state file");
       CANBAO_RETURN_IF_ERROR(begin());
     }
+    // A damaged page is found before a run builds on it: SQLite keeps no page checksums, and a
+    // page a run never reads (an old run's plan rows, say) could otherwise come back short in
+    // history.csv. quick_check reads every page once (b-tree structure, cells inside their page).
+    std::string problem;
+    bool checked = false;
+    {
+      Stmt check(db, "PRAGMA quick_check(1)");
+      if (check.ok() && check.step() == SQLITE_ROW) {
+        checked = true;
+        if (check.text(0) != "ok") {  // "*** in database main ***\nOn tree page 5 cell 2: …": one line
+          problem = std::string(check.text(0));
+          const size_t header = problem.find("***\n");
+          if (header != std::string::npos) problem.erase(0, header + 4);
+          std::replace(problem.begin(), problem.end(), '\n', ' ');
+        }
+      }
+    }
+    if (!checked || !problem.empty()) {
+      Status status = checked ? Status::Error(path + ": corrupt state file (" + problem +
+                                              "); refusing to build on it: restore it from a backup or move it aside")
+                              : store->error("cannot read the state file");
+      exec(db, "ROLLBACK");
+      return status;
+    }
   }
   if (read_only) {
     exec(db, "COMMIT");
