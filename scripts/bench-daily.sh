@@ -74,9 +74,11 @@ import json, sys
 label, summary, wall, rss_kb, persons = sys.argv[1], json.load(open(sys.argv[2])), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 t = summary["timings_seconds"]
 read = sum(f["read"] for f in summary["feeds"] if not f.get("index_reused"))
+state = t.get('state_open', 0) + t.get('state', 0)
 print(f"persons {persons} {label:<22} wall {wall:7.2f}s  ingest {t.get('ingest', 0):6.2f}s ({read} records read)  "
-      f"link {t.get('link', 0):5.2f}s  match+write {t.get('match_and_write', 0):6.2f}s  state {t.get('state', 0):5.2f}s "
-      f"({100 * t.get('state', 0) / wall:4.1f}%)  feeds {len(summary['feeds'])}  peak RSS {rss_kb // 1024} MB", flush=True)
+      f"link {t.get('link', 0):5.2f}s  match+write {t.get('match_and_write', 0):6.2f}s  state {state:5.2f}s "
+      f"({100 * state / wall:4.1f}%: open {t.get('state_open', 0):.2f}s)  feeds {len(summary['feeds'])}  peak RSS {rss_kb // 1024} MB",
+      flush=True)
 EOF
 }
 timed() {  # LABEL OUT_DIR COMMAND...

@@ -174,7 +174,11 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   const std::string index_dir = report.index_dir;
   CANBAO_RETURN_IF_ERROR(load_run_manifest(options, generation, report.manifest));
   // SPEC §7: the state first — an earlier as_of is refused before anything is written.
-  if (state != nullptr) CANBAO_RETURN_IF_ERROR(open_state(options, report.manifest, *state));
+  if (state != nullptr) {
+    const auto state_start = Clock::now();
+    CANBAO_RETURN_IF_ERROR(open_state(options, report.manifest, *state));
+    report.timings.emplace_back("state_open", seconds_since(state_start));
+  }
   report.out_dir = options.out_dir;
   report.index_dir = index_dir;
   report.threads = options.threads;
