@@ -46,20 +46,6 @@ void birth_key(int yyyymmdd, std::string_view name, std::string& out) {
   out.append(name);
 }
 
-// True when a directly accepted record of `key` in any segment carries this normalised name.
-bool person_has_name(const std::vector<const Segment*>& segments, PersonKey key, std::string_view name) {
-  std::string scratch;
-  std::string_view normal;
-  for (const Segment* segment : segments) {
-    for (size_t pos = segment->lower_bound(key); pos < segment->record_count() && segment->key_at(pos) == key; ++pos) {
-      if (head_of(segment->record(pos)).op == RecordOp::kDelete) continue;  // SPEC §7: no record
-      normalised(segment->str(head_of(segment->record(pos)).name), scratch, normal);
-      if (normal == name) return true;
-    }
-  }
-  return false;
-}
-
 // Splits screened records into the pending ones ((segment, pending index), sorted) and the
 // directly accepted ones (sorted).
 template <typename Ref>
@@ -125,20 +111,52 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
   }
   if (candidates.empty()) return;
 
-  // ((birth date, normalised name) -> persons bearing them), in parallel.
+  // checksum_repair asks whether the 17-digit prefix of a bad_checksum ID is a known person bearing
+  // the record's name: the prefixes wanted, and (below) the names they bear, found by the same scan
+  // of every record as name_birth's (one lookup per segment per candidate would cost candidates ×
+  // feeds, and a year of daily deliveries has hundreds of feeds).
+  std::vector<PersonKey> repair_wanted;
+  for (const Candidate& candidate : candidates) {
+    const PendingInfo& info = segments[candidate.segment]->pending_info()[candidate.pending];
+    if (info.reject == IdReject::kBadChecksum) repair_wanted.push_back(info.repair_key);
+  }
+  std::sort(repair_wanted.begin(), repair_wanted.end());
+  repair_wanted.erase(std::unique(repair_wanted.begin(), repair_wanted.end()), repair_wanted.end());
+  std::vector<uint64_t> repair_bits(kWantedWords, 0);
+  const auto repair_hash = [](PersonKey key) {
+    const uint64_t mixed = key * 0x9E3779B97F4A7C15ULL;
+    return mixed ^ (mixed >> 29);
+  };
+  for (const PersonKey key : repair_wanted) {
+    const uint64_t hash = repair_hash(key);
+    repair_bits[(hash >> 6) & kWantedMask] |= uint64_t{1} << (hash & 63);
+  }
+  // ((birth date, normalised name) -> persons bearing them) and (repair prefix, normalised name)
+  // pairs, in parallel.
   using NameIndex = std::unordered_map<std::string, std::vector<PersonKey>, StringHash, std::equal_to<>>;
   tbb::enumerable_thread_specific<NameIndex> partial;
-  if (!wanted.empty()) {
+  tbb::enumerable_thread_specific<std::vector<std::pair<PersonKey, std::string>>> repair_partial;
+  if (!wanted.empty() || !repair_wanted.empty()) {
     for (const Segment* segment : segments) {
       tbb::parallel_for(tbb::blocked_range<size_t>(0, segment->record_count(), 1 << 16),
                         [&](const tbb::blocked_range<size_t>& range) {
                           NameIndex& local = partial.local();
+                          auto& repair_local = repair_partial.local();
                           std::string scratch, key_text;
                           std::string_view name;
                           for (size_t idx = range.begin(); idx != range.end(); ++idx) {
                             const RecordHead& head = head_of(segment->record(idx));
                             const int yyyymmdd = static_cast<int>((head.key / 1000) % 100000000);
                             if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
+                            if (!repair_wanted.empty()) {
+                              const uint64_t key_hash = repair_hash(head.key);
+                              if ((repair_bits[(key_hash >> 6) & kWantedMask] & (uint64_t{1} << (key_hash & 63))) &&
+                                  std::binary_search(repair_wanted.begin(), repair_wanted.end(), head.key)) {
+                                normalised(segment->str(head.name), scratch, name);
+                                repair_local.emplace_back(head.key, std::string(name));
+                              }
+                            }
+                            if (wanted.empty()) continue;
                             // Screen by birth date (from the key) and the stored name hash: names
                             // are read only for likely matches.
                             const uint64_t hash = birth_name_hash(yyyymmdd, head.name_hash);
@@ -163,6 +181,13 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   }
+  std::vector<std::pair<PersonKey, std::string>> repair_names;  // (prefix, a normalised name it bears)
+  for (auto& part : repair_partial)
+    for (auto& pair : part) repair_names.push_back(std::move(pair));
+  std::sort(repair_names.begin(), repair_names.end());
+  const auto person_has_name = [&](PersonKey key, const std::string& name) {
+    return std::binary_search(repair_names.begin(), repair_names.end(), std::make_pair(key, name));
+  };
 
   for (const Candidate& candidate : candidates) {
     const Segment& segment = *segments[candidate.segment];
@@ -174,7 +199,7 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
       if (found != persons_by_name.end()) named = &found->second;
     }
     // checksum_repair: the 17-digit prefix is a known person bearing this name.
-    if (info.reject == IdReject::kBadChecksum && person_has_name(segments, info.repair_key, candidate.name)) {
+    if (info.reject == IdReject::kBadChecksum && person_has_name(info.repair_key, candidate.name)) {
       out.linked.push_back({info.repair_key, head.origin, candidate.segment, candidate.pending,
                             LinkMethod::kChecksumRepair});
       continue;
