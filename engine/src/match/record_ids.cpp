@@ -120,7 +120,10 @@ RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments) {
       const EnrollmentPacked& rec = enrollment_at(segment, occ.slot);
       candidates.push_back({segment.str(rec.record_id), rec.head.origin, occ});
     }
+  // Grouped by record_id: by hash first (equal record_ids share it; a string is compared only
+  // within a hash), then (feed, line). A year of daily update feeds makes these millions.
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.occurrence.hash != b.occurrence.hash) return a.occurrence.hash < b.occurrence.hash;
     return std::tie(a.record_id, a.origin) < std::tie(b.record_id, b.origin);
   });
   // Per record_id, in (feed, line) order: the standing holder, replaced or deleted by update feeds.
