@@ -147,6 +147,7 @@ void remove_stale_siblings(const std::string& out_dir) {
 // The index generation a run writes (index/index_dir.h): the live one before it, if any.
 struct Generation {
   std::optional<IndexInfo> previous;
+  Status unreadable;  // why there is no previous generation (none yet, another version, …)
   uint64_t number = 1;
   std::string links;  // links file name of the new generation
 };
@@ -156,8 +157,8 @@ struct Generation {
 Status load_run_manifest(const RunOptions& options, const Generation& generation, Manifest& out) {
   if (!options.apply) return load_manifest(options.manifest_path, today_local(), out);
   if (!generation.previous)
-    return Status::Error(index_info_path(options.index_dir.empty() ? options.out_dir + ".index" : options.index_dir) +
-                         ": no index to apply the delivery to; run `canbao run` with the manifest of the earlier feeds first");
+    return Status::Error(generation.unreadable.message() +
+                         "; no index to apply the delivery to: run `canbao run` with the manifest of the earlier feeds first");
   std::vector<std::string> chain = generation.previous->manifests;
   chain.push_back(options.manifest_path);
   return load_manifest_chain(chain, today_local(), out);
@@ -170,6 +171,8 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   if (auto previous = read_index_info(report.index_dir); previous.ok()) {
     generation.previous = std::move(previous).value();
     generation.number = generation.previous->generation + 1;
+  } else {
+    generation.unreadable = previous.status();
   }
   const std::string index_dir = report.index_dir;
   CANBAO_RETURN_IF_ERROR(load_run_manifest(options, generation, report.manifest));
