@@ -102,6 +102,19 @@ int main(int argc, char** argv) {
                     "SPEC §7 state whose open cases are shown (default: OUT.state.db beside OUT.index, if there)");
   query->add_option("ids", query_ids, "Citizen ID numbers")->required();
 
+  // precheck (SPEC §8)
+  std::string precheck_index, precheck_id, precheck_scheme, precheck_region, precheck_date, precheck_start;
+  auto* precheck = app.add_subcommand("precheck", "Pre-check at the source (SPEC §8, X 六(二)): may this person enrol "
+                                                  "in scheme S in region R on date D, and what must happen to the "
+                                                  "records they hold; one JSON answer from the latest run's index "
+                                                  "(exit 0 for any answer, 2 for a malformed request)");
+  precheck->add_option("--index", precheck_index, "Index directory (OUT.index of the latest run)")->required();
+  precheck->add_option("id", precheck_id, "Citizen ID number")->required();
+  precheck->add_option("--scheme", precheck_scheme, "employee or resident")->required();
+  precheck->add_option("--region", precheck_region, "Region of the enrolment (6 digits)")->required();
+  precheck->add_option("--date", precheck_date, "Date t of the enrolment (default: the index's as_of)");
+  precheck->add_option("--start", precheck_start, "Start of the enrolment (default: t)");
+
   std::string serve_index, serve_token_file;
   int serve_port = 8080, serve_threads = 0;
   bool serve_quiet = false;
@@ -190,6 +203,21 @@ int main(int argc, char** argv) {
       if (!answer.found) exit_code = 1;
     }
     return exit_code;
+  }
+  if (precheck->parsed()) {
+    // A malformed request (unknown scheme, region not 6 digits, unparsable date) is an error, not
+    // an answer: one line, exit 2, before the index is opened.
+    auto request = canbao::parse_precheck_request(
+        {precheck_id, precheck_scheme, precheck_region, precheck_date, precheck_start});
+    if (!request.ok()) {
+      std::fprintf(stderr, "canbao: %s\n", request.status().message().c_str());
+      return 2;
+    }
+    auto opened = canbao::PersonIndex::Open(precheck_index);
+    if (!opened.ok()) return fail(opened.status());
+    const canbao::PrecheckAnswer answer = (*opened)->precheck(std::move(request).value());
+    std::printf("%s\n", canbao::format_precheck_json(answer).c_str());
+    return 0;
   }
   if (serve->parsed()) {
     canbao::ServeOptions options;

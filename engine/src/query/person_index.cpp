@@ -109,6 +109,18 @@ Result<bool> LiveIndex::refresh() {
   return true;  // `next` (the old generation) is released here or by the last lookup holding it
 }
 
+// SPEC §9: a person under 1 year may take the mother's home district, from her own records.
+MotherDistricts PersonIndex::mothers_of(const PersonView& view, const RunSettings& settings) const {
+  MotherDistricts mothers;
+  if (const PersonKey mother = mother_key(view, settings); mother != kNoPerson) {
+    thread_local PersonView mother_view;
+    gather_person(segments_, links_, mother, mother_view);
+    if (!mother_view.empty()) mothers.add(mother, home_district_of(mother_view, settings));
+    mothers.finish();
+  }
+  return mothers;
+}
+
 PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
   PersonAnswer answer;
   std::string& json = answer.json;
@@ -132,14 +144,7 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
     return answer;
   }
   answer.found = true;
-  // SPEC §9: a person under 1 year may take the mother's home district, from her own records.
-  MotherDistricts mothers;
-  if (const PersonKey mother = mother_key(view, settings_); mother != kNoPerson) {
-    thread_local PersonView mother_view;
-    gather_person(segments_, links_, mother, mother_view);
-    if (!mother_view.empty()) mothers.add(mother, home_district_of(mother_view, settings_));
-    mothers.finish();
-  }
+  const MotherDistricts mothers = mothers_of(view, settings_);
   EvalContext context;
   context.mothers = &mothers;
   evaluate_person(view, settings_, outcome, context);
@@ -240,6 +245,83 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
   }
   json += '}';
   return answer;
+}
+
+// SPEC §8: the person's records from the index (none when the ID is rejected at t or unknown), the
+// §4 facts at d = t with the §9 mother step as lookup() has it, then P1–P8 (rules/precheck.cpp).
+PrecheckAnswer PersonIndex::precheck(PrecheckRequest request) const {
+  if (request.date == kNoDay) request.date = settings_.as_of;  // §8: default the latest run's as_of
+  RunSettings at_t = settings_;
+  at_t.as_of = request.date;
+  thread_local PersonView view;
+  view.clear();
+  MotherDistricts mothers;
+  if (const IdResult id = parse_citizen_id(request.id, request.date); id.ok()) {
+    gather_person(segments_, links_, id.key, view);
+    mothers = mothers_of(view, at_t);
+  }
+  EvalContext context;
+  context.mothers = &mothers;
+  return canbao::precheck(view, settings_, request, context);
+}
+
+namespace {
+
+void append_date_or_null(std::string& out, Day day) {
+  if (day == kNoDay) {
+    out += "null";
+    return;
+  }
+  out += '"';
+  append_date(out, day);
+  out += '"';
+}
+
+void append_token_or_null(std::string& out, std::string_view token) {
+  if (token.empty()) {
+    out += "null";
+    return;
+  }
+  append_json_string(out, token);
+}
+
+}  // namespace
+
+std::string format_precheck_json(const PrecheckAnswer& answer) {
+  std::string json = "{\"decision\": ";
+  append_json_string(json, precheck_decision_name(answer.decision));
+  json += ", \"reason\": ";
+  append_token_or_null(json, answer.reason);
+  json += ", \"rule\": ";
+  append_token_or_null(json, answer.rule);
+  json += ", \"conflicts\": [";
+  for (size_t pos = 0; pos < answer.conflicts.size(); ++pos) {
+    if (pos) json += ", ";
+    append_json_string(json, answer.conflicts[pos]);
+  }
+  json += "], \"actions\": [";
+  std::string handler;
+  for (size_t pos = 0; pos < answer.actions.size(); ++pos) {
+    const PrecheckAction& action = answer.actions[pos];
+    json += pos ? ", {\"record_id\": " : "{\"record_id\": ";
+    append_json_string(json, action.record_id);
+    json += ", \"action\": ";
+    append_json_string(json, action_kind_name(action.action));
+    json += ", \"handler\": ";
+    format_handler(action.handler_region, handler);
+    append_json_string(json, handler);
+    json += ", \"refund\": ";
+    append_token_or_null(json, refund_name(action.refund));
+    json += ", \"deadline\": ";
+    append_date_or_null(json, action.deadline);
+    json += '}';
+  }
+  json += "], \"benefit_start\": ";
+  append_date_or_null(json, answer.benefit_start);
+  json += ", \"resident_benefits_until\": ";
+  append_date_or_null(json, answer.resident_benefits_until);
+  json += '}';
+  return json;
 }
 
 }  // namespace canbao

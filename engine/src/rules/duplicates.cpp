@@ -8,9 +8,6 @@ namespace canbao::rules_internal {
 
 namespace {
 
-/// Regions match on their first 4 digits (R4).
-bool same_city(Region a, Region b) { return a != kNoRegion && b != kNoRegion && a / 100 == b / 100; }
-
 /// Exempt and needs_confirmation cases list every record in `kept`, none terminated (R3).
 void keep_all(DupCase& dup, std::string_view resolution, std::string_view rule) {
   dup.kept = dup.records;
@@ -164,14 +161,8 @@ void r5_actions(Eval& ev, const DupCase& dup, int case_index, int64_t& subsidy_y
     action.escalation = local ? Escalation::kTaxStop : Escalation::kNotifyRegion;
     action.rule = dup.rule;
     action.case_index = case_index;
-    if (record.scheme == Scheme::kResident) {
-      const bool refundable = r6_benefit_start(ev, idx).benefit_start > ev.d || under_employee_cover(ev, idx);
-      action.refund = refundable ? Refund::kRefundable : Refund::kNotRefundable;
-      if (local) action.subsidy_deduction_yuan = ev.settings.resident_subsidy_yuan;
-    } else {
-      const bool balance = ev.facts.pensioner && !ev.is_local(ev.facts.pension_region);
-      action.refund = balance ? Refund::kAccountBalance : Refund::kTransferAccount;
-    }
+    action.refund = r5_refund(ev, idx);
+    if (record.scheme == Scheme::kResident && local) action.subsidy_deduction_yuan = ev.settings.resident_subsidy_yuan;
     subsidy_yuan += action.subsidy_deduction_yuan;
   }
 }
@@ -212,6 +203,16 @@ bool r3b_next_year_resident(Eval& ev, DupCase& dup) {
 }
 
 }  // namespace
+
+// R5 refund class (N 六(一)3, X 四(二)); see rules_internal.h.
+Refund r5_refund(Eval& ev, uint32_t rec_idx) {
+  if (ev.rec(rec_idx).scheme == Scheme::kResident) {
+    const bool refundable = r6_benefit_start(ev, rec_idx).benefit_start > ev.d || under_employee_cover(ev, rec_idx);
+    return refundable ? Refund::kRefundable : Refund::kNotRefundable;
+  }
+  const bool balance = ev.facts.pensioner && !ev.is_local(ev.facts.pension_region);
+  return balance ? Refund::kAccountBalance : Refund::kTransferAccount;
+}
 
 // R3: a person with two or more normal records, at least one local. A scheme with several
 // normal records makes a same-scheme case; normal records of both schemes make a cross_scheme

@@ -92,10 +92,7 @@ void evaluate_person(const PersonView& person, const RunSettings& settings, Pers
   out.clear();
   Scratch& scratch = thread_scratch();
   Eval ev{person, settings, scratch, out, context.mothers, context.cases_before};
-  ev.d = settings.as_of;
-  ev.month_d = month_of_day(ev.d);
-  ev.year_d = ymd_from_day(ev.d).year;
-  ev.plan_year = settings.plan_year != 0 ? settings.plan_year : ev.year_d + 1;
+  set_eval_day(ev);
 
   compute_facts(ev);              // §4
   compute_enrollment_facts(ev);   // §4 paid / normal

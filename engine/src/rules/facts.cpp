@@ -302,8 +302,7 @@ Region home_district_of(const PersonView& person, const RunSettings& settings) {
   using namespace rules_internal;
   thread_local PersonOutcome unused;
   Eval ev{person, settings, thread_scratch(), unused, nullptr, nullptr};
-  ev.d = settings.as_of;
-  ev.year_d = ymd_from_day(ev.d).year;
+  set_eval_day(ev);
   compute_facts(ev);
   return ev.facts.home_district;
 }

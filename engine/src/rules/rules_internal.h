@@ -9,6 +9,7 @@
 //   benefits.cpp     R6 benefit start
 //   suspensions.cpp  R7 benefit suspension, R8 deceased still enrolled
 //   plan.cpp         R9 annual plan
+//   precheck.cpp     §8 pre-check at the source, P1–P8 (rules/precheck.h)
 //   evaluate.cpp     evaluate_person(): §4 and R1–R9 in order, the outcome's token names
 //
 // Thread safety: every evaluation uses the calling thread's Scratch (thread_local), so
@@ -92,6 +93,20 @@ struct Eval {
   const EnrollFacts& rec_facts(uint32_t idx) const { return scratch.enroll[idx]; }
 };
 
+/// Sets d = settings.as_of and the dates derived from it (month, year, plan year).
+inline void set_eval_day(Eval& ev) {
+  ev.d = ev.settings.as_of;
+  ev.month_d = month_of_day(ev.d);
+  ev.year_d = ymd_from_day(ev.d).year;
+  ev.plan_year = ev.settings.plan_year != 0 ? ev.settings.plan_year : ev.year_d + 1;
+}
+
+/// An enrollment index that names no record (r6_benefit_start: exclude none).
+inline constexpr uint32_t kNoRecord = ~uint32_t{0};
+
+/// Regions match on their first 4 digits (R4 就业地/学籍地/常住地, §8 P6).
+inline bool same_city(Region a, Region b) { return a != kNoRegion && b != kNoRegion && a / 100 == b / 100; }
+
 // ---- §4 derived facts (facts.cpp) -------------------------------------------------------------
 /// An enrollment record covers day t: start ≤ t and (end empty or t ≤ end).
 inline bool covers(const Enrollment& record, Day t) {
@@ -117,6 +132,11 @@ void r2_outreach(Eval& ev);
 /// R3/R3b/R4/R5: adds the person's cases to out.cases and their terminate/suspend actions to
 /// out.actions, sums subsidy deductions; returns whether there is a case.
 bool r3_duplicate_cases(Eval& ev, int64_t& subsidy_yuan);
+/// R5 refund of enrollment record `rec_idx` terminated at d: resident → refundable when its R6
+/// benefit start is after d or an active employee record covers it from its start to d, else
+/// not_refundable (N 六(一)3); employee → account_balance for a pensioner paid by another region,
+/// else transfer_account (X 四(二)).
+Refund r5_refund(Eval& ev, uint32_t rec_idx);
 
 // ---- R6 (benefits.cpp) ------------------------------------------------------------------------
 struct BenefitStart {
@@ -128,6 +148,11 @@ struct BenefitStart {
 /// R6 benefit start of enrollment record `rec_idx` (any record; R6 rows list only local active
 /// records starting in the year of d).
 BenefitStart r6_benefit_start(Eval& ev, uint32_t rec_idx);
+/// R6 benefit start of a local active record of `scheme` starting on `start` that need not be one
+/// of the person's (§8: the record asked for): the coverage history of every record but
+/// `exclude_idx` (kNoRecord: all count); for resident, `paid_on` when given, else the earliest
+/// paid_on of the local resident tax rows covering the start month (none: `start`).
+BenefitStart r6_benefit_start(Eval& ev, Scheme scheme, Day start, uint32_t exclude_idx, Day paid_on = kNoDay);
 /// R6 rows into out.benefits.
 void r6_benefit_rows(Eval& ev);
 

@@ -1,6 +1,7 @@
 // Real-time lookup (实时查询, N 二; issue #5): one person's coverage state, normal records,
 // duplicate case and home district, answered from the memory-mapped index of an earlier run or
-// ingest without re-ingesting or re-linking (the index directory: index/index_dir.h).
+// ingest without re-ingesting or re-linking (the index directory: index/index_dir.h). The SPEC §8
+// pre-check (issue #14) answers from the same index.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,7 @@
 #include "canbao/index/segment_reader.h"
 #include "canbao/match/linker.h"
 #include "canbao/records/person_view.h"
+#include "canbao/rules/precheck.h"
 #include "canbao/state/state_store.h"
 
 namespace canbao {
@@ -40,6 +42,11 @@ class PersonIndex {
   /// Thread-safe: concurrent lookups share only read-only state.
   PersonAnswer lookup(std::string_view raw_id) const;
 
+  /// SPEC §8 pre-check (rules/precheck.h): gathers the person as lookup() does (an ID SPEC §2
+  /// rejects at t, or one the index does not know, has no records) and applies P1–P8 at
+  /// t = request.date, or the index's as_of (the latest run's) when it is kNoDay. Thread-safe.
+  PrecheckAnswer precheck(PrecheckRequest request) const;
+
   const RunSettings& settings() const { return settings_; }
   size_t segment_count() const { return segments_.size(); }
   /// The index generation it reads (index/index_dir.h).
@@ -47,6 +54,9 @@ class PersonIndex {
 
  private:
   PersonIndex() = default;
+  /// SPEC §9: the home district of the mother of a person under 1 year at settings.as_of, from her
+  /// own records (the last step of the person's §4 home district); empty for anyone else.
+  MotherDistricts mothers_of(const PersonView& view, const RunSettings& settings) const;
   RunSettings settings_;
   uint64_t generation_ = 0;
   std::vector<std::unique_ptr<Segment>> owned_;
@@ -55,6 +65,12 @@ class PersonIndex {
   std::unique_ptr<StateStore> state_;  // read-only; used under state_mutex_ (one thread at a time)
   mutable std::mutex state_mutex_;
 };
+
+/// The SPEC §8 answer object, one line (no trailing newline), its fields in §8 order: `decision`,
+/// `reason`, `rule`, `conflicts`, `actions` (`record_id`, `action`, `handler`, `refund`,
+/// `deadline`), `benefit_start`, `resident_benefits_until`; an absent value is null, an empty list
+/// [], dates YYYY-MM-DD strings.
+std::string format_precheck_json(const PrecheckAnswer& answer);
 
 /// SPEC §7 for a long-running reader (`serve`): the index directory's live generation. A run or
 /// `apply` switches the directory to a new generation; refresh() opens it and swaps it in, while
