@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config python3 libtbb-dev libsimdjson-dev libboost-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev libxxhash-dev
-          libxlsxwriter-dev libsqlite3-dev)
+          libxlsxwriter-dev libsqlite3-dev librapidcheck-dev)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -28,14 +28,6 @@ const fs::path& root() {
 
 std::vector<std::string> scenarios() { return testing::scenario_folders(root(), "manifest-run1.json"); }
 
-std::vector<std::string> non_empty_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
-  return lines;
-}
-
 // Every *.csv of an output directory, by file name.
 std::map<std::string, std::string> output_csvs(const fs::path& out) {
   std::map<std::string, std::string> files;
@@ -51,7 +43,7 @@ void expect_refused(const std::string& command, const testing::TempDir& tmp, con
   const auto result = testing::run_command("{ " + command + " 2>" + tmp / (run + ".stderr") + "; }");
   const std::string stderr_text = testing::read_file(tmp / (run + ".stderr"));
   EXPECT_EQ(result.exit_code, 1) << result.output << stderr_text;
-  const auto lines = non_empty_lines(stderr_text);
+  const auto lines = testing::non_empty_lines(stderr_text);
   ASSERT_EQ(lines.size(), 1u) << stderr_text;
   EXPECT_NE(lines[0].find(expected), std::string::npos) << lines[0];
   EXPECT_FALSE(fs::exists(tmp / run));
@@ -85,7 +77,7 @@ TEST_P(GoldenRuns, EveryRunMatchesExpected) {
     const std::string command = testing::cli() + " run " + (dir / ("manifest-" + run + ".json")).string() + " --out " +
                                 out.string() + " --state " + tmp / "state.db";
     if (fs::exists(expected / "refused.txt")) {
-      const auto lines = non_empty_lines(testing::read_file(expected / "refused.txt"));
+      const auto lines = testing::non_empty_lines(testing::read_file(expected / "refused.txt"));
       ASSERT_EQ(lines.size(), 1u) << "refused.txt holds one line";
       expect_refused(command, tmp, run, lines[0]);
       ++compared;
