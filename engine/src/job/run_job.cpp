@@ -174,7 +174,6 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   } else {
     generation.unreadable = previous.status();
   }
-  const std::string index_dir = report.index_dir;
   CANBAO_RETURN_IF_ERROR(load_run_manifest(options, generation, report.manifest));
   // SPEC §7: the state first — an earlier as_of is refused before anything is written.
   if (state != nullptr) {
@@ -183,7 +182,6 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
     report.timings.emplace_back("state_open", seconds_since(state_start));
   }
   report.out_dir = options.out_dir;
-  report.index_dir = index_dir;
   report.threads = options.threads;
   CANBAO_ASSIGN_OR_RETURN(registry, AdapterRegistry::MakeWithBuiltins());
   const auto start = Clock::now();
