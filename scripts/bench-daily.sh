@@ -9,15 +9,21 @@
 #      on a fresh index built for it: the run time after D deliveries against a fresh index.
 # Prints one line per step: wall seconds, the stages, the state stage's share, peak RSS.
 #   scripts/bench-daily.sh N D [threads]       e.g. scripts/bench-daily.sh 5000000 100 2
-# Environment: CANBAO_BENCH_DIR (default /tmp/canbao-bench), SEED (default 1).
+# Environment: CANBAO_BENCH_DIR (default /tmp/canbao-bench), SEED (default 1), CANBAO_BIN (a built
+# canbao to time instead of building this tree's), FRESH=0 (skip step 3's fresh index, e.g. at 25M
+# where a second index does not fit the disk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 persons="${1:?usage: scripts/bench-daily.sh N D [threads]}"
 deliveries="${2:?usage: scripts/bench-daily.sh N D [threads]}"
 threads="${3:-2}"
 ((deliveries >= 1 && deliveries <= 100)) || { echo "D must be 1..100 (each delivery is a different 1%)" >&2; exit 2; }
-bash scripts/build.sh >/dev/null
-bin="$PWD/build/canbao"
+if [ -n "${CANBAO_BIN:-}" ]; then
+  bin="$CANBAO_BIN"
+else
+  bash scripts/build.sh >/dev/null
+  bin="$PWD/build/canbao"
+fi
 root="${CANBAO_BENCH_DIR:-/tmp/canbao-bench}"
 city="$root/city-$persons-seed${SEED:-1}"
 if [ ! -f "$city/manifest.json" ]; then
@@ -76,7 +82,7 @@ t = summary["timings_seconds"]
 read = sum(f["read"] for f in summary["feeds"] if not f.get("index_reused"))
 state = t.get('state_open', 0) + t.get('state', 0)
 print(f"persons {persons} {label:<22} wall {wall:7.2f}s  ingest {t.get('ingest', 0):6.2f}s ({read} records read)  "
-      f"link {t.get('link', 0):5.2f}s  match+write {t.get('match_and_write', 0):6.2f}s  state {state:5.2f}s "
+      f"link {t.get('link', 0):5.2f}s (from {summary.get('links_from_feeds', 0)} feeds)  match+write {t.get('match_and_write', 0):6.2f}s  state {state:5.2f}s "
       f"({100 * state / wall:4.1f}%: open {t.get('state_open', 0):.2f}s)  feeds {len(summary['feeds'])}  peak RSS {rss_kb // 1024} MB",
       flush=True)
 EOF
@@ -93,6 +99,7 @@ for d in $(seq 1 "$deliveries"); do
   timed "apply delivery $d" "$work/out" "$bin" apply "$city/daily-$(printf %03d "$d").json"
 done
 timed "rerun after $deliveries" "$work/out" "$bin" run "$city/daily-whole.json"
+[ "${FRESH:-1}" = 0 ] && exit 0
 timed "fresh index (cold)" "$work/fresh" "$bin" run "$city/daily-whole.json" --state "$work/fresh.state.db"
 timed "fresh index (reused)" "$work/fresh" "$bin" run "$city/daily-whole.json" --state "$work/fresh.state.db"
 # actions.csv's deadlines come from the case ledger (the applied state has D + 2 runs, the fresh one 1).

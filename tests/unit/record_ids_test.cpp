@@ -18,6 +18,7 @@
 #include "canbao/ingest/ingest.h"
 #include "canbao/match/linker.h"
 #include "canbao/match/record_ids.h"
+#include "segment_test_util.h"
 #include "test_util.h"
 
 namespace canbao {
@@ -39,30 +40,11 @@ std::string id_of(int person) {
   return format_citizen_id((350203ULL * 100000000 + 19800101 + person % 28) * 1000 + person / 28 % 1000);
 }
 
-struct Feeds {
-  std::vector<std::unique_ptr<Segment>> owned;
-  std::vector<const Segment*> segments;
-};
-
-// Ingests NDJSON enrollment feeds (one segment each, feed i = segment i).
-void ingest(const TempDir& tmp, const std::vector<std::string>& texts, Feeds& out) {
-  auto registry = AdapterRegistry::MakeWithBuiltins().value();
-  for (uint32_t idx = 0; idx < texts.size(); ++idx) {
-    FeedSpec feed;
-    feed.agency = Agency::kEnrollment;
-    feed.path = "e" + std::to_string(idx) + ".ndjson";
-    SegmentData data;
-    ASSERT_TRUE(ingest_bytes(registry->find("ndjson"), feed, idx, day_from_ymd(2026, 11, 22), texts[idx].data(),
-                             texts[idx].size(), 1 << 14, data)
-                    .ok());
-    sort_segment_records(data);
-    const std::string path = tmp / ("seg" + std::to_string(idx));
-    ASSERT_TRUE(write_segment(data, path).ok());
-    auto opened = Segment::Open(path);
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    out.owned.push_back(std::move(opened).value());
-    out.segments.push_back(out.owned.back().get());
-  }
+// Ingests NDJSON enrollment feeds (append; feed i = segment i).
+void ingest(const TempDir& tmp, const std::vector<std::string>& texts, testing::Segments& out) {
+  std::vector<testing::NdjsonFeed> feeds;
+  for (const std::string& text : texts) feeds.push_back({Agency::kEnrollment, FeedMode::kAppend, text});
+  testing::ingest_ndjson(tmp, feeds, out);
 }
 
 TEST(RecordIds, LaterOccurrencesAcrossFeedsAndPersonsAreFound) {  // SPEC §3 record_id unique
@@ -80,9 +62,9 @@ TEST(RecordIds, LaterOccurrencesAcrossFeedsAndPersonsAreFound) {  // SPEC §3 re
   for (int threads : {1, 2}) {
     tbb::global_control control(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
     TempDir tmp;
-    Feeds feeds;
+    testing::Segments feeds;
     ingest(tmp, {first, second}, feeds);
-    const std::vector<DuplicateRecordRef> found = find_duplicate_record_ids(feeds.segments);
+    const std::vector<DuplicateRecordRef> found = find_duplicate_record_ids(feeds.list);
     ASSERT_EQ(found.size(), 4u) << threads << " thread(s)";
     EXPECT_EQ(found[0].segment, 0u);
     EXPECT_EQ(found[0].line, 30001u);
@@ -99,23 +81,23 @@ TEST(RecordIds, LaterOccurrencesAcrossFeedsAndPersonsAreFound) {  // SPEC §3 re
 
     // Linking skips the pending duplicate; the accepted ones are excluded from matching.
     LinkResult links;
-    link_fallback(feeds.segments, links);
+    link_fallback(feeds.list, links);
     EXPECT_EQ(links.duplicate_ids.size(), 4u);
     ASSERT_EQ(links.excluded.size(), 3u);
     // S2 links to person 40 by checksum_repair; S1's pending copy (the same ID) is not linked.
     EXPECT_TRUE(links.unlinked.empty());
     ASSERT_EQ(links.linked.size(), 1u);
-    EXPECT_EQ(feeds.segments[1]->pending_info()[links.linked[0].pending].line, 4u);
+    EXPECT_EQ(feeds.list[1]->pending_info()[links.linked[0].pending].line, 4u);
   }
 }
 
 TEST(RecordIds, NoDuplicatesNoneFound) {  // SPEC §3
   TempDir tmp;
-  Feeds feeds;
+  testing::Segments feeds;
   std::string text;
   for (int idx = 0; idx < 5000; ++idx) text += enrollment_line("XM" + std::to_string(idx), id_of(idx % 50));
   ingest(tmp, {text, enrollment_line("XM5000", id_of(1))}, feeds);
-  EXPECT_TRUE(find_duplicate_record_ids(feeds.segments).empty());
+  EXPECT_TRUE(find_duplicate_record_ids(feeds.list).empty());
 }
 
 // End to end on the sample city: repeated record_ids are quarantined with feed, line, reason and

@@ -4,7 +4,7 @@
 
 #include <cstring>
 #include <fstream>
-#include <iterator>
+#include <span>
 #include <type_traits>
 
 #include "canbao/index/index_dir.h"
@@ -18,8 +18,8 @@ constexpr char kLinksMagic[8] = {'C', 'A', 'N', 'B', 'L', 'N', 'K', '1'};
 struct LinksFileHeader {
   char magic[8];
   uint32_t format_version;
-  uint32_t pad_;
-  uint64_t segment_set;  // segment_set_fingerprint of the segments it was computed from
+  uint32_t segment_count;  // of the segments it was computed from (the first ones of a later run's)
+  uint64_t segment_set;    // segment_set_fingerprint of those segments
   uint64_t counts[7];    // linked, unlinked, duplicate_ids, excluded, newborns, removed, removed_direct
   uint64_t body_checksum;    // XXH3_64bits of everything after the header
   uint64_t header_checksum;  // XXH3_64bits of the header with this field 0
@@ -48,7 +48,7 @@ void read_array(const char*& at, uint64_t count, std::vector<T>& out) {
 
 // True when every reference names a record that exists in `segments` (a file whose checksum
 // happens to match garbage must not make the matcher read outside a segment).
-bool references_fit(const LinkResult& links, const std::vector<const Segment*>& segments) {
+bool references_fit(const LinkResult& links, std::span<const Segment* const> segments) {
   const auto pending_ok = [&](uint32_t segment, uint64_t pending) {
     return segment < segments.size() && pending < segments[segment]->pending_count();
   };
@@ -76,7 +76,7 @@ bool references_fit(const LinkResult& links, const std::vector<const Segment*>& 
 
 }  // namespace
 
-uint64_t segment_set_fingerprint(const std::vector<const Segment*>& segments) {
+uint64_t segment_set_fingerprint(std::span<const Segment* const> segments) {
   std::vector<uint64_t> checksums;
   checksums.reserve(segments.size());
   for (const Segment* segment : segments) checksums.push_back(segment->header().header_checksum);
@@ -87,6 +87,7 @@ Status save_links(const std::string& path, const LinkResult& links, const std::v
   LinksFileHeader header{};
   std::memcpy(header.magic, kLinksMagic, sizeof(kLinksMagic));
   header.format_version = kLinksFormatVersion;
+  header.segment_count = static_cast<uint32_t>(segments.size());
   header.segment_set = segment_set_fingerprint(segments);
   header.counts[0] = links.linked.size();
   header.counts[1] = links.unlinked.size();
@@ -109,14 +110,17 @@ Status save_links(const std::string& path, const LinkResult& links, const std::v
   return write_file_atomically(path, bytes);
 }
 
-Result<LinkResult> load_links(const std::string& path, const std::vector<const Segment*>& segments) {
+Result<LinkResult> load_links(const std::string& path, const std::vector<const Segment*>& segments,
+                              uint32_t* first_segments) {
   const auto error = [&](const std::string& reason) {
     return Status::Error(path + ": " + reason + "; rerun canbao ingest");
   };
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return error("fallback links are missing");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return error("fallback links are unreadable");
+  const std::streamoff size = in.tellg();
+  std::string bytes(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+  in.seekg(0);
+  if (size < 0 || !in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return error("fallback links are unreadable");
   LinksFileHeader header{};
   if (bytes.size() < sizeof(header)) return error("fallback links are corrupted (truncated)");
   std::memcpy(&header, bytes.data(), sizeof(header));
@@ -132,10 +136,15 @@ Result<LinkResult> load_links(const std::string& path, const std::vector<const S
       return error("fallback links are corrupted (bad counts)");
   }
   if (body != bytes.size() - sizeof(header)) return error("fallback links are corrupted (size mismatch)");
+  // The segments it was computed from: all of them, or (when the caller takes that) the first ones.
+  const bool whole = header.segment_count == segments.size();
+  if (!whole && (first_segments == nullptr || header.segment_count == 0 || header.segment_count > segments.size()))
+    return error("fallback links are stale (computed from other segments)");
+  const std::span<const Segment* const> from(segments.data(), header.segment_count);
+  if (header.segment_set != segment_set_fingerprint(from))
+    return error("fallback links are stale (computed from other segments)");
   if (XXH3_64bits(bytes.data() + sizeof(header), body) != header.body_checksum)
     return error("fallback links are corrupted (checksum mismatch)");
-  if (header.segment_set != segment_set_fingerprint(segments))
-    return error("fallback links are stale (computed from other segments)");
   LinkResult links;
   const char* at = bytes.data() + sizeof(header);
   read_array(at, header.counts[0], links.linked);
@@ -145,7 +154,8 @@ Result<LinkResult> load_links(const std::string& path, const std::vector<const S
   read_array(at, header.counts[4], links.newborns);
   read_array(at, header.counts[5], links.removed);
   read_array(at, header.counts[6], links.removed_direct);
-  if (!references_fit(links, segments)) return error("fallback links are corrupted (a reference outside the index)");
+  if (!references_fit(links, from)) return error("fallback links are corrupted (a reference outside the index)");
+  if (first_segments != nullptr) *first_segments = header.segment_count;
   return links;
 }
 

@@ -322,13 +322,16 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
   return write_text_file(staging + "/summary.json", build_summary_json(report));
 }
 // The `link` stage: the previous generation's links when they were computed from exactly these
-// segments, else fallback linking, saved for the next run, `query` and `serve`.
+// segments; else, when they were computed from the first of them (SPEC §7: a delivery's feeds come
+// after the earlier ones, unchanged), linking of what the new feeds change; else fallback linking
+// of everything. Saved for the next run, `query` and `serve`.
 Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& report, Generation& generation,
                      std::vector<const Segment*>& segments, LinkResult& links) {
   const auto start = Clock::now();
   segments.clear();
   for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
   report.links_reused = false;
+  report.links_from_feeds = 0;
   // The live generation's links, or this generation's left by a killed run.
   std::vector<std::string> candidates;
   if (generation.previous) candidates.push_back(generation.previous->links);
@@ -342,7 +345,15 @@ Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& repor
     }
   }
   if (!report.links_reused) {
-    link_fallback(segments, links);
+    uint32_t first_new = 0;
+    Result<LinkResult> before = Status::Error("no earlier links");
+    if (generation.previous) before = load_links(report.index_dir + "/" + generation.previous->links, segments, &first_new);
+    if (before.ok()) {
+      link_new_feeds(segments, first_new, before.value(), links);
+      report.links_from_feeds = first_new;
+    } else {
+      link_fallback(segments, links);
+    }
     generation.links = links_file_name(generation.number);
     CANBAO_RETURN_IF_ERROR(save_links(report.index_dir + "/" + generation.links, links, segments));
   }

@@ -67,6 +67,7 @@ std::string build_summary_json(const RunReport& report) {
   }
   json += "\n  ],\n  \"links_reused\": ";
   json += report.links_reused ? "true" : "false";
+  json += ",\n  \"links_from_feeds\": " + std::to_string(report.links_from_feeds);
   json += ",\n  \"links\": {";
   bool first = true;
   for (const char* method : {"checksum_repair", "name_birth"}) {

@@ -31,7 +31,6 @@ void normalised(std::string_view raw, std::string& scratch, std::string_view& ou
 }
 
 constexpr size_t kWantedWords = size_t{1} << 18;  // 2^24 bits, 2 MiB
-constexpr uint64_t kWantedMask = kWantedWords - 1;
 
 uint64_t birth_name_hash(int yyyymmdd, uint32_t name_hash) {
   const uint64_t mixed = (static_cast<uint64_t>(yyyymmdd) << 32 | name_hash) * 0x9E3779B97F4A7C15ULL;
@@ -46,48 +45,128 @@ void birth_key(int yyyymmdd, std::string_view name, std::string& out) {
   out.append(name);
 }
 
-// Splits screened records into the pending ones ((segment, pending index), sorted) and the
-// directly accepted ones (sorted).
+// The pending records among screened ones, as (segment, pending index), sorted.
 template <typename Ref>
-void split_by_pending(const std::vector<Ref>& refs, std::vector<std::pair<uint32_t, uint32_t>>& pending,
-                      std::vector<ExcludedRef>& direct) {
-  for (const Ref& ref : refs) {
-    if (ref.pending)
-      pending.emplace_back(ref.segment, ref.index);
-    else
-      direct.push_back({ref.key, ref.segment, ref.index});
-  }
+std::vector<std::pair<uint32_t, uint32_t>> pending_of(const std::vector<Ref>& refs) {
+  std::vector<std::pair<uint32_t, uint32_t>> pending;
+  for (const Ref& ref : refs)
+    if (ref.pending) pending.emplace_back(ref.segment, ref.index);
   std::sort(pending.begin(), pending.end());
-  std::sort(direct.begin(), direct.end());
+  return pending;
 }
 
-}  // namespace
+// The directly accepted records among screened ones, sorted.
+template <typename Ref>
+std::vector<ExcludedRef> direct_of(const std::vector<Ref>& refs) {
+  std::vector<ExcludedRef> direct;
+  for (const Ref& ref : refs)
+    if (!ref.pending) direct.push_back({ref.key, ref.segment, ref.index});
+  std::sort(direct.begin(), direct.end());
+  return direct;
+}
 
-void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out) {
+// `sorted` with `more` merged in (both sorted by `less`).
+template <typename T, typename Less>
+void merge_into(std::vector<T>& sorted, const std::vector<T>& more, Less less) {
+  const auto middle = static_cast<std::ptrdiff_t>(sorted.size());
+  sorted.insert(sorted.end(), more.begin(), more.end());
+  std::inplace_merge(sorted.begin(), sorted.begin() + middle, sorted.end(), less);
+}
+
+// What the earlier link found for a pending record of an earlier feed. Feeds only ever add persons
+// (and names they bear), so its matches now are those plus the ones in the new feeds: only the new
+// feeds are scanned for it.
+struct EarlierOutcome {
+  bool known = false;           // else it is linked as a new record (every feed scanned)
+  bool repaired = false;        // checksum_repair then; it stands
+  bool ambiguous = false;       // name_birth matched several persons then; they still match
+  PersonKey match = kNoPerson;  // name_birth matched exactly this person then
+};
+using Position = std::pair<uint32_t, uint32_t>;  // (segment, pending index)
+
+// The earlier outcomes, sorted by position. A newborn without ID is not among them: it linked to
+// nobody or to several, which the earlier result does not tell apart.
+std::vector<std::pair<Position, EarlierOutcome>> earlier_outcomes(const LinkResult& before) {
+  std::vector<std::pair<Position, EarlierOutcome>> outcomes;
+  for (const LinkedRef& ref : before.linked) {
+    const bool repaired = ref.method == LinkMethod::kChecksumRepair;
+    outcomes.push_back({{ref.segment, ref.pending}, EarlierOutcome{true, repaired, false, repaired ? kNoPerson : ref.key}});
+  }
+  for (const UnlinkedRef& ref : before.unlinked)
+    outcomes.push_back({{ref.segment, ref.pending}, EarlierOutcome{true, false, ref.ambiguous, kNoPerson}});
+  std::sort(outcomes.begin(), outcomes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return outcomes;
+}
+
+// A bitmap filter of 64-bit hashes, ~64 bits a wanted hash (at most 2^24 bits, 2 MiB), so that a
+// small delivery does not clear megabytes.
+struct HashBits {
+  std::vector<uint64_t> words;
+  uint64_t mask = 0;
+  explicit HashBits(size_t wanted) {
+    size_t count = 64;
+    while (count < wanted && count < kWantedWords) count <<= 1;
+    words.assign(count, 0);
+    mask = count - 1;
+  }
+  void add(uint64_t hash) { words[(hash >> 6) & mask] |= uint64_t{1} << (hash & 63); }
+  bool test(uint64_t hash) const { return (words[(hash >> 6) & mask] & (uint64_t{1} << (hash & 63))) != 0; }
+};
+
+uint64_t repair_hash(PersonKey key) {
+  const uint64_t mixed = key * 0x9E3779B97F4A7C15ULL;
+  return mixed ^ (mixed >> 29);
+}
+
+// Screens record_ids, then links. With `before` (the result for segments[0, first_new)), the
+// screen reads the new feeds' record_ids against the earlier ones only, and a pending record of an
+// earlier feed is looked for in the new feeds only, its earlier outcome standing for the rest.
+void link(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult* before, LinkResult& out) {
   out = LinkResult{};
-  RecordIdScreen screen = screen_record_ids(segments);
-  out.duplicate_ids = std::move(screen.duplicates);
-  out.removed = std::move(screen.removed);
-  std::vector<std::pair<uint32_t, uint32_t>> removed_pending, pending_duplicates;  // (segment, pending index)
-  split_by_pending(out.removed, removed_pending, out.removed_direct);
-  split_by_pending(out.duplicate_ids, pending_duplicates, out.excluded);
+  if (before == nullptr) {
+    RecordIdScreen screen = screen_record_ids(segments);
+    out.duplicate_ids = std::move(screen.duplicates);
+    out.removed = std::move(screen.removed);
+    out.excluded = direct_of(out.duplicate_ids);
+    out.removed_direct = direct_of(out.removed);
+  } else {
+    const RecordIdScreen added = screen_new_record_ids(segments, first_new, before->duplicate_ids, before->removed);
+    // The new duplicates all lie in the new feeds, after every earlier one.
+    out.duplicate_ids = before->duplicate_ids;
+    out.duplicate_ids.insert(out.duplicate_ids.end(), added.duplicates.begin(), added.duplicates.end());
+    out.removed = before->removed;
+    merge_into(out.removed, added.removed, removed_order);
+    out.excluded = before->excluded;
+    merge_into(out.excluded, direct_of(added.duplicates), std::less<>{});
+    out.removed_direct = before->removed_direct;
+    merge_into(out.removed_direct, direct_of(added.removed), std::less<>{});
+  }
+  const std::vector<Position> removed_pending = pending_of(out.removed);
+  const std::vector<Position> pending_duplicates = pending_of(out.duplicate_ids);
+  const std::vector<std::pair<Position, EarlierOutcome>> outcomes =
+      before != nullptr ? earlier_outcomes(*before) : std::vector<std::pair<Position, EarlierOutcome>>{};
   // The pending records that could link: fields fine, and something to link by.
   struct Candidate {
     uint32_t segment, pending;
     std::string name;         // normalised
     std::string birth_name;   // birth_key(birth, name) when the record carries a birth date
+    EarlierOutcome earlier;   // known: looked for in the new feeds only
   };
   std::vector<Candidate> candidates;
-  // A bitmap of hash(birth, name) of the wanted pairs: the scan below tests it before doing any
+  // Bitmaps of hash(birth, name) of the wanted pairs: the scan below tests them before doing any
   // string work, so only ~1% of records (true matches and hash collisions) go further.
-  std::vector<uint64_t> wanted_bits(kWantedWords, 0);
+  // `wanted_everywhere`: the pairs looked for in every feed; `wanted_bits`: all of them (the new
+  // feeds are searched for every pair).
+  std::vector<uint64_t> hashes_everywhere, hashes;
   // name_birth matches on (birth date, name): index persons by that pair, never by name alone
-  // (a common name is borne by many thousands of persons in a city).
-  std::unordered_set<std::string, StringHash, std::equal_to<>> wanted;
+  // (a common name is borne by many thousands of persons in a city). The value: looked for in
+  // every feed (else in the new feeds only).
+  std::unordered_map<std::string, bool, StringHash, std::equal_to<>> wanted;
+  bool any_everywhere = false;
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
     for (uint32_t idx = 0; idx < segment.pending_count(); ++idx) {
-      if (std::binary_search(pending_duplicates.begin(), pending_duplicates.end(), std::make_pair(seg_idx, idx)))
+      if (std::binary_search(pending_duplicates.begin(), pending_duplicates.end(), Position(seg_idx, idx)))
         continue;  // quarantined as duplicate_record_id
       const PendingInfo& info = segment.pending_info()[idx];
       const RecordHead& head = head_of(segment.pending(idx));
@@ -97,79 +176,92 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
         (info.newborn_without_id ? out.newborns : out.unlinked).push_back({seg_idx, idx, false});
         continue;
       }
-      Candidate candidate{seg_idx, idx, name, {}};
+      Candidate candidate{seg_idx, idx, name, {}, {}};
+      if (seg_idx < first_new) {
+        const auto found = std::lower_bound(outcomes.begin(), outcomes.end(), Position(seg_idx, idx),
+                                            [](const auto& entry, const Position& at) { return entry.first < at; });
+        if (found != outcomes.end() && found->first == Position(seg_idx, idx)) candidate.earlier = found->second;
+      }
       if (head.birth != kNoDay) {
         const Ymd ymd = ymd_from_day(head.birth);
         const int yyyymmdd = ymd.year * 10000 + ymd.month * 100 + ymd.day;
         birth_key(yyyymmdd, name, candidate.birth_name);
-        wanted.insert(candidate.birth_name);
         const uint64_t hash = birth_name_hash(yyyymmdd, name_hash(name));
-        wanted_bits[(hash >> 6) & kWantedMask] |= uint64_t{1} << (hash & 63);
+        hashes.push_back(hash);
+        bool& everywhere = wanted.emplace(candidate.birth_name, false).first->second;
+        if (!candidate.earlier.known) {
+          everywhere = any_everywhere = true;
+          hashes_everywhere.push_back(hash);
+        }
       }
       candidates.push_back(std::move(candidate));
     }
   }
   if (candidates.empty()) return;
+  HashBits wanted_everywhere(hashes_everywhere.size()), wanted_bits(hashes.size());
+  for (const uint64_t hash : hashes_everywhere) wanted_everywhere.add(hash);
+  for (const uint64_t hash : hashes) wanted_bits.add(hash);
 
   // checksum_repair asks whether the 17-digit prefix of a bad_checksum ID is a known person bearing
   // the record's name: the prefixes wanted, and (below) the names they bear, found by the same scan
   // of every record as name_birth's (one lookup per segment per candidate would cost candidates ×
-  // feeds, and a year of daily deliveries has hundreds of feeds).
-  std::vector<PersonKey> repair_wanted;
+  // feeds, and a year of daily deliveries has hundreds of feeds). `repair_everywhere`: the
+  // prefixes looked for in every feed, `repair_wanted` all of them.
+  std::vector<PersonKey> repair_wanted, repair_everywhere;
   for (const Candidate& candidate : candidates) {
     const PendingInfo& info = segments[candidate.segment]->pending_info()[candidate.pending];
-    if (info.reject == IdReject::kBadChecksum) repair_wanted.push_back(info.repair_key);
+    if (info.reject != IdReject::kBadChecksum || candidate.earlier.repaired) continue;
+    repair_wanted.push_back(info.repair_key);
+    if (!candidate.earlier.known) repair_everywhere.push_back(info.repair_key);
   }
-  std::sort(repair_wanted.begin(), repair_wanted.end());
-  repair_wanted.erase(std::unique(repair_wanted.begin(), repair_wanted.end()), repair_wanted.end());
-  std::vector<uint64_t> repair_bits(kWantedWords, 0);
-  const auto repair_hash = [](PersonKey key) {
-    const uint64_t mixed = key * 0x9E3779B97F4A7C15ULL;
-    return mixed ^ (mixed >> 29);
-  };
-  for (const PersonKey key : repair_wanted) {
-    const uint64_t hash = repair_hash(key);
-    repair_bits[(hash >> 6) & kWantedMask] |= uint64_t{1} << (hash & 63);
+  for (std::vector<PersonKey>* keys : {&repair_wanted, &repair_everywhere}) {
+    std::sort(keys->begin(), keys->end());
+    keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
   }
+  HashBits repair_bits(repair_wanted.size()), repair_everywhere_bits(repair_everywhere.size());
+  for (const PersonKey key : repair_wanted) repair_bits.add(repair_hash(key));
+  for (const PersonKey key : repair_everywhere) repair_everywhere_bits.add(repair_hash(key));
   // ((birth date, normalised name) -> persons bearing them) and (repair prefix, normalised name)
   // pairs, in parallel.
   using NameIndex = std::unordered_map<std::string, std::vector<PersonKey>, StringHash, std::equal_to<>>;
   tbb::enumerable_thread_specific<NameIndex> partial;
   tbb::enumerable_thread_specific<std::vector<std::pair<PersonKey, std::string>>> repair_partial;
-  if (!wanted.empty() || !repair_wanted.empty()) {
-    for (const Segment* segment : segments) {
-      tbb::parallel_for(tbb::blocked_range<size_t>(0, segment->record_count(), 1 << 16),
-                        [&](const tbb::blocked_range<size_t>& range) {
-                          NameIndex& local = partial.local();
-                          auto& repair_local = repair_partial.local();
-                          std::string scratch, key_text;
-                          std::string_view name;
-                          for (size_t idx = range.begin(); idx != range.end(); ++idx) {
-                            const RecordHead& head = head_of(segment->record(idx));
-                            const int yyyymmdd = static_cast<int>((head.key / 1000) % 100000000);
-                            if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
-                            if (!repair_wanted.empty()) {
-                              const uint64_t key_hash = repair_hash(head.key);
-                              if ((repair_bits[(key_hash >> 6) & kWantedMask] & (uint64_t{1} << (key_hash & 63))) &&
-                                  std::binary_search(repair_wanted.begin(), repair_wanted.end(), head.key)) {
-                                normalised(segment->str(head.name), scratch, name);
-                                repair_local.emplace_back(head.key, std::string(name));
-                              }
-                            }
-                            if (wanted.empty()) continue;
-                            // Screen by birth date (from the key) and the stored name hash: names
-                            // are read only for likely matches.
-                            const uint64_t hash = birth_name_hash(yyyymmdd, head.name_hash);
-                            if (!(wanted_bits[(hash >> 6) & kWantedMask] & (uint64_t{1} << (hash & 63)))) continue;
-                            normalised(segment->str(head.name), scratch, name);
-                            birth_key(yyyymmdd, name, key_text);
-                            if (!wanted.contains(key_text)) continue;
-                            auto slot = local.find(key_text);
-                            if (slot == local.end()) slot = local.emplace(key_text, std::vector<PersonKey>{}).first;
-                            slot->second.push_back(head.key);
+  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
+    const Segment& segment = *segments[seg_idx];
+    const bool is_new = seg_idx >= first_new;
+    const bool names = is_new ? !wanted.empty() : any_everywhere;
+    const HashBits& name_bits = is_new ? wanted_bits : wanted_everywhere;
+    const std::vector<PersonKey>& repair_keys = is_new ? repair_wanted : repair_everywhere;
+    const HashBits& repair_key_bits = is_new ? repair_bits : repair_everywhere_bits;
+    if (!names && repair_keys.empty()) continue;
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, segment.record_count(), 1 << 16),
+                      [&](const tbb::blocked_range<size_t>& range) {
+                        NameIndex& local = partial.local();
+                        auto& repair_local = repair_partial.local();
+                        std::string scratch, key_text;
+                        std::string_view name;
+                        for (size_t idx = range.begin(); idx != range.end(); ++idx) {
+                          const RecordHead& head = head_of(segment.record(idx));
+                          const int yyyymmdd = static_cast<int>((head.key / 1000) % 100000000);
+                          if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
+                          if (!repair_keys.empty() && repair_key_bits.test(repair_hash(head.key)) &&
+                              std::binary_search(repair_keys.begin(), repair_keys.end(), head.key)) {
+                            normalised(segment.str(head.name), scratch, name);
+                            repair_local.emplace_back(head.key, std::string(name));
                           }
-                        });
-    }
+                          if (!names) continue;
+                          // Screen by birth date (from the key) and the stored name hash: names
+                          // are read only for likely matches.
+                          if (!name_bits.test(birth_name_hash(yyyymmdd, head.name_hash))) continue;
+                          normalised(segment.str(head.name), scratch, name);
+                          birth_key(yyyymmdd, name, key_text);
+                          const auto want = wanted.find(key_text);
+                          if (want == wanted.end() || !(is_new || want->second)) continue;
+                          auto slot = local.find(key_text);
+                          if (slot == local.end()) slot = local.emplace(key_text, std::vector<PersonKey>{}).first;
+                          slot->second.push_back(head.key);
+                        }
+                      });
   }
   NameIndex persons_by_name;
   for (NameIndex& local : partial)
@@ -193,32 +285,29 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
     const Segment& segment = *segments[candidate.segment];
     const PendingInfo& info = segment.pending_info()[candidate.pending];
     const RecordHead& head = head_of(segment.pending(candidate.pending));
-    const std::vector<PersonKey>* named = nullptr;
-    if (!candidate.birth_name.empty()) {
-      auto found = persons_by_name.find(candidate.birth_name);
-      if (found != persons_by_name.end()) named = &found->second;
-    }
     // checksum_repair: the 17-digit prefix is a known person bearing this name.
-    if (info.reject == IdReject::kBadChecksum && person_has_name(info.repair_key, candidate.name)) {
+    if (info.reject == IdReject::kBadChecksum &&
+        (candidate.earlier.repaired || person_has_name(info.repair_key, candidate.name))) {
       out.linked.push_back({info.repair_key, head.origin, candidate.segment, candidate.pending,
                             LinkMethod::kChecksumRepair});
       continue;
     }
     // name_birth: name + birth (+ sex where present) match exactly one known person.
-    if (head.birth != kNoDay && named) {
-      PersonKey match = kNoPerson;
-      int matches = 0;
-      for (PersonKey key : *named) {
-        if (id_birth(key) != head.birth) continue;
-        if (head.sex != Sex::kNone && id_is_male(key) != (head.sex == Sex::kMale)) continue;
-        match = key;
-        ++matches;
-      }
-      if (matches == 1) {
-        out.linked.push_back({match, head.origin, candidate.segment, candidate.pending, LinkMethod::kNameBirth});
+    if (head.birth != kNoDay) {
+      std::vector<PersonKey> matches;
+      if (candidate.earlier.match != kNoPerson) matches.push_back(candidate.earlier.match);
+      if (auto found = persons_by_name.find(candidate.birth_name); found != persons_by_name.end())
+        for (PersonKey key : found->second) {
+          if (id_birth(key) != head.birth) continue;
+          if (head.sex != Sex::kNone && id_is_male(key) != (head.sex == Sex::kMale)) continue;
+          if (key != candidate.earlier.match) matches.push_back(key);
+        }
+      const size_t count = candidate.earlier.ambiguous ? std::max<size_t>(matches.size(), 2) : matches.size();
+      if (count == 1) {
+        out.linked.push_back({matches.front(), head.origin, candidate.segment, candidate.pending, LinkMethod::kNameBirth});
         continue;
       }
-      if (matches > 1 && !info.newborn_without_id) {
+      if (count > 1 && !info.newborn_without_id) {
         out.unlinked.push_back({candidate.segment, candidate.pending, true});
         continue;
       }
@@ -228,7 +317,7 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
   }
   // SPEC §7: a replaced record that awaited fallback linking is linked in its own feed, then removed.
   for (LinkedRef& ref : out.linked)
-    ref.removed = std::binary_search(removed_pending.begin(), removed_pending.end(), std::make_pair(ref.segment, ref.pending));
+    ref.removed = std::binary_search(removed_pending.begin(), removed_pending.end(), Position(ref.segment, ref.pending));
   std::sort(out.linked.begin(), out.linked.end(), [](const LinkedRef& a, const LinkedRef& b) {
     return a.key != b.key ? a.key < b.key : a.origin < b.origin;
   });
@@ -237,6 +326,15 @@ void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out)
   };
   std::sort(out.unlinked.begin(), out.unlinked.end(), by_position);
   std::sort(out.newborns.begin(), out.newborns.end(), by_position);
+}
+
+}  // namespace
+
+void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out) { link(segments, 0, nullptr, out); }
+
+void link_new_feeds(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult& before,
+                    LinkResult& out) {
+  link(segments, first_new, &before, out);
 }
 
 }  // namespace canbao

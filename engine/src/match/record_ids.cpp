@@ -68,66 +68,54 @@ void colliding(const std::vector<const std::vector<Occurrence>*>& parts, std::ve
   }
 }
 
-}  // namespace
-
-std::vector<DuplicateRecordRef> find_duplicate_record_ids(const std::vector<const Segment*>& segments) {
-  return screen_record_ids(segments).duplicates;
+// Calls fn(local, occurrence) for every screened record of enrollment segment `seg_idx`, with the
+// calling thread's `local`: the directly accepted records (in parallel), then the pending ones
+// whose fields are fine (the others are quarantined for their own reason).
+template <typename T, typename Fn>
+void for_each_record_id(const Segment& segment, uint32_t seg_idx, tbb::enumerable_thread_specific<T>& tls,
+                        const Fn& fn) {
+  if (segment.agency() != Agency::kEnrollment) return;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, segment.record_count(), 1 << 16),
+                    [&](const tbb::blocked_range<size_t>& range) {
+                      T& local = tls.local();
+                      for (size_t idx = range.begin(); idx != range.end(); ++idx) {
+                        const auto slot = static_cast<uint32_t>(idx);
+                        fn(local, Occurrence{hash_id(segment.str(enrollment_at(segment, slot).record_id)), seg_idx, slot});
+                      }
+                    });
+  T& local = tls.local();
+  for (uint32_t idx = 0; idx < segment.pending_count(); ++idx) {
+    if (!segment.pending_info()[idx].fields_ok) continue;
+    const uint32_t slot = kPendingBit | idx;
+    fn(local, Occurrence{hash_id(segment.str(enrollment_at(segment, slot).record_id)), seg_idx, slot});
+  }
 }
 
-RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments) {
-  // 1. Hash every record_id into per-thread buckets.
-  tbb::enumerable_thread_specific<Buckets> local;
-  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
-    const Segment& segment = *segments[seg_idx];
-    if (segment.agency() != Agency::kEnrollment) continue;
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, segment.record_count(), 1 << 16),
-                      [&](const tbb::blocked_range<size_t>& range) {
-                        Buckets& buckets = local.local();
-                        for (size_t idx = range.begin(); idx != range.end(); ++idx) {
-                          const auto slot = static_cast<uint32_t>(idx);
-                          const uint64_t hash = hash_id(segment.str(enrollment_at(segment, slot).record_id));
-                          buckets[hash >> (64 - kBucketBits)].push_back({hash, seg_idx, slot});
-                        }
-                      });
-    Buckets& buckets = local.local();
-    for (uint32_t idx = 0; idx < segment.pending_count(); ++idx) {
-      if (!segment.pending_info()[idx].fields_ok) continue;  // quarantined for its own reason
-      const uint32_t slot = kPendingBit | idx;
-      const uint64_t hash = hash_id(segment.str(enrollment_at(segment, slot).record_id));
-      buckets[hash >> (64 - kBucketBits)].push_back({hash, seg_idx, slot});
-    }
-  }
-  // 2. Per bucket, the occurrences whose hash another one shares.
-  tbb::enumerable_thread_specific<std::vector<Occurrence>> found;
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, kBuckets, 8), [&](const tbb::blocked_range<size_t>& range) {
-    std::vector<const std::vector<Occurrence>*> parts;
-    for (size_t bucket = range.begin(); bucket != range.end(); ++bucket) {
-      parts.clear();
-      for (const Buckets& buckets : local) parts.push_back(&buckets[bucket]);
-      colliding(parts, found.local());
-    }
-  });
-  // 3. Among the candidates (few), equal record_ids: the first by (feed, line) keeps it.
+// Decides the occurrences of each record_id among `occurrences` (every occurrence of it, or the
+// one standing before the new feeds and the new feeds' ones), in (feed, line) order: in an append
+// feed a record_id that a standing record holds is a duplicate; in an update feed a record replaces
+// the holder (or is added), a delete row removes it, and a record_id met again in the same update
+// feed is a duplicate (the first stands). Appends to `out` unsorted.
+void resolve(const std::vector<const Segment*>& segments, const std::vector<Occurrence>& occurrences,
+             RecordIdScreen& out) {
   struct Candidate {
     std::string_view record_id;
     Origin origin;
     Occurrence occurrence;
   };
   std::vector<Candidate> candidates;
-  for (const auto& part : found)
-    for (const Occurrence& occ : part) {
-      const Segment& segment = *segments[occ.segment];
-      const EnrollmentPacked& rec = enrollment_at(segment, occ.slot);
-      candidates.push_back({segment.str(rec.record_id), rec.head.origin, occ});
-    }
+  candidates.reserve(occurrences.size());
+  for (const Occurrence& occ : occurrences) {
+    const Segment& segment = *segments[occ.segment];
+    const EnrollmentPacked& rec = enrollment_at(segment, occ.slot);
+    candidates.push_back({segment.str(rec.record_id), rec.head.origin, occ});
+  }
   // Grouped by record_id: by hash first (equal record_ids share it; a string is compared only
   // within a hash), then (feed, line). A year of daily update feeds makes these millions.
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.occurrence.hash != b.occurrence.hash) return a.occurrence.hash < b.occurrence.hash;
     return std::tie(a.record_id, a.origin) < std::tie(b.record_id, b.origin);
   });
-  // Per record_id, in (feed, line) order: the standing holder, replaced or deleted by update feeds.
-  RecordIdScreen out;
   const auto key_of = [&](const Occurrence& occ) {
     return occ.slot & kPendingBit ? kNoPerson : enrollment_at(*segments[occ.segment], occ.slot).head.key;
   };
@@ -170,12 +158,106 @@ RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments) {
     }
     first = last;
   }
-  std::sort(out.duplicates.begin(), out.duplicates.end(), [](const DuplicateRecordRef& a, const DuplicateRecordRef& b) {
-    return std::tie(a.segment, a.line) < std::tie(b.segment, b.line);
+}
+
+bool by_line(const DuplicateRecordRef& a, const DuplicateRecordRef& b) {
+  return std::tie(a.segment, a.line) < std::tie(b.segment, b.line);
+}
+
+}  // namespace
+
+bool removed_order(const RemovedRef& a, const RemovedRef& b) {
+  return std::tie(a.segment, a.pending, a.index) < std::tie(b.segment, b.pending, b.index);
+}
+
+std::vector<DuplicateRecordRef> find_duplicate_record_ids(const std::vector<const Segment*>& segments) {
+  return screen_record_ids(segments).duplicates;
+}
+
+RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments) {
+  // 1. Hash every record_id into per-thread buckets.
+  tbb::enumerable_thread_specific<Buckets> local;
+  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx)
+    for_each_record_id(*segments[seg_idx], seg_idx, local, [](Buckets& buckets, const Occurrence& occ) {
+      buckets[occ.hash >> (64 - kBucketBits)].push_back(occ);
+    });
+  // 2. Per bucket, the occurrences whose hash another one shares.
+  tbb::enumerable_thread_specific<std::vector<Occurrence>> found;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, kBuckets, 8), [&](const tbb::blocked_range<size_t>& range) {
+    std::vector<const std::vector<Occurrence>*> parts;
+    for (size_t bucket = range.begin(); bucket != range.end(); ++bucket) {
+      parts.clear();
+      for (const Buckets& buckets : local) parts.push_back(&buckets[bucket]);
+      colliding(parts, found.local());
+    }
   });
-  std::sort(out.removed.begin(), out.removed.end(), [](const RemovedRef& a, const RemovedRef& b) {
-    return std::tie(a.segment, a.pending, a.index) < std::tie(b.segment, b.pending, b.index);
-  });
+  // 3. Among the candidates (few), equal record_ids: the first by (feed, line) keeps it.
+  std::vector<Occurrence> candidates;
+  for (auto& part : found) candidates.insert(candidates.end(), part.begin(), part.end());
+  RecordIdScreen out;
+  resolve(segments, candidates, out);
+  std::sort(out.duplicates.begin(), out.duplicates.end(), by_line);
+  std::sort(out.removed.begin(), out.removed.end(), removed_order);
+  return out;
+}
+
+RecordIdScreen screen_new_record_ids(const std::vector<const Segment*>& segments, uint32_t first_new,
+                                     const std::vector<DuplicateRecordRef>& duplicates_before,
+                                     const std::vector<RemovedRef>& removed_before) {
+  // 1. The new feeds' record_ids, and a filter of their hashes (a bitmap, then the sorted hashes).
+  tbb::enumerable_thread_specific<std::vector<Occurrence>> fresh;
+  for (uint32_t seg_idx = first_new; seg_idx < segments.size(); ++seg_idx)
+    for_each_record_id(*segments[seg_idx], seg_idx, fresh,
+                       [](std::vector<Occurrence>& local, const Occurrence& occ) { local.push_back(occ); });
+  std::vector<Occurrence> occurrences;
+  for (auto& part : fresh) occurrences.insert(occurrences.end(), part.begin(), part.end());
+  RecordIdScreen out;
+  if (occurrences.empty()) return out;
+  std::vector<uint64_t> hashes;
+  hashes.reserve(occurrences.size());
+  // ~64 bits a record_id, at most 2^24 bits (2 MiB).
+  uint64_t words = 64;
+  while (words < occurrences.size() && words < (uint64_t{1} << 18)) words <<= 1;
+  const uint64_t word_mask = words - 1;
+  std::vector<uint64_t> filter(words, 0);
+  for (const Occurrence& occ : occurrences) {
+    hashes.push_back(occ.hash);
+    filter[(occ.hash >> 6) & word_mask] |= uint64_t{1} << (occ.hash & 63);
+  }
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  // 2. The earlier feeds' occurrences of those record_ids (a hash of every earlier record_id, no
+  // more). Of each record_id at most one still stands: the one that is neither a later duplicate,
+  // nor replaced or deleted, nor a delete row; it is all the new occurrences need to be decided.
+  tbb::enumerable_thread_specific<std::vector<Occurrence>> earlier;
+  for (uint32_t seg_idx = 0; seg_idx < first_new; ++seg_idx)
+    for_each_record_id(*segments[seg_idx], seg_idx, earlier, [&](std::vector<Occurrence>& local, const Occurrence& occ) {
+      if ((filter[(occ.hash >> 6) & word_mask] & (uint64_t{1} << (occ.hash & 63))) &&
+          std::binary_search(hashes.begin(), hashes.end(), occ.hash))
+        local.push_back(occ);
+    });
+  std::vector<std::tuple<uint32_t, bool, uint32_t>> duplicates;  // (segment, pending, index)
+  for (const DuplicateRecordRef& ref : duplicates_before) duplicates.emplace_back(ref.segment, ref.pending, ref.index);
+  std::sort(duplicates.begin(), duplicates.end());
+  for (const auto& part : earlier)
+    for (const Occurrence& occ : part) {
+      const Segment& segment = *segments[occ.segment];
+      if (enrollment_at(segment, occ.slot).head.op == RecordOp::kDelete) continue;
+      const bool pending = (occ.slot & kPendingBit) != 0;
+      const uint32_t index = occ.slot & ~kPendingBit;
+      if (std::binary_search(duplicates.begin(), duplicates.end(), std::make_tuple(occ.segment, pending, index)))
+        continue;
+      RemovedRef probe{};
+      probe.segment = occ.segment;
+      probe.pending = pending;
+      probe.index = index;
+      if (std::binary_search(removed_before.begin(), removed_before.end(), probe, removed_order)) continue;
+      occurrences.push_back(occ);
+    }
+  // 3. Decided as in a whole screen.
+  resolve(segments, occurrences, out);
+  std::sort(out.duplicates.begin(), out.duplicates.end(), by_line);
+  std::sort(out.removed.begin(), out.removed.end(), removed_order);
   return out;
 }
 

@@ -5,11 +5,13 @@
 // links.bin: LinksFileHeader, then LinkedRef[linked], UnlinkedRef[unlinked],
 // DuplicateRecordRef[duplicate_ids], ExcludedRef[excluded], UnlinkedRef[newborns],
 // RemovedRef[removed], ExcludedRef[removed_direct] (raw, native layout; a layout change
-// bumps kLinksFormatVersion). It names the segment set it was computed from
-// (segment_set_fingerprint): a file of any other set is stale.
+// bumps kLinksFormatVersion). It names the segment set it was computed from (its count and
+// segment_set_fingerprint): a file of any other set is stale, but one computed from the first
+// segments of a longer list is what a delivery's run links from (SPEC §7).
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -79,17 +81,19 @@ struct LinkResult {
   std::vector<ExcludedRef> removed_direct;
 };
 
-inline constexpr uint32_t kLinksFormatVersion = 3;  // 2: newborns; 3: §7 removed records
+inline constexpr uint32_t kLinksFormatVersion = 4;  // 2: newborns; 3: §7 removed records; 4: segment count
 
 /// A hash over every segment's header checksum, in feed order: names one set of segments.
-uint64_t segment_set_fingerprint(const std::vector<const Segment*>& segments);
+uint64_t segment_set_fingerprint(std::span<const Segment* const> segments);
 
 /// Writes `links` for `segments` to `path` (temp + rename).
 Status save_links(const std::string& path, const LinkResult& links, const std::vector<const Segment*>& segments);
 
 /// Reads `path`. An error (one line naming the file) when it is missing, corrupted (magic,
 /// version, sizes, checksum, a reference outside the segments) or stale (computed from another
-/// segment set).
-Result<LinkResult> load_links(const std::string& path, const std::vector<const Segment*>& segments);
+/// segment set). With `first_segments`, a file computed from the first K < size segments is
+/// taken too (match/linker.h link_new_feeds then links the rest), and K is stored there.
+Result<LinkResult> load_links(const std::string& path, const std::vector<const Segment*>& segments,
+                              uint32_t* first_segments = nullptr);
 
 }  // namespace canbao

@@ -55,6 +55,9 @@ struct RunReport {
   int threads = 0;
   std::vector<FeedCounts> feeds;
   bool links_reused = false;  // the index's links.bin was loaded instead of linking again
+  /// SPEC §7: the links were computed from the previous generation's, which covered this many
+  /// first feeds (0: linked from scratch, or reused).
+  uint32_t links_from_feeds = 0;
   Counts links;              // by method
   Counts quarantine_reasons;  // by reason
   uint64_t quarantine_rows = 0;

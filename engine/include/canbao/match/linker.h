@@ -22,4 +22,14 @@ namespace canbao {
 /// REQUIRES: segments[i]->header().agency matches the data; each segment is feed i's.
 void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out);
 
+/// The same result as link_fallback(segments), from `before` = link_fallback of the first
+/// `first_new` segments (SPEC §7 deliveries: an index's earlier feeds, then the delivery's): the
+/// record_id screen decides only the record_ids the new feeds carry, and a pending record of an
+/// earlier feed is looked for in the new feeds only (feeds only ever add persons and names), so the
+/// cost follows the new feeds and the pending records rather than every record_id ever replaced.
+/// Every earlier record is still read once (a hash of its record_id; a bitmap test of its
+/// (birth, name) when a new pending record carries a birth date).
+void link_new_feeds(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult& before,
+                    LinkResult& out);
+
 }  // namespace canbao

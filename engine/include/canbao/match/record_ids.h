@@ -26,6 +26,18 @@ struct RecordIdScreen {
 /// stands). Parallel; the result does not depend on the thread count.
 RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments);
 
+/// The screen of `segments` from the screen of its first `first_new` segments (their
+/// `duplicates_before` and `removed_before`, as screen_record_ids gave them): what the new feeds
+/// add — their duplicates, and the records they replace or delete (earlier ones among them) —
+/// so that the earlier lists merged with these equal screen_record_ids(segments). Reads every
+/// earlier record_id once (a hash each) and decides only the record_ids the new feeds carry.
+RecordIdScreen screen_new_record_ids(const std::vector<const Segment*>& segments, uint32_t first_new,
+                                     const std::vector<DuplicateRecordRef>& duplicates_before,
+                                     const std::vector<RemovedRef>& removed_before);
+
+/// The order of RecordIdScreen::removed and LinkResult::removed: (segment, pending, index).
+bool removed_order(const RemovedRef& a, const RemovedRef& b);
+
 /// The duplicates of screen_record_ids (append feeds only: SPEC §3).
 std::vector<DuplicateRecordRef> find_duplicate_record_ids(const std::vector<const Segment*>& segments);
 
