@@ -11,7 +11,8 @@
 #   scripts/bench-daily.sh N D [threads]       e.g. scripts/bench-daily.sh 5000000 100 2
 # Environment: CANBAO_BENCH_DIR (default /tmp/canbao-bench), SEED (default 1), CANBAO_BIN (a built
 # canbao to time instead of building this tree's), FRESH=0 (skip step 3's fresh index, e.g. at 25M
-# where a second index does not fit the disk).
+# where a second index does not fit the disk), PREPARE=only (cut the deliveries and stop) or
+# PREPARE=skip (time with the deliveries cut before).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 persons="${1:?usage: scripts/bench-daily.sh N D [threads]}"
@@ -31,6 +32,7 @@ if [ ! -f "$city/manifest.json" ]; then
   "$bin" synth --persons "$persons" --seed "${SEED:-1}" --out "$city" >/dev/null
 fi
 work="$root/daily-$persons"
+if [ "${PREPARE:-}" != skip ]; then  # (not indented: the block holds here-documents)
 rm -rf "$work" "$city"/daily "$city"/daily-*.json
 mkdir -p "$work" "$city/daily"
 
@@ -72,6 +74,10 @@ for d in range(1, count + 1):
         json.dump(dict(base, as_of=as_of, feeds=every), open(f"{city}/daily-whole.json", "w"), ensure_ascii=False)
 EOF
 
+fi
+[ "${PREPARE:-}" = only ] && exit 0
+rm -rf "$work"
+mkdir -p "$work"
 cat "$city"/*.ndjson "$city"/*.jsonl "$city"/*.csv >/dev/null 2>&1 || true  # warm the page cache
 report() {  # LABEL OUT_DIR TIME_FILE
   read -r wall rss_kb <"$3"
