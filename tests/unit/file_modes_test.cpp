@@ -106,6 +106,27 @@ TEST_F(FileModesTest, WiderModesLeftByAnOlderRunAreNarrowed) {
   expect_all_private();
 }
 
+// `--index` naming a directory that holds other things too: canbao's files in it are 0600, the
+// directory and the files that are not canbao's keep their modes.
+TEST_F(FileModesTest, AnIndexInTheUsersOwnDirectoryLeavesItsOtherFilesAlone) {
+  const std::string dir = tmp_ / "shared";
+  write_file(dir + "/notes.txt", "mine");
+  fs::permissions(dir, fs::perms(0755));
+  fs::permissions(dir + "/notes.txt", fs::perms(0644));
+  const auto ingest = run_command("umask 022 && " + cli() + " ingest " + tmp_ / "city/manifest.json --index " + dir);
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.output;
+  EXPECT_EQ(mode_of(dir), 0755u);
+  EXPECT_EQ(mode_of(dir + "/notes.txt"), 0644u);
+  EXPECT_EQ(mode_of(dir + "/index.json"), kPrivateFileMode);
+  size_t segments = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".seg") continue;
+    ++segments;
+    EXPECT_EQ(mode_of(entry.path().string()), kPrivateFileMode) << entry.path();
+  }
+  EXPECT_GT(segments, 0u);
+}
+
 TEST_F(FileModesTest, IngestAndAStateOfItsOwnArePrivate) {
   const std::string index = tmp_ / "deep/er/idx";
   const auto ingest =
@@ -128,8 +149,8 @@ TEST(PrivateFiles, ModesHoldWhateverTheUmask) {
   EXPECT_TRUE(make_private_dir(dir).ok());
   for (const std::string& path : {tmp / "a", tmp / "a/b", dir}) EXPECT_EQ(mode_of(path), kPrivateDirMode) << path;
   fs::permissions(dir, fs::perms(0755));
-  EXPECT_TRUE(make_private_dir(dir).ok());  // an existing directory is narrowed
-  EXPECT_EQ(mode_of(dir), kPrivateDirMode);
+  EXPECT_TRUE(make_private_dir(dir).ok());  // an existing directory may be the user's: left as it is
+  EXPECT_EQ(mode_of(dir), 0755u);
   write_file(dir + "/old.csv", "wide");
   fs::permissions(dir + "/old.csv", fs::perms(0666));
   std::FILE* file = fopen_private(dir + "/old.csv");  // truncated and narrowed

@@ -53,8 +53,6 @@ Status make_private_dir(const std::string& dir, std::string_view what) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return Status::Error(dir + cannot + std::strerror(errno));
   if (!S_ISDIR(st.st_mode)) return Status::Error(dir + cannot + "a file of that name exists");
-  if ((st.st_mode & 07777) != kPrivateDirMode && ::chmod(dir.c_str(), kPrivateDirMode) != 0)
-    return Status::Error(dir + ": cannot set the directory's mode: " + std::strerror(errno));
   return Status::OK();
 }
 

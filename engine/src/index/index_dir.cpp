@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,17 +56,25 @@ bool is_generation_file(const std::string& name) {
 }  // namespace
 
 Status prepare_index_dir(const std::string& index_dir) {
-  // 0700, its files 0600 (issue #14): they hold every citizen's ID. Files an older canbao left
-  // with wider modes are narrowed here too.
+  // 0700, its files 0600 (issue #14): they hold every citizen's ID.
   CANBAO_RETURN_IF_ERROR(make_private_dir(index_dir, "index directory"));
   std::error_code ec;
+  bool only_ours = true;  // the directory holds nothing but an index's files
   for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
+    const std::string name = entry.path().filename().string();
     if (entry.path().extension() == ".tmp") {
       fs::remove(entry.path(), ec);  // leftovers of a killed run are never used
-    } else if (entry.is_regular_file(ec) && (entry.status(ec).permissions() & fs::perms::mask) != fs::perms(kPrivateFileMode)) {
-      (void)make_file_private(entry.path().string());
+    } else if (is_generation_file(name) || name == "index.json") {
+      // An older canbao's file, wider: narrowed (best effort; a file of another owner stays).
+      if ((entry.status(ec).permissions() & fs::perms::mask) != fs::perms(kPrivateFileMode))
+        (void)make_file_private(entry.path().string());
+    } else {
+      only_ours = false;
     }
   }
+  // The directory itself only when it is an index's alone: `--index` may name a directory of the
+  // user's, whose mode is not ours to change.
+  if (only_ours) (void)::chmod(index_dir.c_str(), kPrivateDirMode);
   return Status::OK();
 }
 

@@ -3,6 +3,8 @@
 // is created 0600 and every directory it creates 0700, whatever the process umask. The mode is set
 // explicitly (open/mkdir with it, then fchmod/chmod, which the umask does not touch), so a file
 // that already existed under the name (an older canbao's, say) is narrowed too.
+// Directories and files that existed before are narrowed only where they are known to be
+// canbao's (index/index_dir.cpp, state/state_store.cpp).
 #pragma once
 
 #include <sys/types.h>
@@ -25,9 +27,9 @@ int open_private_file(const std::string& path, int flags);
 /// fopen(path, "wb") of a 0600 file (created or truncated). nullptr with errno set on failure.
 std::FILE* fopen_private(const std::string& path);
 
-/// Creates `dir` and any missing parent, each created one 0700, and sets `dir` itself to 0700 even
-/// when it existed (the parents that existed are the user's and stay as they are). The error
-/// names the directory: "<dir>: cannot create <what>: <reason>".
+/// Creates `dir` and any missing parent, each 0700. A directory that existed is left as it is: it
+/// may be the user's (`--index .`); the caller narrows one it knows to be its own. The error names
+/// the directory: "<dir>: cannot create <what>: <reason>".
 Status make_private_dir(const std::string& dir, std::string_view what = "directory");
 
 /// chmod 0600 of a file written by a library that creates it itself (libxlsxwriter). The error
