@@ -41,7 +41,7 @@ std::string_view sample_text() {
   using K = typename D::Kind;
   if constexpr (std::is_same_v<K, TextKind>) return "T-1";
   else if constexpr (std::is_same_v<K, RegionKind>) return "350203";
-  else if constexpr (std::is_same_v<K, DayKind>) return "2020/01/02";
+  else if constexpr (std::is_same_v<K, DayKind> || std::is_same_v<K, PaymentDayKind>) return "2020/01/02";
   else if constexpr (std::is_same_v<K, MonthKind>) return "202001";
   else if constexpr (std::is_same_v<K, BoolKind>) return "是";
   else if constexpr (std::is_same_v<K, AmountKind>) return "12.5";

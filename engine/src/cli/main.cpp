@@ -37,6 +37,11 @@ int fail(const canbao::Status& status) {
   return 1;
 }
 
+// Issue #14: damaged index files that a run rebuilt, one line each on stderr.
+void print_index_repairs(const canbao::RunReport& report) {
+  for (const std::string& line : report.index_repairs) std::fprintf(stderr, "canbao: %s\n", line.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,7 +179,9 @@ int main(int argc, char** argv) {
     if (split_format != "csv" && !run_options.exports.split_by_district)
       return fail(canbao::Status::Error("--split-format applies to the lists written with --split-by district"));
     canbao::RunReport report;
-    if (auto status = canbao::run_job(run_options, report); !status.ok()) return fail(status);
+    const auto status = canbao::run_job(run_options, report);
+    print_index_repairs(report);
+    if (!status.ok()) return fail(status);
     std::fputs(canbao::format_run_summary(report).c_str(), stdout);
     return 0;
   }
@@ -183,7 +190,9 @@ int main(int argc, char** argv) {
     ingest_options.threads = effective_threads(ingest_options.threads);
     ingest_options.progress = ::isatty(2);
     canbao::RunReport report;
-    if (auto status = canbao::run_ingest(ingest_options, report); !status.ok()) return fail(status);
+    const auto status = canbao::run_ingest(ingest_options, report);
+    print_index_repairs(report);
+    if (!status.ok()) return fail(status);
     std::printf("canbao ingest: index %s\n", report.index_dir.c_str());
     for (const auto& feed : report.feeds)
       std::printf("  %-28s %-16s read %10llu  accepted %10llu  rejected-id %8llu  %s\n", feed.path.c_str(),

@@ -1,6 +1,7 @@
 #include "canbao/core/text.h"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cstdint>
 #include <cstdio>
 
@@ -250,6 +251,25 @@ std::string mask_name(std::string_view name) {
     out.push_back('*');
   }
   return out;
+}
+
+std::string hex64(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016" PRIx64, value);
+  return text;
+}
+
+bool parse_hex64(std::string_view text, uint64_t& out) {
+  if (text.size() != 16) return false;
+  out = 0;
+  for (const char c : text) {
+    int digit;
+    if (c >= '0' && c <= '9') digit = c - '0';
+    else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+    else return false;
+    out = out << 4 | static_cast<uint64_t>(digit);
+  }
+  return true;
 }
 
 }  // namespace canbao

@@ -55,6 +55,20 @@ Status check_segment_header(const SegmentHeader& h, uint64_t actual_size) {
                     section_fits(h.quarantine_off, h.quarantine_count, sizeof(QuarantineEntry), size) &&
                     section_fits(h.arena_off, h.arena_size, 1, size);
   if (!fits) return Status::Error("a section lies outside the file");
+  // Every section starts at a multiple of kSegmentAlign: a record or an entry is never read from a
+  // misaligned address.
+  for (const uint64_t off : {h.records_off, h.pending_off, h.pending_info_off, h.quarantine_off, h.arena_off})
+    if (off % kSegmentAlign != 0) return Status::Error("a section is not aligned");
+  return Status::OK();
+}
+
+Status check_segment_start(const char* start, uint64_t actual_size) {
+  SegmentHeader header;
+  std::memcpy(&header, start, sizeof(header));
+  CANBAO_RETURN_IF_ERROR(check_segment_header(header, actual_size));
+  // The padding is covered by neither checksum: it must be zero, so a flipped byte there is seen.
+  for (uint64_t pos = sizeof(SegmentHeader); pos < kSegmentBodyStart; ++pos)
+    if (start[pos] != 0) return Status::Error("header padding is not zero");
   return Status::OK();
 }
 

@@ -1,6 +1,7 @@
 #include "canbao/index/index_dir.h"
 
 #include <simdjson.h>
+#include <xxhash.h>
 
 #include <oneapi/tbb/parallel_for.h>
 
@@ -9,12 +10,14 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "canbao/core/date.h"
+#include "canbao/core/private_files.h"
 #include "canbao/core/text.h"
 
 namespace canbao {
@@ -30,6 +33,10 @@ std::string links_file_name(uint64_t generation) { return "links.g" + std::to_st
 std::string index_info_path(const std::string& index_dir) { return index_dir + "/index.json"; }
 
 namespace {
+
+// index.json ends with this key, then 16 hex digits of the XXH3 of every byte before the key, `"}`
+// and a newline.
+constexpr std::string_view kChecksumKey = ", \"checksum\": \"";
 
 // The directory entry of a file just renamed into it reaches the disk.
 void sync_directory(const std::string& dir) {
@@ -49,19 +56,31 @@ bool is_generation_file(const std::string& name) {
 }  // namespace
 
 Status prepare_index_dir(const std::string& index_dir) {
+  // 0700, its files 0600 (issue #14): they hold every citizen's ID.
+  CANBAO_RETURN_IF_ERROR(make_private_dir(index_dir, "index directory"));
   std::error_code ec;
-  fs::create_directories(index_dir, ec);
-  if (ec) return Status::Error(index_dir + ": cannot create index directory: " + ec.message());
-  // Leftovers of a killed run are never used; remove them.
+  bool only_ours = true;  // the directory holds nothing but an index's files
   for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
-    if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() == ".tmp") {
+      fs::remove(entry.path(), ec);  // leftovers of a killed run are never used
+    } else if (is_generation_file(name) || name == "index.json") {
+      // An older canbao's file, wider: narrowed (best effort; a file of another owner stays).
+      if ((entry.status(ec).permissions() & fs::perms::mask) != fs::perms(kPrivateFileMode))
+        (void)make_file_private(entry.path().string());
+    } else {
+      only_ours = false;
+    }
   }
+  // The directory itself only when it is an index's alone: `--index` may name a directory of the
+  // user's, whose mode is not ours to change.
+  if (only_ours) (void)::chmod(index_dir.c_str(), kPrivateDirMode);
   return Status::OK();
 }
 
 Status write_file_atomically(const std::string& path, std::string_view bytes) {
   const std::string tmp = path + ".tmp";
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
+  std::FILE* file = fopen_private(tmp);
   if (file == nullptr) return Status::Error(tmp + ": cannot create: " + std::strerror(errno));
   const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
   const int saved = errno;
@@ -104,13 +123,17 @@ Status write_index_info(const std::string& index_dir, const IndexInfo& info, con
     append_json_string(json, agency_name(feed.agency));
     json += ", \"segment\": ";
     append_json_string(json, feed.segment);
-    char hex[24];
-    std::snprintf(hex, sizeof(hex), "%016" PRIx64, feed.fingerprint);
     json += ", \"fingerprint\": ";
-    append_json_string(json, hex);
+    append_json_string(json, hex64(feed.fingerprint));
     json += "}";
   }
-  json += "]}\n";
+  json += "]";
+  // The checksum covers every byte before its own key (issue #14): a changed byte anywhere, even
+  // one that leaves valid JSON (another as_of, another fingerprint), is seen when read.
+  const std::string checksum = hex64(XXH3_64bits(json.data(), json.size()));
+  json += kChecksumKey;
+  json += checksum;
+  json += "\"}\n";
   CANBAO_RETURN_IF_ERROR(write_file_atomically(index_info_path(index_dir), json));
   sync_directory(index_dir);
   // Files of older generations: a reader still opening one of them reads index.json again.
@@ -133,6 +156,30 @@ Result<IndexInfo> read_index_info(const std::string& index_dir) {
   simdjson::padded_string text;
   if (simdjson::padded_string::load(info_path).get(text))
     return Status::Error(info_path + ": cannot read (not an index directory written by `canbao run` or `canbao ingest`)");
+  const auto corrupted = [&](const std::string& reason) {
+    return Status::Error(info_path + ": index descriptor is corrupted (" + reason +
+                         "); rerun canbao run, or canbao ingest --rebuild-index");
+  };
+  // The checksum first: nothing of a damaged descriptor is believed. Without one, the format
+  // tells an older canbao's descriptor from a damaged one.
+  const std::string_view bytes(text.data(), text.size());
+  const size_t key = bytes.rfind(kChecksumKey);
+  constexpr size_t kHexDigits = 16;
+  const bool tail_ok = key != std::string_view::npos &&
+                       bytes.size() == key + kChecksumKey.size() + kHexDigits + std::string_view("\"}\n").size() &&
+                       bytes.substr(key + kChecksumKey.size() + kHexDigits) == "\"}\n";
+  uint64_t stored = 0;
+  if (!tail_ok || !parse_hex64(bytes.substr(key + kChecksumKey.size(), kHexDigits), stored)) {
+    try {
+      simdjson::ondemand::parser parser;
+      simdjson::ondemand::document doc = parser.iterate(text);
+      if (int64_t format = 0; !doc["format"].get_int64().get(format) && format != kIndexInfoFormat)
+        return Status::Error(info_path + ": unknown format (an index of another canbao version); rerun canbao ingest");
+    } catch (const std::exception&) {
+    }
+    return corrupted("no checksum");
+  }
+  if (XXH3_64bits(bytes.data(), key) != stored) return corrupted("checksum mismatch");
   IndexInfo info;
   RunSettings& settings = info.settings;
   try {
@@ -149,7 +196,7 @@ Result<IndexInfo> read_index_info(const std::string& index_dir) {
     info.city_text = std::string(std::string_view(doc["city"].get_string()));
     settings.city = static_cast<Region>(std::stol(info.city_text));
     const auto as_of = parse_date(std::string_view(doc["as_of"].get_string()));
-    if (!as_of) return Status::Error(info_path + ": bad as_of");
+    if (!as_of || !as_of_in_range(*as_of)) return corrupted("bad as_of");
     settings.as_of = *as_of;
     settings.plan_year = static_cast<int>(int64_t(doc["plan_year"]));
     settings.target_rate_text = std::string(std::string_view(doc["target_rate"].get_string()));
@@ -163,7 +210,7 @@ Result<IndexInfo> read_index_info(const std::string& index_dir) {
         return Status::Error(info_path + ": unknown agency");
       entry.segment = std::string(std::string_view(feed["segment"].get_string()));
       const std::string fingerprint(std::string_view(feed["fingerprint"].get_string()));
-      entry.fingerprint = std::stoull(fingerprint, nullptr, 16);
+      if (!parse_hex64(fingerprint, entry.fingerprint)) return corrupted("bad fingerprint");
       // A descriptor names files inside its own directory only.
       if (entry.segment.empty() || entry.segment.find('/') != std::string::npos || entry.segment[0] == '.')
         return Status::Error(info_path + ": bad segment name '" + entry.segment + "'");

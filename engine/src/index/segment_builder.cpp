@@ -1,6 +1,7 @@
 #include "canbao/index/segment_builder.h"
 
 #include "canbao/core/failpoint.h"
+#include "canbao/core/private_files.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -164,7 +165,7 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   header.arena_off = offset;  // the arena's size is known once the records are written
 
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = open_private_file(tmp, O_RDWR | O_TRUNC);  // 0600: it holds citizens' IDs
   if (fd < 0) return errno_error("cannot create index segment", tmp);
   bool ok = true;
 

@@ -25,8 +25,9 @@ Status corrupted(const std::string& path, const std::string& reason) {
   return Status::Error(path + ": index segment is corrupted (" + reason + "); rerun canbao ingest --rebuild-index");
 }
 
-// Reads the header and the file's size. False (with a reason) when the file cannot be read.
-bool read_header(const std::string& path, SegmentHeader& out, uint64_t& size, std::string& reason) {
+// Reads the file's first kSegmentBodyStart bytes (header and padding) and its size. False (with a
+// reason) when the file cannot be read or is shorter than that.
+bool read_start(const std::string& path, char (&start)[kSegmentBodyStart], uint64_t& size, std::string& reason) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     reason = std::strerror(errno);
@@ -35,7 +36,7 @@ bool read_header(const std::string& path, SegmentHeader& out, uint64_t& size, st
   struct stat st {};
   bool ok = ::fstat(fd, &st) == 0;
   if (!ok) reason = std::strerror(errno);
-  ok = ok && ::pread(fd, &out, sizeof(out), 0) == static_cast<ssize_t>(sizeof(out));
+  ok = ok && ::pread(fd, start, sizeof(start), 0) == static_cast<ssize_t>(sizeof(start));
   if (!ok && reason.empty()) reason = "shorter than a segment header";
   ::close(fd);
   size = static_cast<uint64_t>(st.st_size);
@@ -44,18 +45,20 @@ bool read_header(const std::string& path, SegmentHeader& out, uint64_t& size, st
 
 }  // namespace
 
-bool read_segment_header(const std::string& path, SegmentHeader& out) {
+Status read_segment_header(const std::string& path, SegmentHeader& out) {
+  char start[kSegmentBodyStart] = {};
   uint64_t size = 0;
   std::string reason;
-  return read_header(path, out, size, reason) && check_segment_header(out, size).ok();
+  const bool read = read_start(path, start, size, reason);
+  std::memcpy(&out, start, sizeof(out));
+  if (!read) return Status::Error(path + ": cannot read index segment: " + reason);
+  if (Status status = check_segment_start(start, size); !status.ok()) return corrupted(path, status.message());
+  return Status::OK();
 }
 
 Result<std::unique_ptr<Segment>> Segment::Open(const std::string& path, const SegmentOpenOptions& options) {
   SegmentHeader probe{};
-  uint64_t size = 0;
-  std::string reason;
-  if (!read_header(path, probe, size, reason)) return Status::Error(path + ": cannot read index segment: " + reason);
-  if (Status status = check_segment_header(probe, size); !status.ok()) return corrupted(path, status.message());
+  CANBAO_RETURN_IF_ERROR(read_segment_header(path, probe));
   std::unique_ptr<Segment> segment(new Segment());
   segment->path_ = path;
   segment->mapping_ = std::make_unique<Mapping>();
@@ -73,7 +76,8 @@ Result<std::unique_ptr<Segment>> Segment::Open(const std::string& path, const Se
   const SegmentHeader& h = *segment->header_;
   // The mapping is checked again: the file may have changed between the probe and the map.
   const uint64_t mapped = segment->mapping_->region.get_size();
-  if (Status status = check_segment_header(h, mapped); !status.ok()) return corrupted(path, status.message());
+  if (mapped < kSegmentBodyStart) return corrupted(path, "file size does not match its header (truncated?)");
+  if (Status status = check_segment_start(segment->base_, mapped); !status.ok()) return corrupted(path, status.message());
   if (options.verify_body && segment_body_checksum(segment->base_, mapped) != h.body_checksum)
     return corrupted(path, "checksum mismatch");
   segment->arena_ = segment->base_ + h.arena_off;

@@ -87,6 +87,13 @@ bool parse_day(std::string_view text, Day& out) {
   return parsed.has_value();
 }
 
+bool parse_payment_day(std::string_view text, Day& out) {
+  const auto parsed = parse_date(text);
+  if (!parsed || *parsed > kLastAsOf) return false;
+  out = *parsed;
+  return true;
+}
+
 bool parse_month_value(std::string_view text, Month& out) {
   const auto parsed = parse_month(text);
   if (parsed) out = *parsed;

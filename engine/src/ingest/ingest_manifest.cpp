@@ -128,15 +128,25 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
       if (options.force_rebuild || result.reused) break;
       const std::string candidate = options.index_dir + "/" + name;
       SegmentHeader header{};
-      if (read_segment_header(candidate, header) && header.fingerprint == fingerprint &&
-          header.agency == static_cast<uint32_t>(feed.agency) && segment_valid_for(header, manifest.settings.as_of)) {
+      Status checked = read_segment_header(candidate, header);
+      if (checked.ok() && header.fingerprint == fingerprint && header.agency == static_cast<uint32_t>(feed.agency) &&
+          segment_valid_for(header, manifest.settings.as_of)) {
         // Reused only when every checksum holds; a corrupted segment is rebuilt like a stale one.
-        if (auto segment = Segment::Open(candidate); segment.ok()) {
+        auto segment = Segment::Open(candidate);
+        if (segment.ok()) {
           result.segment = std::move(segment).value();
           result.segment_name = name;
           result.reused = true;
+        } else {
+          checked = segment.status();
         }
       }
+      // Said once (issue #14): the live generation's segment was damaged, not merely stale, missing
+      // or of an older canbao.
+      const bool other_version = std::memcmp(header.magic, kSegmentMagic, sizeof(kSegmentMagic)) == 0 &&
+                                 header.format_version != kSegmentFormatVersion;
+      if (!checked.ok() && name != own_name && ::access(candidate.c_str(), F_OK) == 0 && !other_version)
+        result.rebuilt_because = checked.message();
     }
     if (result.reused) continue;
     result.segment_name = own_name;

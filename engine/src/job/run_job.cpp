@@ -18,6 +18,7 @@
 
 #include "canbao/core/date.h"
 #include "canbao/core/failpoint.h"
+#include "canbao/core/private_files.h"
 #include "canbao/core/text.h"
 #include "canbao/index/index_dir.h"
 #include "canbao/index/links.h"
@@ -164,6 +165,12 @@ Status load_run_manifest(const RunOptions& options, const Generation& generation
   return load_manifest_chain(chain, today_local(), out);
 }
 
+// Issue #14: a damaged index file this run repairs, as one line: the error without its advice to
+// rerun (this run is doing it), then what the run does instead.
+std::string repair_line(const std::string& message, std::string_view instead) {
+  return message.substr(0, message.find("; rerun")) + "; " + std::string(instead);
+}
+
 Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<AdapterRegistry>& registry,
                std::vector<IngestedFeed>& ingested, Progress* progress, StateSession* state, Generation& generation) {
   report = RunReport{};
@@ -173,6 +180,9 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
     generation.number = generation.previous->generation + 1;
   } else {
     generation.unreadable = previous.status();
+    std::error_code ec;
+    if (!options.apply && fs::exists(index_info_path(report.index_dir), ec))
+      report.index_repairs.push_back(repair_line(previous.status().message(), "the index is built again from the feeds"));
   }
   CANBAO_RETURN_IF_ERROR(load_run_manifest(options, generation, report.manifest));
   // SPEC §7: the state first — an earlier as_of is refused before anything is written.
@@ -199,6 +209,8 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   }
   report.timings.emplace_back("ingest", seconds_since(start));
   for (const IngestedFeed& feed : ingested) {
+    if (!feed.rebuilt_because.empty())
+      report.index_repairs.push_back(repair_line(feed.rebuilt_because, "the feed is read again"));
     const FeedSpec& spec = report.manifest.feeds[feed.feed_index];
     FeedCounts counts;
     counts.path = spec.path;
@@ -336,14 +348,22 @@ Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& repor
   std::vector<std::string> candidates;
   if (generation.previous) candidates.push_back(generation.previous->links);
   candidates.push_back(links_file_name(generation.number));
+  Status live_links;  // why the live generation's links did not load
   for (const std::string& name : candidates) {
-    if (auto loaded = load_links(report.index_dir + "/" + name, segments); loaded.ok()) {
+    auto loaded = load_links(report.index_dir + "/" + name, segments);
+    if (loaded.ok()) {
       links = std::move(loaded).value();
       report.links_reused = true;
       generation.links = name;
       break;
     }
+    if (live_links.ok()) live_links = loaded.status();
   }
+  // Every segment reused: the live links were computed from these very segments, so only damage
+  // (or their removal) kept them from loading.
+  const bool all_reused = std::all_of(ingested.begin(), ingested.end(), [](const IngestedFeed& feed) { return feed.reused; });
+  if (!report.links_reused && generation.previous && all_reused && !live_links.ok())
+    report.index_repairs.push_back(repair_line(live_links.message(), "linked again"));
   if (!report.links_reused) {
     uint32_t first_new = 0;
     Result<LinkResult> before = Status::Error("no earlier links");
@@ -436,8 +456,8 @@ Status run_job(const RunOptions& options, RunReport& report) {
   const std::string staging = options.out_dir + ".tmp-" + std::to_string(::getpid());
   std::error_code ec;
   fs::remove_all(staging, ec);
-  fs::create_directories(staging, ec);
-  if (ec) return Status::Error(staging + ": cannot create output directory: " + ec.message());
+  // 0700 (issue #14): renamed into place, it is OUT, and every file in it is created 0600.
+  CANBAO_RETURN_IF_ERROR(make_private_dir(staging, "output directory"));
   // A failure (a full disk, say) removes the staging directory at once, so the space is given back
   // and only the error is left (killed runs are cleaned by the next run: remove_stale_siblings).
   Status status = write_outputs(options, report, segments, links, staging, progress, total_start, state);

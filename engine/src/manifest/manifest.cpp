@@ -218,6 +218,9 @@ Status parse_manifest(const std::string& text, const std::string& path, Day toda
   if (!have_city) return Status::Error(where + ": missing 'city'");
   if (!have_feeds || out.feeds.empty()) return Status::Error(where + ": 'feeds' is missing or empty");
   if (out.as_of_text.empty()) out.as_of_text = format_date(out.settings.as_of);
+  if (!as_of_in_range(out.settings.as_of))
+    return Status::Error(where + ": 'as_of' " + out.as_of_text + " is outside " + std::string(kAsOfRangeText) +
+                         " (the dates canbao evaluates)");
   out.settings.plan_year = ymd_from_day(out.settings.as_of).year + 1;
   return Status::OK();
 }

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "canbao/core/private_files.h"
+
 namespace canbao {
 
 BufferedFile::~BufferedFile() {
@@ -11,7 +13,7 @@ BufferedFile::~BufferedFile() {
 
 Status BufferedFile::open(const std::string& path, bool bom) {
   path_ = path;
-  file_ = std::fopen(path.c_str(), "wb");
+  file_ = fopen_private(path);  // 0600: outputs hold citizens' IDs (issue #14)
   if (!file_) return Status::Error(path + ": cannot create output: " + std::strerror(errno));
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
   if (bom) return write(kUtf8Bom);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "canbao/core/private_files.h"
 #include "canbao/core/text.h"
 
 namespace canbao {
@@ -77,7 +78,9 @@ class DistrictWorkbook {
     workbook_ = nullptr;
     const lxw_error error = workbook_close(workbook);
     if (error != LXW_NO_ERROR) return Status::Error(path_ + ": cannot write workbook: " + lxw_strerror(error));
-    return Status::OK();
+    // libxlsxwriter creates the file itself (fopen: 0666 less the umask); it lies in the run's
+    // 0700 staging directory until it is narrowed here (issue #14).
+    return make_file_private(path_);
   }
 
  private:
@@ -142,10 +145,7 @@ Status OutreachExportWriter::open(const std::string& dir, const OutreachExportOp
   csv_ = options.csv;
   xlsx_ = options.xlsx;
   bom_ = bom;
-  std::error_code ec;
-  std::filesystem::create_directories(folder_, ec);
-  if (ec) return Status::Error(folder_ + ": cannot create directory: " + ec.message());
-  return Status::OK();
+  return make_private_dir(folder_);
 }
 
 Status OutreachExportWriter::write(const DistrictRows& rows) {

@@ -295,6 +295,10 @@ Result<PrecheckRequest> parse_precheck_request(const PrecheckRequestText& text) 
       return Status::Error("precheck: unparsable " + std::string(name) + " '" + std::string(value) +
                            "' (YYYY-MM-DD)");
     }
+    if (!as_of_in_range(*day)) {
+      return Status::Error("precheck: " + std::string(name) + " '" + std::string(value) + "' is outside " +
+                           std::string(kAsOfRangeText));
+    }
     out = *day;
     return Status::OK();
   };

@@ -15,6 +15,7 @@
 #include <functional>
 
 #include "canbao/core/failpoint.h"
+#include "canbao/core/private_files.h"
 #include "canbao/core/text.h"
 #include "person_snapshot.h"
 
@@ -159,25 +160,6 @@ using state_detail::Stmt;
 
 bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
 
-std::string hex64(uint64_t value) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016" PRIx64, value);
-  return text;
-}
-
-bool parse_hex64(std::string_view text, uint64_t& out) {
-  if (text.size() != 16) return false;
-  out = 0;
-  for (const char c : text) {
-    int digit;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    else return false;
-    out = out << 4 | static_cast<uint64_t>(digit);
-  }
-  return true;
-}
-
 // Dates the text form can hold (YYYY-MM-DD with a 4-digit year).
 const Day kFirstDay = day_from_ymd(1000, 1, 1);
 const Day kLastDay = day_from_ymd(9999, 12, 31);
@@ -262,6 +244,13 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Ac
   if (!existed && read_only) return Status::Error(path + ": no state file");
   if (existed && S_ISDIR(info.st_mode)) return Status::Error(path + ": cannot open the state file: it is a directory");
 
+  // A new state is created 0600 here, before SQLite opens it (issue #14: it holds citizens' IDs);
+  // SQLite gives its -wal and -shm files the database file's mode.
+  if (!existed && !read_only) {
+    const int fd = open_private_file(path, O_RDWR);
+    if (fd < 0) return Status::Error(path + ": cannot open the state file: " + std::strerror(errno));
+    ::close(fd);
+  }
   sqlite3* db = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_EXRESCODE;
@@ -371,6 +360,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Ac
   } else {
     sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
     store->holding_ = true;
+    // Ours: a state an older canbao left with a wider mode is narrowed too (best effort: a file
+    // of another owner keeps its mode).
+    for (const char* suffix : {"", "-wal", "-shm"}) (void)::chmod((path + suffix).c_str(), kPrivateFileMode);
   }
   return store;
 }

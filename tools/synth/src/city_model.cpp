@@ -164,6 +164,10 @@ bool CityModel::init(const SynthOptions& options, std::string& error) {
     error = "synth: bad as_of '" + options.as_of + "'";
     return false;
   }
+  if (!as_of_in_range(*as_of)) {
+    error = "synth: as_of '" + options.as_of + "' is outside " + std::string(kAsOfRangeText);
+    return false;
+  }
   settings_.city = 350200;
   settings_.as_of = *as_of;
   if (options.persons == 0) {

@@ -18,6 +18,17 @@ using Month = int32_t;
 inline constexpr Day kNoDay = INT32_MIN;
 inline constexpr Month kNoMonth = INT32_MIN;
 
+/// The dates canbao accepts as `as_of` (a manifest's, synth's `--as-of`, index.json's) and as a
+/// pre-check's `date` and `start` (issue #14): 1900-01-01 (SPEC §2: no valid ID is born earlier)
+/// through 2200-12-31. Every date a run derives from one of them (deadlines, benefit starts,
+/// waiting periods) then keeps a 4-digit year.
+inline constexpr Day kFirstAsOf = -25567;  // 1900-01-01
+inline constexpr Day kLastAsOf = 84370;    // 2200-12-31
+inline constexpr std::string_view kAsOfRangeText = "1900-01-01..2200-12-31";
+inline constexpr bool as_of_in_range(Day day) { return day >= kFirstAsOf && day <= kLastAsOf; }
+/// The last date the YYYY-MM-DD form can hold.
+inline constexpr Day kLastWritableDay = 2932896;  // 9999-12-31
+
 struct Ymd {
   int year = 0;
   int month = 0;  // 1..12

@@ -86,4 +86,9 @@ inline void split_csv_line(std::string_view line, std::vector<std::string>& cell
 /// True when the bytes are well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);
 
+/// A 64-bit value as 16 lowercase hex digits (fingerprints and checksums in index.json and the state).
+std::string hex64(uint64_t value);
+/// Parses exactly 16 lowercase hex digits; false for anything else.
+bool parse_hex64(std::string_view text, uint64_t& out);
+
 }  // namespace canbao

@@ -1,7 +1,7 @@
 // The on-disk layout of an index segment (one file per manifest feed; LevelDB's table/format.h is
 // the model). Everything here is the file format: a change bumps kSegmentFormatVersion.
 //
-//   offset 0             SegmentHeader (152 bytes, zero padding up to kSegmentBodyStart = 192)
+//   offset 0             SegmentHeader (160 bytes, zero padding up to kSegmentBodyStart = 192)
 //   records_off          packed records [record_count] (record_size = packed_size(agency) each),
 //                        sorted by (person key, line)
 //   pending_off          packed records whose ID was rejected [pending_count], line order
@@ -30,8 +30,9 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 9;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
-                                                      // 9: ID birth range (reuse across as_of)
+inline constexpr uint32_t kSegmentFormatVersion = 10;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
+                                                       // 9: ID birth range (reuse across as_of);
+                                                       // 10: tax paid_on after 2200-12-31 is bad_field
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -99,8 +100,13 @@ uint64_t segment_header_checksum(const SegmentHeader& header);
 uint64_t segment_body_checksum(const char* file, uint64_t file_size);
 
 /// Checks everything the header alone can tell: magic, version, header checksum, agency, record
-/// size, every section inside [kSegmentBodyStart, file_size) without overflow, file_size equal to
-/// `actual_size`. The error is the reason only ("checksum mismatch", …), without the path.
+/// size, every section inside [kSegmentBodyStart, file_size) without overflow and aligned to
+/// kSegmentAlign, file_size equal to `actual_size`. The error is the reason only ("checksum
+/// mismatch", …), without the path.
 Status check_segment_header(const SegmentHeader& header, uint64_t actual_size);
+
+/// check_segment_header on a file's first kSegmentBodyStart bytes (`start`), and its padding after
+/// the header, which must be zero (neither checksum covers it).
+Status check_segment_start(const char* start, uint64_t actual_size);
 
 }  // namespace canbao

@@ -5,8 +5,8 @@
 //   index.json          the descriptor of the live generation: its number, the settings of the
 //                       run, the manifests the feeds came from (a run's one, or a run's and every
 //                       `apply`'s since), and per feed its path, agency, segment file and
-//                       fingerprint, and the links file. Replaced last, by rename: the one
-//                       pointer a run switches.
+//                       fingerprint, and the links file; last, "checksum": the XXH3 of every byte
+//                       before that key. Replaced last, by rename: the one pointer a run switches.
 //   feed-<N>.g<G>.seg   the segment of manifest feed N written by generation G (index/format.h);
 //                       a later generation names it again while the feed is unchanged
 //   links.g<G>.bin      the fallback links of generation G's segments (index/links.h)
@@ -31,18 +31,19 @@
 
 namespace canbao {
 
-inline constexpr int kIndexInfoFormat = 3;  // 2: segment file name and fingerprint per feed;
-                                            // 3: generations, manifests, links file
+inline constexpr int kIndexInfoFormat = 4;  // 2: segment file name and fingerprint per feed;
+                                            // 3: generations, manifests, links file; 4: checksum
 
 /// File names inside the index directory.
 std::string segment_file_name(uint32_t feed_index, uint64_t generation);  // "feed-<N>.g<G>.seg"
 std::string links_file_name(uint64_t generation);                         // "links.g<G>.bin"
 std::string index_info_path(const std::string& index_dir);                // …/index.json
 
-/// Creates the directory if needed and removes leftovers (`*.tmp`) of killed runs.
+/// Creates the directory if needed (0700; its files are narrowed to 0600) and removes leftovers
+/// (`*.tmp`) of killed runs.
 Status prepare_index_dir(const std::string& index_dir);
 
-/// Writes `bytes` to `path.tmp` and renames it into place.
+/// Writes `bytes` to `path.tmp` (created 0600) and renames it into place.
 Status write_file_atomically(const std::string& path, std::string_view bytes);
 
 struct IndexFeedInfo {
@@ -68,7 +69,8 @@ struct IndexInfo {
 /// files that neither `info` nor `previous` (the descriptor it replaced, if any) names.
 Status write_index_info(const std::string& index_dir, const IndexInfo& info, const IndexInfo* previous = nullptr);
 
-/// Reads index.json. Errors name the file (missing: not an index directory).
+/// Reads index.json. Errors name the file (missing: not an index directory; another format; a
+/// checksum that does not hold or a field out of range: corrupted).
 Result<IndexInfo> read_index_info(const std::string& index_dir);
 
 /// Opens paths[i] into out[i] where out[i] is empty, in parallel (a segment the page cache gave up

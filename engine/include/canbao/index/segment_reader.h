@@ -16,7 +16,10 @@ namespace canbao {
 
 struct SegmentOpenOptions {
   /// Verify the body checksum (every byte of the file read once, blocks in parallel). Only a
-  /// segment this process has just written may skip it; the header is always checked.
+  /// segment this process has just written may skip it; the header is always checked. Every other
+  /// open verifies it — a run reusing the segment, `query`, `precheck`, `serve` and its switch to
+  /// a new generation (issue #14: the records' own bytes — feed numbers, enum and bool values,
+  /// key order — are trusted by the matcher once the checksum holds; docs/DECISIONS.md has the cost).
   bool verify_body = true;
 };
 
@@ -66,8 +69,9 @@ class Segment {
   uint64_t arena_size_ = 0;
 };
 
-/// Reads and checks only the header of a segment file (for reuse checks; the body is not read).
-/// False when unreadable or invalid.
-bool read_segment_header(const std::string& path, SegmentHeader& out);
+/// Reads and checks only the header (and its zero padding) of a segment file, for reuse checks:
+/// the body is not read. The error is one line naming the file, as Open's; `out` holds the bytes
+/// read even then (a segment of another format version is told apart by out.format_version).
+Status read_segment_header(const std::string& path, SegmentHeader& out);
 
 }  // namespace canbao

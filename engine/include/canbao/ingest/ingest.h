@@ -38,6 +38,9 @@ struct IngestedFeed {
   std::unique_ptr<Segment> segment;
   std::string segment_name;  // its file name in the index directory
   bool reused = false;  // the segment of an earlier run was still valid
+  /// Issue #14: the live generation's segment of this feed was there but corrupted, so the feed
+  /// was read again: Segment::Open's error, naming the file and the reason (empty otherwise).
+  std::string rebuilt_because;
   uint64_t bytes = 0;   // size of the feed file
   double seconds = 0;   // from the start of parsing until the segment was written (0 when reused)
   double parse_seconds = 0;  // parse + decode (parallel chunks)

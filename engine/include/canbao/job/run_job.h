@@ -79,6 +79,9 @@ struct RunReport {
   Day previous_as_of = kNoDay;
   std::map<Region, std::pair<uint64_t, uint64_t>> conversion;  // district → (on the previous outreach list, insured now)
   std::vector<std::pair<std::string, double>> timings;  // stage -> seconds
+  /// Issue #14: index files of the live generation found damaged and rebuilt by this run (index.json,
+  /// a segment, the links), one line each naming the file; the CLI prints them on stderr.
+  std::vector<std::string> index_repairs;
 };
 
 /// Runs the whole job. On error nothing in out_dir is replaced.

@@ -20,7 +20,8 @@ class BufferedFile {
   BufferedFile(const BufferedFile&) = delete;
   BufferedFile& operator=(const BufferedFile&) = delete;
   ~BufferedFile();
-  /// Creates or truncates the file; with `bom` it starts with kUtf8Bom.
+  /// Creates or truncates the file, mode 0600 (core/private_files.h); with `bom` it starts with
+  /// kUtf8Bom.
   Status open(const std::string& path, bool bom = false);
   Status write(std::string_view bytes);
   /// Flushes and closes; a failed flush (ENOSPC) is reported here.

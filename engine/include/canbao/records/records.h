@@ -124,6 +124,10 @@ bool parse_region(std::string_view text, Region& out);
 bool parse_bool(std::string_view text, bool& out);
 bool parse_amount_fen(std::string_view text, int64_t& out);  // decimal yuan, ≥ 0
 bool parse_day(std::string_view text, Day& out);              // SPEC §1 date spellings
+/// A payment date (tax `paid_on`): parse_day, and no later than the last as_of canbao accepts
+/// (kLastAsOf, 2200-12-31): no payment is made after every date canbao evaluates, and R6 adds up
+/// to 6 months to it, which past 9999-06-30 would leave the 4-digit year (issue #14).
+bool parse_payment_day(std::string_view text, Day& out);
 bool parse_month_value(std::string_view text, Month& out);    // SPEC §1 month spellings
 bool parse_year(std::string_view text, int32_t& out);         // 1900..9999
 bool parse_scheme(std::string_view text, Scheme& out);
@@ -155,6 +159,7 @@ struct ParsedKind {
 };
 using RegionKind = ParsedKind<Region, parse_region>;
 using DayKind = ParsedKind<Day, parse_day>;
+using PaymentDayKind = ParsedKind<Day, parse_payment_day>;
 using MonthKind = ParsedKind<Month, parse_month_value>;
 using BoolKind = ParsedKind<bool, parse_bool>;
 using AmountKind = ParsedKind<int64_t, parse_amount_fen>;  // fen; absent INT64_MIN

@@ -15,7 +15,8 @@
 //  2. Add one F(...) line to the agency's CANBAO_<AGENCY>_FIELDS list:
 //        F(member, CANBAO_F_<NAME>, kRequired|kOptional, <value when absent>, <kind>)
 //     kinds (records.h): TextKind (Str / string_view; "required" = must be present),
-//     RegionKind, DayKind, MonthKind, BoolKind, AmountKind (fen, int64), YearKind, LevelKind
+//     RegionKind, DayKind (PaymentDayKind: no later than 2200-12-31), MonthKind, BoolKind,
+//     AmountKind (fen, int64), YearKind, LevelKind
 //     (disability 1-4), EnumKind<EnumType, parser>. A new enum: declare it in records.h (value 0
 //     = kNone = absent), declare its parser there and define it with its English and Chinese
 //     labels in ingest/decoder.cpp next to the others.
@@ -111,7 +112,7 @@
   F(region, CANBAO_F_REGION, kRequired, kNoRegion, RegionKind)                                   \
   F(from, CANBAO_F_FROM, kRequired, kNoMonth, MonthKind)                                         \
   F(to, CANBAO_F_TO, kRequired, kNoMonth, MonthKind)                                             \
-  F(paid_on, CANBAO_F_PAID_ON, kRequired, kNoDay, DayKind)                                       \
+  F(paid_on, CANBAO_F_PAID_ON, kRequired, kNoDay, PaymentDayKind)                                \
   F(amount_fen, CANBAO_F_AMOUNT, kOptional, INT64_MIN, AmountKind)                               \
   F(scheme, CANBAO_F_SCHEME, kRequired, Scheme::kNone, EnumKind<Scheme, parse_scheme>)           \
   F(back_pay, CANBAO_F_BACK_PAY, kOptional, false, BoolKind)
