@@ -43,11 +43,12 @@ constexpr size_t kMaxLingerBytes = 4 << 20;
 constexpr auto kTick = std::chrono::milliseconds(100);  // how often deadlines are looked at
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t idx = 0; idx < a.size(); ++idx)
-    if (std::tolower(static_cast<unsigned char>(a[idx])) != std::tolower(static_cast<unsigned char>(b[idx])))
-      return false;
+    if (ascii_lower(a[idx]) != ascii_lower(b[idx])) return false;
   return true;
 }
 
@@ -131,7 +132,9 @@ struct Conn {
   uint32_t generation = 0;
   SSL* ssl = nullptr;
   std::string client, local;
-  Phase phase = Phase::kReading;   // read and written by the loop thread only
+  // The loop's, except that a worker done with a connection hands it back by storing kReading
+  // (after its last write to the other fields) and re-arming it.
+  std::atomic<Phase> phase{Phase::kReading};
   std::string in;                  // received, not yet answered
   Clock::time_point since;         // start of the phase: handshake, request's first byte, idle, linger
   WallClock::time_point arrived;   // the request's first byte (for the log)
@@ -315,7 +318,8 @@ struct Connections::Impl {
   int port = 0;
   SSL_CTX* tls = nullptr;
   std::atomic<bool> stopping{false};
-  bool listening = true;  // the loop's: the listener is open
+  bool listening = true;         // the loop's: the listener is open
+  bool listener_resting = false;  // accept failed for want of descriptors: resumed at the next tick
   // The loop's connections by fd; the generation tells a stale event from a reused fd.
   std::unordered_map<int, std::unique_ptr<Conn>> conns;
   uint32_t next_generation = 0;
@@ -517,7 +521,15 @@ struct Connections::Impl {
       const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        return;  // EAGAIN; EMFILE and the like wait for the next round
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          // Out of descriptors or memory: the pending connection stays in the backlog, and the
+          // listener rests until the next tick instead of waking the loop again at once.
+          epoll_event event{};
+          event.data.u64 = key(listen_fd, 0);
+          ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &event);
+          listener_resting = true;
+        }
+        return;
       }
       auto conn = std::make_unique<Conn>();
       conn->fd = fd;
@@ -710,12 +722,19 @@ struct Connections::Impl {
     }
     for (Conn* conn : back) {
       conn->phase = Phase::kReading;
-      if (conn->close_after) linger(*conn);
+      if (conn->close_after || stopping) linger(*conn);
       else process(*conn);
     }
   }
 
   void check_deadlines() {
+    if (listener_resting && listening) {
+      listener_resting = false;
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.u64 = key(listen_fd, 0);
+      ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &event);
+    }
     const auto now = Clock::now();
     const auto request_timeout = std::chrono::milliseconds(config.limits.request_timeout_ms);
     const auto idle_timeout = std::chrono::milliseconds(config.limits.keep_alive_timeout_ms);
@@ -804,7 +823,12 @@ struct Connections::Impl {
         conn = work.front();
         work.pop_front();
       }
-      answer(*conn);
+      // Every complete request in the buffer (pipelined ones too), one at a time.
+      do {
+        answer(*conn);
+      } while (!conn->close_after && !stopping &&
+               scan_request(conn->in, config.limits).kind == RequestScan::kComplete);
+      if (!conn->close_after && !stopping && rearm_from_worker(*conn)) continue;
       bool was_empty;
       {
         const std::lock_guard<std::mutex> lock(done_mutex);
@@ -813,6 +837,26 @@ struct Connections::Impl {
       }
       if (was_empty) wake();
     }
+  }
+
+  /// The common case after an answer — the buffer empty or holding the start of the next request
+  /// — needs nothing of the loop: the worker hands the connection back by re-arming it, saving the
+  /// loop a wake-up per request. Anything else (a refused next request, `Expect: 100-continue`,
+  /// TLS bytes already decrypted, the client gone) goes back through `done`.
+  bool rearm_from_worker(Conn& conn) {
+    if (conn.peer_closed || (conn.ssl && SSL_pending(conn.ssl) > 0)) return false;
+    if (!conn.in.empty()) {
+      const RequestScan next = scan_request(conn.in, config.limits);
+      if (next.kind != RequestScan::kIncomplete || (next.head_complete && next.expect_continue)) return false;
+    }
+    conn.want_write = false;
+    epoll_event event{};
+    event.events = EPOLLONESHOT | EPOLLIN;
+    event.data.u64 = key(conn.fd, conn.generation);
+    const int fd = conn.fd;
+    conn.phase = Phase::kReading;  // the loop's again from here: conn is not touched below
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &event);
+    return true;
   }
 
   /// Answers the complete request at the front of the connection's buffer.
