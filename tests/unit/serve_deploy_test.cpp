@@ -23,10 +23,6 @@ using testing::run_command;
 using testing::write_file;
 namespace fs = std::filesystem;
 
-#define REQUIRE_SAMPLE_INDEX()                                                            \
-  if (sample_index().empty()) GTEST_SKIP() << "shared/examples/sample-city not found"; \
-  static_assert(true)
-
 bool ipv6_loopback() {
   const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
@@ -247,15 +243,9 @@ TEST(ServeCli, ServeTokenPrintsTheTokenOnceAndItsLine) {
   EXPECT_EQ(non_empty_lines(bad.output).size(), 1u) << bad.output;
 }
 
-std::string find_chromium() {
-  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"})
-    if (fs::exists(candidate)) return candidate;
-  return {};
-}
-
 TEST(CounterPage, LooksUpAndPrechecksInHeadlessChromium) {
   REQUIRE_SAMPLE_INDEX();
-  const std::string chromium = find_chromium();
+  const std::string chromium = testing::find_chromium();
   if (chromium.empty())
     GTEST_SKIP() << "Chromium is not installed (scripts/deps.sh installs Debian's `chromium`): the counter page was "
                     "not driven in a browser";

@@ -49,10 +49,6 @@ std::string field(const std::string& line, int index) {
   return part;
 }
 
-#define REQUIRE_SAMPLE_INDEX()                                                            \
-  if (sample_index().empty()) GTEST_SKIP() << "shared/examples/sample-city not found"; \
-  static_assert(true)
-
 // ---- pieces ----------------------------------------------------------------------------------
 
 TEST(Serve, ConstantTimeEqualsComparesWholeSecrets) {

@@ -49,6 +49,11 @@ inline const std::string& sample_index() {
   return index;
 }
 
+/// Skips a test when the sample city (beside the repository) is not there.
+#define REQUIRE_SAMPLE_INDEX()                                                                       \
+  if (::canbao::serve_test::sample_index().empty()) GTEST_SKIP() << "shared/examples/sample-city not found"; \
+  static_assert(true)
+
 inline TokenStore test_tokens() {
   TokenStore tokens;
   tokens.add_token("alice", kAliceToken);
