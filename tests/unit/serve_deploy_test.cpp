@@ -90,6 +90,37 @@ TEST(ServeTls, AnswersOverTlsOnIpv4AndIpv6) {
   }
 }
 
+TEST(ServeTls, PipelinedRequestsOverTlsAreAnsweredInOrder) {
+  REQUIRE_SAMPLE_INDEX();
+  TempDir certs;
+  const std::string cert = certs / "cert.pem", key = certs / "key.pem";
+  ASSERT_TRUE(make_test_certificate(cert, key));
+  TestServer server(sample_index(), [&](ServeOptions& options) {
+    options.tls_cert = cert;
+    options.tls_key = key;
+  });
+  ASSERT_TRUE(server.ok()) << server.error();
+  // 1,000 requests in one go (~150 KB: more than the server reads ahead of a request, so it
+  // picks the rest up from TLS as it answers), every tenth a known ID. The answers (~200 KB) wait
+  // in the socket buffers until the whole batch is sent (one thread: an SSL object is not shared).
+  std::string batch;
+  for (int idx = 0; idx < 1000; ++idx)
+    batch += http_request("GET", "/v1/persons/" + std::string(idx % 10 ? "110101199003074477" : kKnownId), kAliceToken);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.start_tls());
+  ASSERT_TRUE(client.send(batch));
+  const auto answers = client.read_responses(1000, 20000);
+  ASSERT_EQ(answers.size(), 1000u);
+  const std::string known = server.index().current()->lookup(kKnownId).json;
+  for (size_t idx = 0; idx < answers.size(); ++idx) {
+    EXPECT_EQ(answers[idx].status, idx % 10 ? 404 : 200) << idx;
+    if (idx % 10 == 0) {
+      EXPECT_EQ(answers[idx].body, known) << idx;
+    }
+  }
+}
+
 TEST(ServeTls, RefusesAKeyOthersCanReadAndAForeignKey) {
   REQUIRE_SAMPLE_INDEX();
   TempDir certs;

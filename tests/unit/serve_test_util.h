@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -139,13 +140,22 @@ class RawClient {
     }
   }
   ~RawClient() {
+    if (ssl_) SSL_free(ssl_);
+    if (tls_) SSL_CTX_free(tls_);
     if (fd_ >= 0) ::close(fd_);
   }
   bool connected() const { return fd_ >= 0; }
+  /// Speaks TLS from here on (the server's certificate is not checked: the raw bytes are the point).
+  bool start_tls() {
+    tls_ = SSL_CTX_new(TLS_client_method());
+    ssl_ = tls_ ? SSL_new(tls_) : nullptr;
+    return ssl_ && SSL_set_fd(ssl_, fd_) == 1 && SSL_connect(ssl_) == 1;
+  }
   /// Sends all of `data`; false when the server closed the connection.
   bool send(std::string_view data) {
     while (!data.empty()) {
-      const ssize_t wrote = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      const ssize_t wrote = ssl_ ? SSL_write(ssl_, data.data(), static_cast<int>(data.size()))
+                                 : ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
       if (wrote <= 0) return false;
       data.remove_prefix(static_cast<size_t>(wrote));
     }
@@ -166,9 +176,9 @@ class RawClient {
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
       if (left <= 0) return out;
       pollfd entry{fd_, POLLIN, 0};
-      if (::poll(&entry, 1, static_cast<int>(left)) <= 0) continue;
+      if (!(ssl_ && SSL_pending(ssl_) > 0) && ::poll(&entry, 1, static_cast<int>(left)) <= 0) continue;
       char buffer[65536];
-      const ssize_t got = ::recv(fd_, buffer, sizeof(buffer), 0);
+      const ssize_t got = ssl_ ? SSL_read(ssl_, buffer, sizeof(buffer)) : ::recv(fd_, buffer, sizeof(buffer), 0);
       if (got <= 0) closed_ = true;
       else buffer_.append(buffer, static_cast<size_t>(got));
     }
@@ -199,6 +209,8 @@ class RawClient {
     return true;
   }
   int fd_ = -1;
+  SSL_CTX* tls_ = nullptr;
+  SSL* ssl_ = nullptr;
   bool closed_ = false;
   std::string buffer_;
 };
