@@ -584,6 +584,26 @@ TEST(ServeHttp, PipelinedRequestsAreAllAnsweredInOrder) {
   for (size_t idx = 0; idx < 10; ++idx) EXPECT_EQ(field(lines[idx], 1), users[idx % 5]) << lines[idx];
 }
 
+TEST(ServeHttp, ExpectContinueIsAnsweredBeforeTheBodyComes) {
+  REQUIRE_SAMPLE_INDEX();
+  TestServer server(sample_index());
+  ASSERT_TRUE(server.ok()) << server.error();
+  const std::string body = "{\"id\": \"" + std::string(kKnownId) + "\", \"scheme\": \"employee\", \"region\": \"350203\"}";
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send("POST /v1/precheck HTTP/1.1\r\nAuthorization: Bearer " + std::string(kAliceToken) +
+                          "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n"));
+  auto answers = client.read_responses(1);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, 100);
+  ASSERT_TRUE(client.send(body));
+  answers = client.read_responses(1);
+  ASSERT_EQ(answers.size(), 1u) << "one interim answer, then the final one";
+  EXPECT_EQ(answers[0].status, 200);
+  EXPECT_EQ(answers[0].body, format_precheck_json(server.index().current()->precheck(
+                                 *parse_precheck_request({kKnownId, "employee", "350203", "", ""}))));
+}
+
 TEST(ServeHttp, KeepAliveServesManyRequestsOnOneConnection) {
   REQUIRE_SAMPLE_INDEX();
   TestServer server(sample_index());
