@@ -624,6 +624,23 @@ TEST(ServeHttp, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(clients.size(), 1u) << "one connection for all twenty";
 }
 
+TEST(ServeHttp, IdleKeepAliveConnectionsAreClosedAfterTheirTimeout) {
+  REQUIRE_SAMPLE_INDEX();
+  TestServer server(sample_index(), [](ServeOptions& options) { options.limits.keep_alive_timeout_ms = 300; });
+  ASSERT_TRUE(server.ok()) << server.error();
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send(http_request("GET", "/v1/persons/" + std::string(kKnownId), kAliceToken)));
+  const auto answers = client.read_responses(1);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, 200);
+  const auto idle_from = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.wait_closed(3000));
+  EXPECT_GE(std::chrono::steady_clock::now() - idle_from, std::chrono::milliseconds(250));
+  RawClient silent(server.port());  // connected, never a byte: closed too, and not logged
+  EXPECT_TRUE(silent.wait_closed(3000));
+  EXPECT_EQ(audit_lines(server, 1).size(), 1u);
+}
+
 TEST(ServeHttp, TenThousandHeadersAreRefusedWithMemoryFlat) {
   REQUIRE_SAMPLE_INDEX();
   TestServer server(sample_index());
