@@ -397,6 +397,8 @@ TEST(ServeHttp, PrecheckRefusesMalformedBodiesWithOneLine) {
       {"   ", "empty body"},
       {"{", "not valid JSON"},
       {"{\"id\": \"" + id + "\",}", "not valid JSON"},
+      {"{" + good + "} {}", "not valid JSON"},
+      {"{" + good + ", \"date\": \"\xff\xfe\"}", "not valid JSON"},
       {"[\"" + id + "\"]", "must be a JSON object"},
       {"\"" + id + "\"", "must be a JSON object"},
       {"{\"scheme\": \"resident\", \"region\": \"350200\"}", "missing field \"id\""},

@@ -55,21 +55,32 @@ bool is_json_content_type(std::string_view type) {
 }
 
 /// The POST /v1/precheck body as the text fields `canbao precheck` takes, or one line for a 400.
+/// simdjson's On-Demand API, as the rest of the engine (its DOM parser's layout did not match
+/// Debian's library: it crashed at thread exit and read a bogus pointer under UBSan).
 Result<std::array<std::string, 5>> parse_precheck_body(std::string_view body) {
+  namespace od = simdjson::ondemand;
   constexpr std::string_view kShape = "{\"id\", \"scheme\", \"region\", \"date\"?, \"start\"?}";
   if (trim_ascii(body).empty()) return Status::Error("empty body: expected a JSON object " + std::string(kShape));
-  simdjson::dom::parser parser;  // per request: the bodies are small
-  simdjson::dom::element document;
-  if (const auto error = parser.parse(body.data(), body.size()).get(document); error)
+  const auto malformed = [](simdjson::error_code error) {
     return Status::Error(std::string("body is not valid JSON: ") + simdjson::error_message(error));
-  simdjson::dom::object object;
-  if (document.get_object().get(object))
-    return Status::Error("body must be a JSON object " + std::string(kShape));
+  };
+  const simdjson::padded_string padded(body);
+  od::parser parser;
+  od::document document;
+  if (const auto error = parser.iterate(padded).get(document); error) return malformed(error);
+  od::object object;
+  if (const auto error = document.get_object().get(object); error) {
+    if (error == simdjson::INCORRECT_TYPE) return Status::Error("body must be a JSON object " + std::string(kShape));
+    return malformed(error);
+  }
   static constexpr std::array<std::string_view, 5> kFields = {"id", "scheme", "region", "date", "start"};
   std::array<std::string, 5> fields;
   std::array<bool, 5> seen{};
-  for (const auto field : object) {
-    const std::string_view key = field.key;
+  for (auto entry : object) {
+    od::field field;
+    if (const auto error = std::move(entry).get(field); error) return malformed(error);
+    std::string_view key;
+    if (const auto error = field.unescaped_key().get(key); error) return malformed(error);
     const auto known = std::find(kFields.begin(), kFields.end(), key);
     if (known == kFields.end()) {
       std::string shown;
@@ -79,12 +90,20 @@ Result<std::array<std::string, 5>> parse_precheck_body(std::string_view body) {
     const size_t slot = static_cast<size_t>(known - kFields.begin());
     if (seen[slot]) return Status::Error("field \"" + std::string(key) + "\" given twice");
     seen[slot] = true;
-    if (field.value.is_null() && slot >= 3) continue;  // date/start null: the default
-    std::string_view value;
-    if (field.value.get_string().get(value))
-      return Status::Error("field \"" + std::string(key) + "\" must be a string");
-    fields[slot] = std::string(value);
+    od::value value = field.value();
+    bool null = false;
+    if (const auto error = value.is_null().get(null); error) return malformed(error);
+    if (null && slot >= 3) continue;  // date/start null: the default
+    std::string_view text;
+    if (const auto error = value.get_string().get(text); error) {
+      if (error == simdjson::INCORRECT_TYPE) return Status::Error("field \"" + std::string(key) + "\" must be a string");
+      return malformed(error);
+    }
+    fields[slot] = std::string(text);
   }
+  const char* rest = nullptr;
+  if (document.current_location().get(rest) != simdjson::OUT_OF_BOUNDS)  // OUT_OF_BOUNDS: all read
+    return Status::Error("body is not valid JSON: more after the object");
   for (size_t slot = 0; slot < 3; ++slot)
     if (!seen[slot]) return Status::Error("missing field \"" + std::string(kFields[slot]) + "\"");
   return fields;
