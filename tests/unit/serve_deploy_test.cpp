@@ -45,11 +45,11 @@ std::string tokens_file(const TempDir& tmp) {
 TEST(ServeTls, AnswersOverTlsOnIpv4AndIpv6) {
   REQUIRE_SAMPLE_INDEX();
   TempDir certs;
-  const std::string cert = certs / "cert.pem", key = certs / "key.pem";
-  ASSERT_TRUE(make_test_certificate(cert, key)) << "openssl could not make a test certificate";
   std::vector<std::string> hosts = {"127.0.0.1"};
   if (ipv6_loopback()) hosts.push_back("::1");
   for (const std::string& host : hosts) {
+    const std::string cert = certs / (host + "-cert.pem"), key = certs / (host + "-key.pem");
+    ASSERT_TRUE(make_test_certificate(cert, key, host)) << "openssl could not make a test certificate";
     TestServer server(sample_index(), [&](ServeOptions& options) {
       options.listen.host = host;
       options.tls_cert = cert;

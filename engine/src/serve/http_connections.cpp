@@ -508,9 +508,8 @@ struct Connections::Impl {
 
   /// The loop refuses the request at the front of the buffer: its answer, its log line, linger.
   void refuse(Conn& conn, const RequestScan& scan) {
-    const std::string method(scan.method), target(scan.target);
+    log(conn, conn.arrived, conn.since, "", scan.method, scan.target, scan.status);
     write_once(conn, error_response(scan.status, scan.error));
-    log(conn, conn.arrived, conn.since, "", method, target, scan.status);
     linger(conn);
   }
 
@@ -571,10 +570,12 @@ struct Connections::Impl {
       char scratch[16384];
       while (::recv(conn.fd, scratch, sizeof(scratch), 0) > 0) {
       }
+    }
+    log(conn, conn.arrived, conn.since, "", "", "", tls ? 0 : 503);
+    if (!tls) {
       write_once(conn, error_response(503, "too many connections; try again"));
       ::shutdown(conn.fd, SHUT_WR);
     }
-    log(conn, conn.arrived, conn.since, "", "", "", tls ? 0 : 503);
     ::close(conn.fd);
   }
 
@@ -871,9 +872,10 @@ struct Connections::Impl {
     request.last = stopping || conn.requests >= config.limits.max_requests_per_connection;
     BufferStream stream(conn, scan.start, end);
     Answer result = handler(stream, request);
+    // Logged before it is written: no answer reaches a client without its line.
+    log(conn, conn.arrived, conn.since, result.user, scan.method, scan.target, result.status);
     const bool written =
         write_all(conn, stream.output(), Clock::now() + std::chrono::milliseconds(config.limits.write_timeout_ms));
-    log(conn, conn.arrived, conn.since, result.user, scan.method, scan.target, result.status);
     conn.in.erase(0, end);
     conn.continue_sent = false;
     conn.close_after = !written || result.close || request.last;

@@ -6,7 +6,8 @@
 // fields separated by one space: the request's arrival (ISO-8601 UTC, milliseconds), the user
 // whose token it carried (`-` when none matched), the client address and port, the method, the
 // request target (percent-decoded until it no longer changes), the status (`-` when none was
-// sent) and the latency from the request's first byte to its answer written. Every run of 15 or
+// sent) and the latency from the request's first byte to its answer being ready (the line is
+// written before the answer, so no client has an answer without its line). Every run of 15 or
 // more ID characters (digits, X, their full-width forms) in any field is masked as SPEC §6
 // `id_masked`, so no field ever holds a full citizen ID; every byte outside printable ASCII (and
 // space and `\`) is written as `\xNN`, so a request cannot forge or break a line. Bodies are
@@ -47,7 +48,7 @@ struct AuditEntry {
   std::string_view method;   // raw; empty when unknown
   std::string_view target;   // raw request target; empty when unknown
   int status = 0;            // 0: no answer was sent
-  double latency_ms = 0;
+  double latency_ms = 0;     // first byte to the answer ready to write
 };
 
 /// The entry as one line, `\n` included.
