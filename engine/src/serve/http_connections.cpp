@@ -330,6 +330,7 @@ struct Connections::Impl {
   bool workers_stop = false;
   std::mutex done_mutex;
   std::vector<Conn*> done;
+  std::mutex rearm_mutex;  // a worker's hand-back by re-arming against the loop's close
   std::vector<std::thread> workers;
 
   ~Impl() {
@@ -464,9 +465,12 @@ struct Connections::Impl {
   // ---- the loop thread --------------------------------------------------------------------
 
   void close_now(Conn& conn, bool erase = true) {
-    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, conn.fd, nullptr);
-    if (conn.ssl) SSL_free(conn.ssl);
-    ::close(conn.fd);
+    {
+      const std::lock_guard<std::mutex> lock(rearm_mutex);  // a worker may be re-arming it
+      ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, conn.fd, nullptr);
+      if (conn.ssl) SSL_free(conn.ssl);
+      ::close(conn.fd);
+    }
     if (erase) conns.erase(conn.fd);  // destroys conn
   }
 
@@ -854,9 +858,11 @@ struct Connections::Impl {
     epoll_event event{};
     event.events = EPOLLONESHOT | EPOLLIN;
     event.data.u64 = key(conn.fd, conn.generation);
-    const int fd = conn.fd;
-    conn.phase = Phase::kReading;  // the loop's again from here: conn is not touched below
-    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &event);
+    // The loop's again from the store on; the lock keeps the loop from closing the descriptor
+    // between the store and the re-arm (close_now takes it too).
+    const std::lock_guard<std::mutex> lock(rearm_mutex);
+    conn.phase = Phase::kReading;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, conn.fd, &event);
     return true;
   }
 
