@@ -86,14 +86,8 @@ TEST_F(ReportTest, IsSelfContainedWithEveryChartAndThePlanTable) {
     EXPECT_NE(html.find(prefix + std::to_string(count) + "</td></tr>"), std::string::npos) << prefix << count;
 }
 
-std::string find_chromium() {
-  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"})
-    if (fs::exists(candidate)) return candidate;
-  return {};
-}
-
 TEST_F(ReportTest, RendersInHeadlessChromium) {
-  const std::string chromium = find_chromium();
+  const std::string chromium = testing::find_chromium();
   if (chromium.empty())
     GTEST_SKIP() << "Chromium is not installed (scripts/test.sh installs Debian's `chromium` where it can): "
                     "the report was not rendered in a browser";

@@ -77,5 +77,11 @@ inline std::string sample_city() { return shared_dir() + "/examples/sample-city"
 /// The worked example of SPEC §7–§9: one city over three runs.
 inline std::string city_over_time() { return shared_dir() + "/examples/city-over-time"; }
 inline std::string cli() { return CANBAO_CLI; }
+/// Debian's Chromium (scripts/deps.sh installs it), or "" where there is none: browser tests skip.
+inline std::string find_chromium() {
+  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"})
+    if (std::filesystem::exists(candidate)) return candidate;
+  return {};
+}
 
 }  // namespace canbao::testing

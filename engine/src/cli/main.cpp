@@ -120,18 +120,46 @@ int main(int argc, char** argv) {
   precheck->add_option("--date", precheck_date, "Date t of the enrolment (default: the index's as_of)");
   precheck->add_option("--start", precheck_start, "Start of the enrolment (default: t)");
 
-  std::string serve_index, serve_token_file;
-  int serve_port = 8080, serve_threads = 0;
-  bool serve_quiet = false;
-  auto* serve = app.add_subcommand("serve", "Real-time lookup over HTTP on 127.0.0.1: GET /v1/persons/{id} with "
-                                            "`Authorization: Bearer <token>` (401 without, 400 malformed ID, 404 unknown)");
+  std::string serve_index, serve_token_file, serve_tokens_file, serve_listen, serve_port, serve_tls_cert, serve_tls_key,
+      serve_audit_log;
+  int serve_threads = 0;
+  bool serve_quiet = false, serve_insecure = false;
+  canbao::ServeLimits serve_limits;
+  double serve_request_timeout = serve_limits.request_timeout_ms / 1000.0;
+  auto* serve = app.add_subcommand(
+      "serve", "Real-time lookup and SPEC §8 pre-check over HTTP/1.1 (TLS with --tls-cert/--tls-key): GET /v1/persons/{id}, "
+               "POST /v1/precheck {id, scheme, region, date?, start?}, the counter page at GET /; every request but the "
+               "page needs `Authorization: Bearer <token>` of a user in --tokens-file (401 otherwise) and gets one "
+               "audit-log line (IDs masked)");
   serve->add_option("--index", serve_index, "Index directory (OUT.index of a run)")->required();
   serve->add_option("--state", serve_state,
                     "SPEC §7 state whose open cases are shown (default: OUT.state.db beside OUT.index, if there)");
-  serve->add_option("--port", serve_port, "TCP port on 127.0.0.1")->default_val(serve_port);
-  serve->add_option("--token-file", serve_token_file, "File holding the bearer token")->required();
-  serve->add_option("--threads", serve_threads, "HTTP worker threads, i.e. keep-alive connections served at once (default: 64)");
-  serve->add_flag("--quiet", serve_quiet, "No access log on stderr");
+  serve->add_option("--listen", serve_listen,
+                    "ADDR:PORT to listen on: a numeric IPv4 address or [IPv6]; an address that is not loopback needs "
+                    "--tls-cert/--tls-key (or --insecure) (default: 127.0.0.1:8080)");
+  serve->add_option("--port", serve_port, "Port on 127.0.0.1, 0-65535 (0: any free port); the same as --listen 127.0.0.1:PORT");
+  serve->add_option("--tls-cert", serve_tls_cert, "PEM certificate (chain) for HTTPS");
+  serve->add_option("--tls-key", serve_tls_key, "PEM private key of --tls-cert (a private file: mode 0600)");
+  serve->add_flag("--insecure", serve_insecure, "Allow plain HTTP on an address that is not loopback (behind a TLS proxy)");
+  serve->add_option("--tokens-file", serve_tokens_file,
+                    "Users and the SHA-256 of their tokens, one `user sha256hex` line each (mode 0600; `canbao "
+                    "serve-token USER` makes a line)");
+  serve->add_option("--token-file", serve_token_file, "One shared bearer token (issue #5; mode 0600), logged as user token-file");
+  serve->add_option("--audit-log", serve_audit_log, "Append the audit log to this file (created 0600) instead of stderr");
+  serve->add_flag("--quiet", serve_quiet, "No audit log on stderr (--audit-log still writes its file)");
+  serve->add_option("--threads", serve_threads, "Request workers (default: 2 per core, at least 4)");
+  serve->add_option("--max-connections", serve_limits.max_connections,
+                    "Open connections at most; one more gets 503 and is closed")
+      ->default_val(serve_limits.max_connections);
+  serve->add_option("--request-timeout", serve_request_timeout,
+                    "Seconds from a request's first byte to its last (and for a TLS handshake): 408 after")
+      ->default_val(serve_request_timeout);
+
+  std::string token_user;
+  auto* serve_token = app.add_subcommand("serve-token", "Make a bearer token for a user of `canbao serve`: prints the "
+                                                        "token (once: only its SHA-256 is kept) and the line to add "
+                                                        "to the --tokens-file");
+  serve_token->add_option("user", token_user, "User name: 1-64 characters of A-Z a-z 0-9 . _ @ -")->required();
 
   auto* synth = app.add_subcommand("synth", "Write a deterministic synthetic city (feeds, manifest.json, truth file)");
   synth->add_option("--persons", synth_options.persons, "Number of persons")->default_val(synth_options.persons);
@@ -228,22 +256,71 @@ int main(int argc, char** argv) {
     std::printf("%s\n", canbao::format_precheck_json(answer).c_str());
     return 0;
   }
+  if (serve_token->parsed()) {
+    auto made = canbao::make_token(token_user);
+    if (!made.ok()) {
+      std::fprintf(stderr, "canbao: %s\n", made.status().message().c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "canbao serve-token: the token for %s (shown once; hand it to the user):\n", token_user.c_str());
+    std::printf("%s\n", made->token.c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "canbao serve-token: the line to add to the --tokens-file (then restart canbao serve):\n");
+    std::printf("%s\n", made->line.c_str());
+    return 0;
+  }
   if (serve->parsed()) {
+    // A request that cannot be served as given (port out of range, an address to refuse, no
+    // token, files that are not private) is one line and exit 2, before the index is opened.
+    const auto usage = [](const std::string& message) {
+      std::fprintf(stderr, "canbao: %s\n", message.c_str());
+      return 2;
+    };
     canbao::ServeOptions options;
-    options.port = serve_port;
+    if (!serve_listen.empty() && !serve_port.empty()) return usage("serve: give --listen or --port, not both");
+    if (!serve_listen.empty()) {
+      auto address = canbao::parse_listen_address(serve_listen);
+      if (!address.ok()) return usage("serve: " + address.status().message());
+      options.listen = *address;
+    } else if (!serve_port.empty()) {
+      if (serve_port.size() > 5 || serve_port.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(serve_port) > 65535)
+        return usage("serve: --port " + serve_port + " is not a port number (0-65535)");
+      options.listen.port = std::stoi(serve_port);
+    }
+    options.tls_cert = serve_tls_cert;
+    options.tls_key = serve_tls_key;
+    options.insecure = serve_insecure;
     options.threads = serve_threads;
-    options.access_log = !serve_quiet;
-    if (auto status = canbao::read_token_file(serve_token_file, options.token); !status.ok()) return fail(status);
-    auto opened = canbao::LiveIndex::Open(serve_index, serve_state);
-    if (!opened.ok()) return fail(opened.status());
-    const std::unique_ptr<canbao::LiveIndex> index = std::move(opened).value();
+    if (!(serve_request_timeout > 0 && serve_request_timeout <= 3600))
+      return usage("serve: --request-timeout must be between 0 and 3600 seconds");
+    serve_limits.request_timeout_ms = static_cast<int>(serve_request_timeout * 1000);
+    options.limits = serve_limits;
+    if (serve_tokens_file.empty() == serve_token_file.empty())
+      return usage("serve: give --tokens-file (per-user tokens) or --token-file (one shared token)");
+    auto tokens = serve_tokens_file.empty() ? canbao::TokenStore::load_token_file(serve_token_file)
+                                            : canbao::TokenStore::load_tokens_file(serve_tokens_file);
+    if (!tokens.ok()) return usage("serve: " + tokens.status().message());
+    options.tokens = std::move(tokens).value();
+    if (!serve_audit_log.empty()) {
+      auto audit = canbao::AuditLog::open_file(serve_audit_log);
+      if (!audit.ok()) return usage("serve: " + audit.status().message());
+      options.audit = *audit;
+    } else if (!serve_quiet) {
+      options.audit = canbao::AuditLog::to_stderr();
+    }
+    if (auto status = canbao::check_serve_options(options); !status.ok()) return usage(status.message());
     // SIGINT/SIGTERM are taken by a thread of their own (sigwait) that stops the server cleanly;
-    // the HTTP threads started later inherit the blocked mask.
+    // blocked before any thread starts (opening the index may start TBB's), so every thread
+    // inherits the mask and none is killed by the signal's default action.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    auto opened = canbao::LiveIndex::Open(serve_index, serve_state);
+    if (!opened.ok()) return fail(opened.status());
+    const std::unique_ptr<canbao::LiveIndex> index = std::move(opened).value();
     canbao::LookupServer server(*index, options);
     if (auto status = server.bind(); !status.ok()) return fail(status);
     std::thread stopper([&server, signals] {
@@ -251,8 +328,12 @@ int main(int argc, char** argv) {
       sigwait(&signals, &signal);
       server.stop();
     });
-    std::fprintf(stderr, "canbao serve: http://127.0.0.1:%d/v1/persons/{id} (index %s, generation %llu)\n",
-                 server.port(), serve_index.c_str(), static_cast<unsigned long long>(index->current()->generation()));
+    std::fprintf(stderr,
+                 "canbao serve: %s/ (counter page), GET /v1/persons/{id}, POST /v1/precheck (index %s, generation "
+                 "%llu, %zu user%s, audit log %s)\n",
+                 server.url().c_str(), serve_index.c_str(), static_cast<unsigned long long>(index->current()->generation()),
+                 options.tokens.size(), options.tokens.size() == 1 ? "" : "s",
+                 !serve_audit_log.empty() ? serve_audit_log.c_str() : serve_quiet ? "off" : "stderr");
     // SPEC §7: a run or apply switches the index to a new generation; the watcher opens it and
     // moves the lookups to it, no restart, no failed answer (index.json looked at once a second).
     std::mutex watch_mutex;

@@ -126,6 +126,11 @@ class Stmt {
   }
   /// SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return rc_ = sqlite3_step(stmt_); }
+  /// Ready to run again with new bindings (ends the statement's read of the file).
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   /// step() expecting SQLITE_DONE, then ready for new bindings.
   bool run() {
     const bool done = step() == SQLITE_DONE;
@@ -367,7 +372,11 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path, Ac
   return store;
 }
 
+StateStore::StateStore(std::string path, sqlite3* db, Access access)
+    : path_(std::move(path)), db_(db), access_(access) {}
+
 StateStore::~StateStore() {
+  prepared_.clear();  // finalized before the connection closes
   if (db_ == nullptr) return;
   if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
   sqlite3_close(db_);
@@ -431,19 +440,25 @@ Status StateStore::each_row(const char* sql, const std::function<void(Stmt&)>& b
                             const std::function<std::string(const Stmt&)>& row) {
   CANBAO_RETURN_IF_ERROR(begin_read());
   Status status;
-  {
-    Stmt stmt(db_, sql);
-    int rc = SQLITE_ERROR;
-    if (stmt.ok()) {
-      if (bind) bind(stmt);
-      while ((rc = stmt.step()) == SQLITE_ROW) {
-        if (std::string problem = row(stmt); !problem.empty()) {
-          status = Status::Error(path_ + ": corrupt state: " + problem);
-          break;
-        }
+  auto cached = prepared_.find(std::string_view(sql));
+  if (cached == prepared_.end()) {
+    auto stmt = std::make_unique<Stmt>(db_, sql);
+    if (stmt->ok()) cached = prepared_.emplace(sql, std::move(stmt)).first;
+  }
+  int rc = SQLITE_ERROR;
+  if (cached != prepared_.end()) {
+    Stmt& stmt = *cached->second;
+    if (bind) bind(stmt);
+    while ((rc = stmt.step()) == SQLITE_ROW) {
+      if (std::string problem = row(stmt); !problem.empty()) {
+        status = Status::Error(path_ + ": corrupt state: " + problem);
+        break;
       }
     }
     if (status.ok() && rc != SQLITE_DONE) status = error("cannot read the state file");
+    stmt.reset();
+  } else {
+    status = error("cannot read the state file");
   }
   end_read();
   return status;

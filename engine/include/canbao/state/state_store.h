@@ -140,7 +140,7 @@ class StateStore {
   Status commit_run(const StateRun& run);
 
  private:
-  StateStore(std::string path, sqlite3* db, Access access) : path_(std::move(path)), db_(db), access_(access) {}
+  StateStore(std::string path, sqlite3* db, Access access);
   Status error(std::string_view what) const;  // "<path>: <what>: <sqlite message>"
   Status hold_write_lock();
   Status begin_read();
@@ -154,6 +154,9 @@ class StateStore {
   sqlite3* db_ = nullptr;
   Access access_;
   bool holding_ = false;  // kReadWrite: the write transaction that is the run's lock is open
+  // each_row's statements, prepared once per SQL text: `serve` asks cases_of for every lookup,
+  // and preparing its SELECT cost more than the rest of the lookup (issue #14).
+  std::map<std::string, std::unique_ptr<state_detail::Stmt>, std::less<>> prepared_;
 };
 
 }  // namespace canbao
