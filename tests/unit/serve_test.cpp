@@ -102,6 +102,10 @@ TEST(Serve, AuditLineHasItsSevenFields) {
   entry.target = "";
   entry.status = 0;
   EXPECT_EQ(format_audit_line(entry), "2026-05-20T08:15:02.417Z - 127.0.0.1:50412 - - - 0.412ms\n");
+  entry.user = "350203198805208738";  // every field is masked, a user name that is an ID too
+  entry.method = "GET\r\n";
+  EXPECT_EQ(format_audit_line(entry),
+            "2026-05-20T08:15:02.417Z 350203********8738 127.0.0.1:50412 GET\\x0d\\x0a - - 0.412ms\n");
 }
 
 TEST(Serve, ListenAddressesAreIpv4OrBracketedIpv6) {
