@@ -344,20 +344,33 @@ Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& repor
   for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
   report.links_reused = false;
   report.links_from_feeds = 0;
-  // The live generation's links, or this generation's left by a killed run.
-  std::vector<std::string> candidates;
-  if (generation.previous) candidates.push_back(generation.previous->links);
-  candidates.push_back(links_file_name(generation.number));
-  Status live_links;  // why the live generation's links did not load
-  for (const std::string& name : candidates) {
-    auto loaded = load_links(report.index_dir + "/" + name, segments);
-    if (loaded.ok()) {
+  // The live generation's links, read once: computed from these very segments (reused), or from
+  // the first of them (SPEC §7: a delivery's feeds come after the earlier ones; link_new_feeds
+  // below links only what the new feeds change).
+  Status live_links = Status::Error("no earlier generation");  // why they were not reused
+  uint32_t first_new = 0;
+  std::optional<LinkResult> before;
+  if (generation.previous) {
+    const std::string path = report.index_dir + "/" + generation.previous->links;
+    auto loaded = load_links(path, segments, &first_new);
+    if (!loaded.ok()) {
+      live_links = loaded.status();
+    } else if (first_new == segments.size()) {
       links = std::move(loaded).value();
       report.links_reused = true;
-      generation.links = name;
-      break;
+      generation.links = generation.previous->links;
+    } else {
+      live_links = Status::Error(path + ": fallback links are stale (computed from other segments)");
+      before = std::move(loaded).value();
     }
-    if (live_links.ok()) live_links = loaded.status();
+  }
+  // Else this generation's, left by a killed run.
+  if (!report.links_reused) {
+    if (auto own = load_links(report.index_dir + "/" + links_file_name(generation.number), segments); own.ok()) {
+      links = std::move(own).value();
+      report.links_reused = true;
+      generation.links = links_file_name(generation.number);
+    }
   }
   // Every segment reused: the live links were computed from these very segments, so only damage
   // (or their removal) kept them from loading.
@@ -365,11 +378,8 @@ Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& repor
   if (!report.links_reused && generation.previous && all_reused && !live_links.ok())
     report.index_repairs.push_back(repair_line(live_links.message(), "linked again"));
   if (!report.links_reused) {
-    uint32_t first_new = 0;
-    Result<LinkResult> before = Status::Error("no earlier links");
-    if (generation.previous) before = load_links(report.index_dir + "/" + generation.previous->links, segments, &first_new);
-    if (before.ok()) {
-      link_new_feeds(segments, first_new, before.value(), links);
+    if (before) {
+      link_new_feeds(segments, first_new, *before, links);
       report.links_from_feeds = first_new;
     } else {
       link_fallback(segments, links);
