@@ -67,6 +67,7 @@ std::map<uint64_t, std::string> damage_points(const SegmentHeader& h) {
       {"pending infos", h.pending_info_off, h.pending_count * sizeof(PendingInfo)},
       {"quarantine entries", h.quarantine_off, h.quarantine_count * sizeof(QuarantineEntry)},
       {"string arena", h.arena_off, h.arena_size},
+      {"(birth, name) table", h.name_table_off, h.name_table_count * sizeof(NameBirthEntry)},
   };
   uint64_t covered = kSegmentBodyStart;  // end of the previous section
   for (const Section& section : sections) {

@@ -53,11 +53,13 @@ Status check_segment_header(const SegmentHeader& h, uint64_t actual_size) {
                     section_fits(h.pending_off, h.pending_count, h.record_size, size) &&
                     section_fits(h.pending_info_off, h.pending_count, sizeof(PendingInfo), size) &&
                     section_fits(h.quarantine_off, h.quarantine_count, sizeof(QuarantineEntry), size) &&
-                    section_fits(h.arena_off, h.arena_size, 1, size);
+                    section_fits(h.arena_off, h.arena_size, 1, size) &&
+                    section_fits(h.name_table_off, h.name_table_count, sizeof(NameBirthEntry), size);
   if (!fits) return Status::Error("a section lies outside the file");
+  if (h.name_table_count > h.record_count) return Status::Error("more name table entries than records");
   // Every section starts at a multiple of kSegmentAlign: a record or an entry is never read from a
   // misaligned address.
-  for (const uint64_t off : {h.records_off, h.pending_off, h.pending_info_off, h.quarantine_off, h.arena_off})
+  for (const uint64_t off : {h.records_off, h.pending_off, h.pending_info_off, h.quarantine_off, h.arena_off, h.name_table_off})
     if (off % kSegmentAlign != 0) return Status::Error("a section is not aligned");
   return Status::OK();
 }

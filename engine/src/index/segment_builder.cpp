@@ -11,6 +11,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 
 #include <cerrno>
@@ -124,6 +125,20 @@ std::string_view chunked_str(const SegmentData& data, const std::vector<uint64_t
   return std::string_view(data.arena_chunks[chunk]).substr(str.off - chunk_at[chunk], str.len);
 }
 
+// Sorts the table entries (in record order) by hash, stably, so ties stay in record order: an
+// LSD radix sort, four passes of 8 bits (a pass whose digit is the same everywhere is skipped).
+void sort_by_hash(std::vector<NameBirthEntry>& entries) {
+  std::vector<NameBirthEntry> spare(entries.size());
+  for (int shift = 0; shift < 32; shift += 8) {
+    std::array<size_t, 257> starts{};
+    for (const NameBirthEntry& entry : entries) ++starts[((entry.hash >> shift) & 0xFF) + 1];
+    if (std::any_of(starts.begin(), starts.end(), [&](size_t n) { return n == entries.size(); })) continue;
+    for (size_t digit = 1; digit < starts.size(); ++digit) starts[digit] += starts[digit - 1];
+    for (const NameBirthEntry& entry : entries) spare[starts[(entry.hash >> shift) & 0xFF]++] = entry;
+    entries.swap(spare);
+  }
+}
+
 void set_errno_once(std::atomic<int>& slot) {
   int expected = 0;
   slot.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
@@ -132,6 +147,8 @@ void set_errno_once(std::atomic<int>& slot) {
 }  // namespace
 
 Status write_segment(const SegmentData& data, const std::string& path) {
+  if (data.order.size() > UINT32_MAX)  // NameBirthEntry::index is 32 bits
+    return Status::Error(path + ": a feed of more than 4,294,967,295 records cannot be indexed");
   const size_t record_size = packed_size(data.agency);
   const size_t per_block = records_per_block(record_size);
   const size_t blocks = (data.order.size() + per_block - 1) / per_block;
@@ -177,12 +194,14 @@ Status write_segment(const SegmentData& data, const std::string& path) {
   // with its own staging buffers, in parallel; a group of blocks is then placed (each block's
   // strings after the previous block's) and written, so the whole segment is never held twice.
   uint64_t text_size = 0;  // arena bytes written so far
+  std::vector<NameBirthEntry> names;  // the (birth, name) table, in record order until sorted
   with_packed_type(data.agency, [&](auto type) {
     using T = typename decltype(type)::type;
     struct Block {
       std::vector<T> records;
       std::string text;
       uint64_t text_at = 0;
+      std::vector<NameBirthEntry> names;  // of its records, in record order
     };
     const size_t group_blocks = 64;
     std::vector<Block> group(std::min(blocks, group_blocks));
@@ -195,6 +214,7 @@ Status write_segment(const SegmentData& data, const std::string& path) {
         const size_t end = std::min(data.order.size(), begin + per_block);
         out.records.resize(end - begin);
         out.text.clear();
+        out.names.clear();
         for (size_t idx = begin; idx < end; ++idx) {
           const RecordRef& ref = data.order[idx];
           T& rec = out.records[idx - begin];
@@ -210,8 +230,11 @@ Status write_segment(const SegmentData& data, const std::string& path) {
           });
           rec.head.origin.feed = data.feed_index;
           rec.head.origin.line = static_cast<uint32_t>(base.first_line + rec.head.origin.line);
+          if (rec.head.name_hash != 0 && rec.head.op != RecordOp::kDelete)
+            out.names.push_back({name_birth_hash(id_yyyymmdd(rec.head.key), rec.head.name_hash), static_cast<uint32_t>(idx)});
         }
       });
+      for (size_t slot = 0; slot < count; ++slot) names.insert(names.end(), group[slot].names.begin(), group[slot].names.end());
       for (size_t slot = 0; slot < count; ++slot) {
         group[slot].text_at = text_size;
         text_size += group[slot].text.size();
@@ -256,12 +279,16 @@ Status write_segment(const SegmentData& data, const std::string& path) {
     move_to_tail(entry.masked_id);
   }
   header.arena_size = text_size + tail.size();
-  header.file_size = header.arena_off + header.arena_size;
+  sort_by_hash(names);
+  header.name_table_off = align_up(header.arena_off + header.arena_size);
+  header.name_table_count = names.size();
+  header.file_size = header.name_table_off + names.size() * sizeof(NameBirthEntry);
 
   ok = ok && pwrite_all(fd, pending.data(), pending.size(), header.pending_off);
   ok = ok && pwrite_all(fd, pending_info.data(), pending_info.size() * sizeof(PendingInfo), header.pending_info_off);
   ok = ok && pwrite_all(fd, quarantine.data(), quarantine.size() * sizeof(QuarantineEntry), header.quarantine_off);
   ok = ok && pwrite_all(fd, tail.data(), tail.size(), header.arena_off + text_size);
+  ok = ok && pwrite_all(fd, names.data(), names.size() * sizeof(NameBirthEntry), header.name_table_off);
   ok = ok && ::ftruncate(fd, static_cast<off_t>(header.file_size)) == 0;  // alignment gaps at the end
   failpoint("ingest.segment_half_written");  // every byte but the header is written
   if (ok) {

@@ -8,6 +8,7 @@
 #include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace canbao {
@@ -95,6 +96,53 @@ size_t Segment::lower_bound(PersonKey key) const {
       hi = mid;
   }
   return lo;
+}
+
+namespace {
+
+// The first position in [at, count) whose element is not below the target (`below(pos)`: the
+// element at pos is), REQUIRES every element before `at` below it: a galloping search, steps
+// doubling from `at`, then a binary search of the last step. Walking a sorted list of targets
+// through a sorted array this way costs a few binary searches for a few targets and one pass for
+// many.
+template <typename Below>
+size_t gallop(size_t at, size_t count, Below below) {
+  size_t low = at, high = at, step = 1;
+  while (high < count && below(high)) {
+    low = high + 1;
+    high = std::min(count, high + step);
+    step *= 2;
+  }
+  while (low < high) {
+    const size_t mid = low + (high - low) / 2;
+    if (below(mid))
+      low = mid + 1;
+    else
+      high = mid;
+  }
+  return low;
+}
+
+}  // namespace
+
+void Segment::records_by_name_birth(const std::vector<uint32_t>& hashes, std::vector<uint32_t>& out) const {
+  const NameBirthEntry* table = name_table();
+  const size_t count = name_table_count();
+  size_t at = 0;
+  for (const uint32_t hash : hashes) {
+    at = gallop(at, count, [&](size_t pos) { return table[pos].hash < hash; });
+    for (; at < count && table[at].hash == hash; ++at)
+      if (table[at].index < record_count()) out.push_back(table[at].index);
+  }
+}
+
+void Segment::records_by_keys(const std::vector<PersonKey>& keys, std::vector<uint32_t>& out) const {
+  const size_t count = record_count();
+  size_t at = 0;
+  for (const PersonKey key : keys) {
+    at = gallop(at, count, [&](size_t pos) { return key_at(pos) < key; });
+    for (; at < count && key_at(at) == key; ++at) out.push_back(static_cast<uint32_t>(at));
+  }
 }
 
 }  // namespace canbao

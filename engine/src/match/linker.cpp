@@ -30,13 +30,6 @@ void normalised(std::string_view raw, std::string& scratch, std::string_view& ou
   }
 }
 
-constexpr size_t kWantedWords = size_t{1} << 18;  // 2^24 bits, 2 MiB
-
-uint64_t birth_name_hash(int yyyymmdd, uint32_t name_hash) {
-  const uint64_t mixed = (static_cast<uint64_t>(yyyymmdd) << 32 | name_hash) * 0x9E3779B97F4A7C15ULL;
-  return mixed ^ (mixed >> 29);
-}
-
 // "YYYYMMDD|name": the (birth date, normalised name) pair name_birth matches on.
 void birth_key(int yyyymmdd, std::string_view name, std::string& out) {
   out.resize(9);
@@ -98,26 +91,6 @@ std::vector<std::pair<Position, EarlierOutcome>> earlier_outcomes(const LinkResu
   return outcomes;
 }
 
-// A bitmap filter of 64-bit hashes, ~64 bits a wanted hash (at most 2^24 bits, 2 MiB), so that a
-// small delivery does not clear megabytes.
-struct HashBits {
-  std::vector<uint64_t> words;
-  uint64_t mask = 0;
-  explicit HashBits(size_t wanted) {
-    size_t count = 64;
-    while (count < wanted && count < kWantedWords) count <<= 1;
-    words.assign(count, 0);
-    mask = count - 1;
-  }
-  void add(uint64_t hash) { words[(hash >> 6) & mask] |= uint64_t{1} << (hash & 63); }
-  bool test(uint64_t hash) const { return (words[(hash >> 6) & mask] & (uint64_t{1} << (hash & 63))) != 0; }
-};
-
-uint64_t repair_hash(PersonKey key) {
-  const uint64_t mixed = key * 0x9E3779B97F4A7C15ULL;
-  return mixed ^ (mixed >> 29);
-}
-
 // Screens record_ids, then links. With `before` (the result for segments[0, first_new)), the
 // screen reads the new feeds' record_ids against the earlier ones only, and a pending record of an
 // earlier feed is looked for in the new feeds only, its earlier outcome standing for the rest.
@@ -153,16 +126,14 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
     EarlierOutcome earlier;   // known: looked for in the new feeds only
   };
   std::vector<Candidate> candidates;
-  // Bitmaps of hash(birth, name) of the wanted pairs: the scan below tests them before doing any
-  // string work, so only ~1% of records (true matches and hash collisions) go further.
-  // `wanted_everywhere`: the pairs looked for in every feed; `wanted_bits`: all of them (the new
-  // feeds are searched for every pair).
-  std::vector<uint64_t> hashes_everywhere, hashes;
+  // The (birth, name) hashes of the wanted pairs (index/format.h name_birth_hash), looked up in
+  // each segment's (birth, name) table: `hashes` all of them (the new feeds are searched for every
+  // pair), `hashes_everywhere` those looked for in every feed. Sorted and unique below.
+  std::vector<uint32_t> hashes, hashes_everywhere;
   // name_birth matches on (birth date, name): index persons by that pair, never by name alone
   // (a common name is borne by many thousands of persons in a city). The value: looked for in
   // every feed (else in the new feeds only).
   std::unordered_map<std::string, bool, StringHash, std::equal_to<>> wanted;
-  bool any_everywhere = false;
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
     for (uint32_t idx = 0; idx < segment.pending_count(); ++idx) {
@@ -186,11 +157,11 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
         const Ymd ymd = ymd_from_day(head.birth);
         const int yyyymmdd = ymd.year * 10000 + ymd.month * 100 + ymd.day;
         birth_key(yyyymmdd, name, candidate.birth_name);
-        const uint64_t hash = birth_name_hash(yyyymmdd, name_hash(name));
+        const uint32_t hash = name_birth_hash(yyyymmdd, name_hash(name));
         hashes.push_back(hash);
         bool& everywhere = wanted.emplace(candidate.birth_name, false).first->second;
         if (!candidate.earlier.known) {
-          everywhere = any_everywhere = true;
+          everywhere = true;
           hashes_everywhere.push_back(hash);
         }
       }
@@ -198,15 +169,10 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
     }
   }
   if (candidates.empty()) return;
-  HashBits wanted_everywhere(hashes_everywhere.size()), wanted_bits(hashes.size());
-  for (const uint64_t hash : hashes_everywhere) wanted_everywhere.add(hash);
-  for (const uint64_t hash : hashes) wanted_bits.add(hash);
 
   // checksum_repair asks whether the 17-digit prefix of a bad_checksum ID is a known person bearing
-  // the record's name: the prefixes wanted, and (below) the names they bear, found by the same scan
-  // of every record as name_birth's (one lookup per segment per candidate would cost candidates ×
-  // feeds, and a year of daily deliveries has hundreds of feeds). `repair_everywhere`: the
-  // prefixes looked for in every feed, `repair_wanted` all of them.
+  // the record's name: the prefixes wanted, and (below) the names they bear. `repair_everywhere`:
+  // the prefixes looked for in every feed, `repair_wanted` all of them.
   std::vector<PersonKey> repair_wanted, repair_everywhere;
   for (const Candidate& candidate : candidates) {
     const PendingInfo& info = segments[candidate.segment]->pending_info()[candidate.pending];
@@ -218,50 +184,50 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
     std::sort(keys->begin(), keys->end());
     keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
   }
-  HashBits repair_bits(repair_wanted.size()), repair_everywhere_bits(repair_everywhere.size());
-  for (const PersonKey key : repair_wanted) repair_bits.add(repair_hash(key));
-  for (const PersonKey key : repair_everywhere) repair_everywhere_bits.add(repair_hash(key));
+  for (std::vector<uint32_t>* list : {&hashes, &hashes_everywhere}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
   // ((birth date, normalised name) -> persons bearing them) and (repair prefix, normalised name)
-  // pairs, in parallel.
+  // pairs. Each segment's records are found by searches (its (birth, name) table, its records in
+  // key order), never by a pass over them: a daily delivery at 25M has ~10^5 wanted pairs against
+  // 10^8 records in the earlier feeds (docs/PERFORMANCE.md, the incremental link stage).
   using NameIndex = std::unordered_map<std::string, std::vector<PersonKey>, StringHash, std::equal_to<>>;
   tbb::enumerable_thread_specific<NameIndex> partial;
-  tbb::enumerable_thread_specific<std::vector<std::pair<PersonKey, std::string>>> repair_partial;
+  std::vector<std::pair<PersonKey, std::string>> repair_names;  // (prefix, a normalised name it bears)
+  std::vector<uint32_t> hits;
+  std::string scratch;
+  std::string_view name;
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
     const bool is_new = seg_idx >= first_new;
-    const bool names = is_new ? !wanted.empty() : any_everywhere;
-    const HashBits& name_bits = is_new ? wanted_bits : wanted_everywhere;
     const std::vector<PersonKey>& repair_keys = is_new ? repair_wanted : repair_everywhere;
-    const HashBits& repair_key_bits = is_new ? repair_bits : repair_everywhere_bits;
-    if (!names && repair_keys.empty()) continue;
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, segment.record_count(), 1 << 16),
-                      [&](const tbb::blocked_range<size_t>& range) {
-                        NameIndex& local = partial.local();
-                        auto& repair_local = repair_partial.local();
-                        std::string scratch, key_text;
-                        std::string_view name;
-                        for (size_t idx = range.begin(); idx != range.end(); ++idx) {
-                          const RecordHead& head = head_of(segment.record(idx));
-                          const int yyyymmdd = static_cast<int>((head.key / 1000) % 100000000);
-                          if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
-                          if (!repair_keys.empty() && repair_key_bits.test(repair_hash(head.key)) &&
-                              std::binary_search(repair_keys.begin(), repair_keys.end(), head.key)) {
-                            normalised(segment.str(head.name), scratch, name);
-                            repair_local.emplace_back(head.key, std::string(name));
-                          }
-                          if (!names) continue;
-                          // Screen by birth date (from the key) and the stored name hash: names
-                          // are read only for likely matches.
-                          if (!name_bits.test(birth_name_hash(yyyymmdd, head.name_hash))) continue;
-                          normalised(segment.str(head.name), scratch, name);
-                          birth_key(yyyymmdd, name, key_text);
-                          const auto want = wanted.find(key_text);
-                          if (want == wanted.end() || !(is_new || want->second)) continue;
-                          auto slot = local.find(key_text);
-                          if (slot == local.end()) slot = local.emplace(key_text, std::vector<PersonKey>{}).first;
-                          slot->second.push_back(head.key);
-                        }
-                      });
+    hits.clear();
+    segment.records_by_keys(repair_keys, hits);
+    for (const uint32_t idx : hits) {
+      const RecordHead& head = head_of(segment.record(idx));
+      if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
+      normalised(segment.str(head.name), scratch, name);
+      repair_names.emplace_back(head.key, std::string(name));
+    }
+    hits.clear();
+    segment.records_by_name_birth(is_new ? hashes : hashes_everywhere, hits);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, hits.size(), 1 << 12), [&](const tbb::blocked_range<size_t>& range) {
+      NameIndex& local = partial.local();
+      std::string scratch_text, key_text;
+      std::string_view text;
+      for (size_t at = range.begin(); at != range.end(); ++at) {
+        const RecordHead& head = head_of(segment.record(hits[at]));
+        if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
+        normalised(segment.str(head.name), scratch_text, text);
+        birth_key(id_yyyymmdd(head.key), text, key_text);
+        const auto want = wanted.find(key_text);  // else a hash collision
+        if (want == wanted.end() || !(is_new || want->second)) continue;
+        auto slot = local.find(key_text);
+        if (slot == local.end()) slot = local.emplace(key_text, std::vector<PersonKey>{}).first;
+        slot->second.push_back(head.key);
+      }
+    });
   }
   NameIndex persons_by_name;
   for (NameIndex& local : partial)
@@ -273,9 +239,6 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   }
-  std::vector<std::pair<PersonKey, std::string>> repair_names;  // (prefix, a normalised name it bears)
-  for (auto& part : repair_partial)
-    for (auto& pair : part) repair_names.push_back(std::move(pair));
   std::sort(repair_names.begin(), repair_names.end());
   const auto person_has_name = [&](PersonKey key, const std::string& name) {
     return std::binary_search(repair_names.begin(), repair_names.end(), std::make_pair(key, name));

@@ -1,13 +1,15 @@
 // The on-disk layout of an index segment (one file per manifest feed; LevelDB's table/format.h is
 // the model). Everything here is the file format: a change bumps kSegmentFormatVersion.
 //
-//   offset 0             SegmentHeader (160 bytes, zero padding up to kSegmentBodyStart = 192)
+//   offset 0             SegmentHeader (176 bytes, zero padding up to kSegmentBodyStart = 192)
 //   records_off          packed records [record_count] (record_size = packed_size(agency) each),
 //                        sorted by (person key, line)
 //   pending_off          packed records whose ID was rejected [pending_count], line order
 //   pending_info_off     PendingInfo [pending_count]
 //   quarantine_off       QuarantineEntry [quarantine_count], line order
 //   arena_off            string arena [arena_size]: every Str of the file points into it
+//   name_table_off       NameBirthEntry [name_table_count]: the records bearing a name (delete
+//                        rows excepted) by (name_birth_hash, record index), for fallback linking
 //   file_size            end of file
 //
 // Every section starts at a multiple of kSegmentAlign; gaps are zero. The body is the bytes
@@ -30,9 +32,10 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 10;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
+inline constexpr uint32_t kSegmentFormatVersion = 11;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
                                                        // 9: ID birth range (reuse across as_of);
-                                                       // 10: tax paid_on after 2200-12-31 is bad_field
+                                                       // 10: tax paid_on after 2200-12-31 is bad_field;
+                                                       // 11: the (birth, name) table
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -59,6 +62,22 @@ struct PendingInfo {
   Str masked_id;
 };
 
+/// One entry of a segment's (birth, name) table: a record of the records section bearing a name,
+/// by the hash of its ID's birth date and its normalised name. The table is sorted by (hash,
+/// index), so the records a fallback link looks for are a search away instead of a pass over the
+/// segment (match/linker.cpp).
+struct NameBirthEntry {
+  uint32_t hash;   // name_birth_hash(birth date of the record's ID, RecordHead::name_hash)
+  uint32_t index;  // in the records section
+};
+static_assert(sizeof(NameBirthEntry) == 8);
+
+/// The (birth date as YYYYMMDD, RecordHead::name_hash) hash of NameBirthEntry: part of the format.
+inline uint32_t name_birth_hash(int yyyymmdd, uint32_t name_hash) {
+  const uint64_t mixed = (static_cast<uint64_t>(static_cast<uint32_t>(yyyymmdd)) << 32 | name_hash) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<uint32_t>((mixed ^ (mixed >> 29)) >> 32);
+}
+
 struct SegmentHeader {
   char magic[8];
   uint32_t format_version;
@@ -83,8 +102,9 @@ struct SegmentHeader {
   int32_t max_id_birth;
   int32_t min_future_birth;
   uint32_t reserved;
+  uint64_t name_table_off, name_table_count;  // NameBirthEntry[name_table_count]
 };
-static_assert(sizeof(SegmentHeader) == 160);
+static_assert(sizeof(SegmentHeader) == 176);
 
 /// Whether a segment built with these birth bounds decodes its feed as it would at `as_of`.
 inline bool segment_valid_for(const SegmentHeader& header, int32_t as_of) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "canbao/core/status.h"
 #include "canbao/index/format.h"
@@ -56,6 +57,19 @@ class Segment {
   PersonKey key_at(size_t idx) const { return reinterpret_cast<const RecordHead*>(record(idx))->key; }
   /// First record index with key >= key (binary search).
   size_t lower_bound(PersonKey key) const;
+  /// The (birth, name) table (index/format.h NameBirthEntry), sorted by (hash, index).
+  const NameBirthEntry* name_table() const {
+    return reinterpret_cast<const NameBirthEntry*>(base_ + header_->name_table_off);
+  }
+  size_t name_table_count() const { return header_->name_table_count; }
+  /// Appends to `out` the index of every record whose name_birth_hash is one of `hashes` (sorted,
+  /// unique), by hash then record order: a galloping search through the table from one hash to
+  /// the next, so a few hashes cost a few binary searches and many cost one pass. An entry naming
+  /// a record outside the records section is skipped.
+  void records_by_name_birth(const std::vector<uint32_t>& hashes, std::vector<uint32_t>& out) const;
+  /// Appends to `out` the index of every record whose key is one of `keys` (sorted, unique), in
+  /// record order, by the same galloping search through the records.
+  void records_by_keys(const std::vector<PersonKey>& keys, std::vector<uint32_t>& out) const;
   const std::string& path() const { return path_; }
 
  private:
