@@ -101,7 +101,7 @@ struct City {
     for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
     const double ingest_seconds = seconds_since(start);
 
-    link_fallback(segments, links);
+    link_fallback(segments, manifest.settings.as_of, links);
     for (const Segment* segment : segments) records += segment->record_count();
     records += links.linked.size();
 
@@ -159,7 +159,7 @@ void BM_Link(benchmark::State& state) {
   size_t linked = 0;
   for (auto _ : state) {
     LinkResult links;
-    link_fallback(c.segments, links);
+    link_fallback(c.segments, c.manifest.settings.as_of, links);
     linked = links.linked.size();
     benchmark::DoNotOptimize(links.linked.data());
   }

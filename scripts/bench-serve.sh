@@ -8,7 +8,8 @@
 # requests/s and latency percentiles to bench/serve.tsv (bench/serve-tls.tsv with TLS=1).
 #   scripts/bench-serve.sh N [connections] [seconds] [server-threads]   e.g. TLS=1 RUNS=3 scripts/bench-serve.sh 1000000 64
 # Environment: CANBAO_BENCH_DIR (default /tmp/canbao-bench), SEED (default 1), PORT (default 18181),
-# OUT (the run's output directory, default $CANBAO_BENCH_DIR/serve-N), TLS, RUNS (default 1).
+# OUT (the run's output directory, default $CANBAO_BENCH_DIR/serve-N), TLS, RUNS (default 1),
+# CANBAO_BIN (a built canbao to time instead of building this tree's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 persons="${1:?usage: scripts/bench-serve.sh N [connections] [seconds] [server-threads]}"
@@ -19,8 +20,12 @@ port="${PORT:-18181}"
 runs="${RUNS:-1}"
 tls="${TLS:-0}"
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-bash scripts/build.sh >/dev/null
-bin="$PWD/build/canbao"
+if [ -n "${CANBAO_BIN:-}" ]; then
+  bin="$CANBAO_BIN"
+else
+  bash scripts/build.sh >/dev/null
+  bin="$PWD/build/canbao"
+fi
 root="${CANBAO_BENCH_DIR:-/tmp/canbao-bench}"
 city="$root/city-$persons-seed${SEED:-1}"
 out="${OUT:-$root/serve-$persons}"

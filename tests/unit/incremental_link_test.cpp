@@ -54,19 +54,23 @@ std::string describe(const LinkResult& links) {
   return out.str();
 }
 
-// A small population: persons 0..7, of whom 2 and 3 are twins (same name, birth and sex), and
-// 6 shares 5's name and birth but not the sex. Person p's ID is valid.
+// A small population: persons 0..9, of whom 2 and 3 are twins (same name, birth and sex), and
+// 6 shares 5's name and birth but not the sex. Person p's ID is valid, but those of 8 and 9 only
+// from their births after the feeds' as_of (2026-12-05 and 2027-01-02: SPEC §2 bad_birthdate
+// until a later as_of reaches them).
 struct Person {
   std::string id, name, birth, sex;
 };
 
 std::vector<Person> population() {
   std::vector<Person> persons;
-  const char* names[] = {"张三", "李四", "王五", "王五", "赵六", "钱七", "钱七", "孙八"};
-  for (int idx = 0; idx < 8; ++idx) {
+  const char* names[] = {"张三", "李四", "王五", "王五", "赵六", "钱七", "钱七", "孙八", "周九", "吴十"};
+  for (int idx = 0; idx < 10; ++idx) {
     int birth = 19800101 + idx;
     if (idx == 3) birth = 19800103;  // twin of 2
     if (idx == 6) birth = 19800106;  // 5's name and birth
+    if (idx == 8) birth = 20261205;
+    if (idx == 9) birth = 20270102;
     const bool male = idx != 6 && idx % 2 == 0;
     // Sequence digits: odd for men (SPEC §2: the 17th digit's parity is the sex).
     const int sequence = 100 + 2 * idx + (male ? 1 : 0);
@@ -128,7 +132,7 @@ std::vector<Feed> random_feeds(std::mt19937& rng) {
 }
 
 TEST(IncrementalLink, NewFeedsLinkedFromTheEarlierLinksEqualLinkingEverything) {  // SPEC §7, §2, §3, §9
-  size_t incremental = 0, with_pending = 0;
+  size_t incremental = 0, with_pending = 0, valid_later = 0;
   for (const int threads : {1, 2}) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
     for (uint32_t seed = 1; seed <= 150; ++seed) {
@@ -138,33 +142,45 @@ TEST(IncrementalLink, NewFeedsLinkedFromTheEarlierLinksEqualLinkingEverything) {
       Segments segments;
       ingest(tmp, feeds, segments);
       if (HasFatalFailure()) return;
+      // The runs' as_of moves forward from the feeds' (SPEC §2: IDs of persons 8 and 9 become valid).
+      const Day first_as_of = testing::default_as_of();
+      const Day last_as_of = first_as_of + static_cast<Day>(rng() % 60);
+      const auto as_of_between = [&] { return first_as_of + static_cast<Day>(rng() % (last_as_of - first_as_of + 1)); };
       LinkResult whole;
-      link_fallback(segments.list, whole);
+      link_fallback(segments.list, last_as_of, whole);
+      EXPECT_TRUE(whole.holds_for(last_as_of));
       const std::string expected = describe(whole);
-      for (uint32_t first_new = 1; first_new < segments.list.size(); ++first_new) {
+      // New feeds from first_new on (none when it is the count: only as_of moved).
+      for (uint32_t first_new = 1; first_new <= segments.list.size(); ++first_new) {
         const std::vector<const Segment*> earlier(segments.list.begin(), segments.list.begin() + first_new);
         LinkResult before, after;
-        link_fallback(earlier, before);
-        link_new_feeds(segments.list, first_new, before, after);
+        link_fallback(earlier, as_of_between(), before);
+        link_new_feeds(segments.list, first_new, before, last_as_of, after);
         EXPECT_EQ(describe(after), expected) << "seed " << seed << ", new feeds from " << first_new;
         ++incremental;
       }
-      // One delivery at a time, each from the links before it (as `canbao apply` does).
+      // One delivery at a time, each from the links before it (as `canbao apply` does), as_of
+      // moving forward with them.
+      const auto step_as_of = [&](uint32_t step) {
+        return first_as_of + (last_as_of - first_as_of) * static_cast<Day>(step) / static_cast<Day>(segments.list.size() - 1);
+      };
       LinkResult chained;
-      link_fallback({segments.list.front()}, chained);
+      link_fallback({segments.list.front()}, step_as_of(0), chained);
       for (uint32_t first_new = 1; first_new < segments.list.size(); ++first_new) {
         const std::vector<const Segment*> upto(segments.list.begin(), segments.list.begin() + first_new + 1);
         LinkResult next;
-        link_new_feeds(upto, first_new, chained, next);
+        link_new_feeds(upto, first_new, chained, step_as_of(first_new), next);
         chained = std::move(next);
       }
       EXPECT_EQ(describe(chained), expected) << "seed " << seed << ", one feed at a time";
       with_pending += whole.linked.size() + whole.unlinked.size() + whole.newborns.size() > 0 ? 1 : 0;
+      for (const LinkedRef& ref : whole.linked) valid_later += ref.method == LinkMethod::kDirect ? 1 : 0;
     }
   }
   // The generator reaches what the test is about: pending records, links and removals.
   EXPECT_GT(incremental, 500u);
   EXPECT_GT(with_pending, 250u);
+  EXPECT_GT(valid_later, 50u);  // IDs valid from a day after the feeds' as_of, accepted by the linker
 }
 
 TEST(IncrementalLink, ATwinDeliveredLaterMakesAnEarlierNameBirthLinkAmbiguous) {  // SPEC §2 name_birth
@@ -183,13 +199,60 @@ TEST(IncrementalLink, ATwinDeliveredLaterMakesAnEarlierNameBirthLinkAmbiguous) {
   Segments segments;
   ingest(tmp, feeds, segments);
   LinkResult before, after;
-  link_fallback({segments.list[0]}, before);
+  link_fallback({segments.list[0]}, testing::default_as_of(), before);
   ASSERT_EQ(before.linked.size(), 1u);
   EXPECT_EQ(before.linked[0].method, LinkMethod::kNameBirth);
-  link_new_feeds(segments.list, 1, before, after);
+  link_new_feeds(segments.list, 1, before, testing::default_as_of(), after);
   EXPECT_TRUE(after.linked.empty());
   ASSERT_EQ(after.unlinked.size(), 1u);
   EXPECT_TRUE(after.unlinked[0].ambiguous);
+}
+
+TEST(IncrementalLink, AnIdValidFromALaterDayIsAcceptedDirectlyOnceAsOfReachesIt) {  // SPEC §2 validity, §7
+  const std::vector<Person> persons = population();
+  const Person& later = persons[8];  // born 2026-12-05, after the feeds' as_of 2026-11-22
+  // Feed 0: person 8 by ID (bad_birthdate at ingestion), and a record of that name and birth
+  // without ID, which can link to person 8 only once 8's ID is valid.
+  const std::string with_id = "{\"record_id\":\"A\",\"id\":\"" + later.id + "\",\"name\":\"" + later.name +
+                              "\",\"scheme\":\"resident\",\"region\":\"350203\",\"status\":\"active\",\"start\":\"2026-12-05\"}\n";
+  const std::string without_id = "{\"record_id\":\"B\",\"name\":\"" + later.name + "\",\"birth\":\"" + later.birth +
+                                 "\",\"scheme\":\"resident\",\"region\":\"350203\",\"status\":\"active\",\"start\":\"2026-12-05\"}\n";
+  TempDir tmp;
+  Segments segments;
+  ingest(tmp, {{Agency::kEnrollment, FeedMode::kAppend, with_id + without_id}}, segments);
+  const Segment& segment = *segments.list[0];
+  ASSERT_EQ(segment.record_count(), 0u);
+  ASSERT_EQ(segment.pending_count(), 2u);
+  EXPECT_EQ(pending_valid_on(segment.pending_info()[0]), day_from_ymd(2026, 12, 5));
+  EXPECT_EQ(pending_valid_on(segment.pending_info()[1]), kNoDay);
+  // The segment is not tied to the as_of it was read at (index/format.h segment_valid_for).
+  EXPECT_TRUE(segment_valid_for(segment.header(), day_from_ymd(2027, 6, 1)));
+
+  LinkResult before;
+  link_fallback(segments.list, day_from_ymd(2026, 12, 4), before);
+  EXPECT_TRUE(before.linked.empty());
+  ASSERT_EQ(before.unlinked.size(), 2u);  // bad_birthdate, and missing (nobody to link to)
+  EXPECT_EQ(before.valid_from, kNoDay);
+  EXPECT_EQ(before.valid_before, day_from_ymd(2026, 12, 5));
+  EXPECT_FALSE(before.holds_for(day_from_ymd(2026, 12, 5)));
+
+  for (const bool incremental : {false, true}) {
+    LinkResult after;
+    if (incremental) {
+      link_new_feeds(segments.list, 1, before, day_from_ymd(2026, 12, 5), after);
+    } else {
+      link_fallback(segments.list, day_from_ymd(2026, 12, 5), after);
+    }
+    ASSERT_EQ(after.linked.size(), 2u) << incremental;
+    const PersonKey key = after.linked[0].key;
+    EXPECT_EQ(format_citizen_id(key), later.id);
+    EXPECT_EQ(after.linked[0].method, LinkMethod::kDirect);  // accepted by its own ID
+    EXPECT_EQ(after.linked[1].key, key);
+    EXPECT_EQ(after.linked[1].method, LinkMethod::kNameBirth);  // its person is known now
+    EXPECT_TRUE(after.unlinked.empty());
+    EXPECT_EQ(after.valid_from, day_from_ymd(2026, 12, 5));
+    EXPECT_EQ(after.valid_before, INT32_MAX);
+  }
 }
 
 }  // namespace

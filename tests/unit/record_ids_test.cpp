@@ -81,7 +81,7 @@ TEST(RecordIds, LaterOccurrencesAcrossFeedsAndPersonsAreFound) {  // SPEC §3 re
 
     // Linking skips the pending duplicate; the accepted ones are excluded from matching.
     LinkResult links;
-    link_fallback(feeds.list, links);
+    link_fallback(feeds.list, testing::default_as_of(), links);
     EXPECT_EQ(links.duplicate_ids.size(), 4u);
     ASSERT_EQ(links.excluded.size(), 3u);
     // S2 links to person 40 by checksum_repair; S1's pending copy (the same ID) is not linked.

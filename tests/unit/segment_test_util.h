@@ -28,8 +28,13 @@ struct Segments {
   std::vector<const Segment*> list;
 };
 
-/// Ingests `feeds` (as_of 2026-11-22) into segments under `tmp`. Fails the test (ASSERT) on error.
-inline void ingest_ndjson(const TempDir& tmp, const std::vector<NdjsonFeed>& feeds, Segments& out) {
+/// The as_of feeds are ingested at unless told otherwise.
+inline Day default_as_of() { return day_from_ymd(2026, 11, 22); }
+
+/// Ingests `feeds` at `as_of` into segments under `tmp` (segment i's file named by `first_file +
+/// i`). Fails the test (ASSERT) on error.
+inline void ingest_ndjson(const TempDir& tmp, const std::vector<NdjsonFeed>& feeds, Segments& out,
+                          Day as_of = default_as_of(), uint32_t first_file = 0) {
   auto registry = AdapterRegistry::MakeWithBuiltins().value();
   for (uint32_t idx = 0; idx < feeds.size(); ++idx) {
     FeedSpec spec;
@@ -37,11 +42,11 @@ inline void ingest_ndjson(const TempDir& tmp, const std::vector<NdjsonFeed>& fee
     spec.mode = feeds[idx].mode;
     spec.path = "f" + std::to_string(idx) + ".ndjson";
     SegmentData data;
-    const Status status = ingest_bytes(registry->find("ndjson"), spec, idx, day_from_ymd(2026, 11, 22),
+    const Status status = ingest_bytes(registry->find("ndjson"), spec, idx, as_of,
                                        feeds[idx].text.data(), feeds[idx].text.size(), 1 << 14, data);
     ASSERT_TRUE(status.ok()) << status.message();
     sort_segment_records(data);
-    const std::string path = tmp / ("seg" + std::to_string(idx));
+    const std::string path = tmp / ("seg" + std::to_string(first_file + idx));
     ASSERT_TRUE(write_segment(data, path).ok());
     auto opened = Segment::Open(path);
     ASSERT_TRUE(opened.ok()) << opened.status().message();

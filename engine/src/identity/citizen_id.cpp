@@ -199,12 +199,13 @@ IdResult parse_citizen_id(std::string_view raw, Day as_of) {
     return result;
   }
   result.birth = day_from_ymd(year, month, day);
-  if (result.birth > as_of) {
-    result.reject = IdReject::kBadBirthdate;
-    return result;
-  }
   PersonKey key = 0;
   for (int idx = 0; idx < 17; ++idx) key = key * 10 + static_cast<PersonKey>(full[idx] - '0');
+  if (result.birth > as_of) {
+    result.reject = IdReject::kBadBirthdate;
+    if (check_for_digits(full) == full[17]) result.future_key = key;
+    return result;
+  }
   if (check_for_digits(full) != full[17]) {
     const bool zeroed = full[15] == '0' && full[16] == '0' && full[17] == '0';
     result.reject = zeroed ? IdReject::kExcelMangled : IdReject::kBadChecksum;

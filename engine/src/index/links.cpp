@@ -21,6 +21,7 @@ struct LinksFileHeader {
   uint32_t segment_count;  // of the segments it was computed from (the first ones of a later run's)
   uint64_t segment_set;    // segment_set_fingerprint of those segments
   uint64_t counts[7];    // linked, unlinked, duplicate_ids, excluded, newborns, removed, removed_direct
+  int32_t valid_from, valid_before;  // LinkResult's as_of range
   uint64_t body_checksum;    // XXH3_64bits of everything after the header
   uint64_t header_checksum;  // XXH3_64bits of the header with this field 0
 };
@@ -96,6 +97,8 @@ Status save_links(const std::string& path, const LinkResult& links, const std::v
   header.counts[4] = links.newborns.size();
   header.counts[5] = links.removed.size();
   header.counts[6] = links.removed_direct.size();
+  header.valid_from = links.valid_from;
+  header.valid_before = links.valid_before;
   std::string bytes(sizeof(header), '\0');
   append_array(bytes, links.linked);
   append_array(bytes, links.unlinked);
@@ -146,6 +149,8 @@ Result<LinkResult> load_links(const std::string& path, const std::vector<const S
   if (XXH3_64bits(bytes.data() + sizeof(header), body) != header.body_checksum)
     return error("fallback links are corrupted (checksum mismatch)");
   LinkResult links;
+  links.valid_from = header.valid_from;
+  links.valid_before = header.valid_before;
   const char* at = bytes.data() + sizeof(header);
   read_array(at, header.counts[0], links.linked);
   read_array(at, header.counts[1], links.unlinked);

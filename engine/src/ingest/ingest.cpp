@@ -104,9 +104,14 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
   }
   ctx.texts.assign(fields, field_count);
   const DecodeResult result = decode_record(ctx.agency, ctx.texts, ctx.as_of, work.arena, ctx.record, ctx.mode);
+  // An ID valid but for its birth date after as_of, on a record whose fields are fine, waits with
+  // the pending records and is decided at each run's as_of (SPEC §2; match/linker.cpp): it does
+  // not tie the segment to this as_of. Any other ID whose validity moves with as_of does.
+  const bool deferred =
+      result.status == DecodeStatus::kBadId && result.id.future_key != kNoPerson && result.fields_ok();
   if (result.id.birth != kNoDay) {
     if (result.id.birth > ctx.as_of) {
-      work.min_future_birth = std::min(work.min_future_birth, result.id.birth);
+      if (!deferred) work.min_future_birth = std::min(work.min_future_birth, result.id.birth);
     } else {
       work.max_id_birth = std::max(work.max_id_birth, result.id.birth);
     }
@@ -128,7 +133,7 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
       info.reject = result.id.reject;
       info.fields_ok = result.fields_ok();
       info.newborn_without_id = result.newborn_without_id;
-      info.repair_key = result.id.repair_key;
+      info.repair_key = deferred ? result.id.future_key : result.id.repair_key;
       info.masked_id = work.arena.add(mask_id(raw_id));
       work.pending_info.push_back(info);
       break;

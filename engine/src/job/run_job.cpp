@@ -76,8 +76,12 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
          ++duplicate_pos) {
       const DuplicateRecordRef& ref = links.duplicate_ids[duplicate_pos];
       std::string_view masked;
-      if (ref.pending) {
-        masked = segment.str(segment.pending_info()[ref.index].masked_id);
+      const PendingInfo* info = ref.pending ? &segment.pending_info()[ref.index] : nullptr;
+      if (info != nullptr && pending_valid_on(*info) != kNoDay && pending_valid_on(*info) <= manifest.settings.as_of) {
+        // An ID valid since its ingestion (SPEC §2): masked as a directly accepted record's is.
+        masked = masked_keys.emplace_back(mask_id(format_citizen_id(info->repair_key)));
+      } else if (info != nullptr) {
+        masked = segment.str(info->masked_id);
       } else {
         masked = masked_keys.emplace_back(mask_id(format_citizen_id(ref.key)));
       }
@@ -342,6 +346,7 @@ Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& repor
   const auto start = Clock::now();
   segments.clear();
   for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
+  const Day as_of = report.manifest.settings.as_of;
   report.links_reused = false;
   report.links_from_feeds = 0;
   // The live generation's links, read once: computed from these very segments (reused), or from
@@ -355,18 +360,23 @@ Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& repor
     auto loaded = load_links(path, segments, &first_new);
     if (!loaded.ok()) {
       live_links = loaded.status();
-    } else if (first_new == segments.size()) {
+    } else if (as_of < loaded.value().valid_from) {
+      // An ID accepted then is not valid at this as_of (SPEC §2): linked again from scratch.
+      live_links = Status::OK();
+    } else if (first_new == segments.size() && loaded.value().holds_for(as_of)) {
       links = std::move(loaded).value();
       report.links_reused = true;
       generation.links = generation.previous->links;
     } else {
-      live_links = Status::Error(path + ": fallback links are stale (computed from other segments)");
+      // New feeds after them, or (SPEC §2) a pending ID valid from a day this as_of has reached.
+      live_links = Status::OK();
       before = std::move(loaded).value();
     }
   }
   // Else this generation's, left by a killed run.
   if (!report.links_reused) {
-    if (auto own = load_links(report.index_dir + "/" + links_file_name(generation.number), segments); own.ok()) {
+    if (auto own = load_links(report.index_dir + "/" + links_file_name(generation.number), segments);
+        own.ok() && own.value().holds_for(as_of)) {
       links = std::move(own).value();
       report.links_reused = true;
       generation.links = links_file_name(generation.number);
@@ -379,10 +389,10 @@ Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& repor
     report.index_repairs.push_back(repair_line(live_links.message(), "linked again"));
   if (!report.links_reused) {
     if (before) {
-      link_new_feeds(segments, first_new, *before, links);
+      link_new_feeds(segments, first_new, *before, as_of, links);
       report.links_from_feeds = first_new;
     } else {
-      link_fallback(segments, links);
+      link_fallback(segments, as_of, links);
     }
     generation.links = links_file_name(generation.number);
     CANBAO_RETURN_IF_ERROR(save_links(report.index_dir + "/" + generation.links, links, segments));
@@ -442,6 +452,10 @@ Status run_job(const RunOptions& options, RunReport& report) {
   CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links));
   for (const ExcludedRef& ref : links.excluded) --report.feeds[ref.segment].accepted;
   for (const LinkedRef& ref : links.linked) {
+    if (ref.method == LinkMethod::kDirect) {  // an ID valid from a day after its ingestion (SPEC §2)
+      ++report.feeds[ref.segment].accepted;
+      continue;
+    }
     ++report.links[std::string(link_method_name(ref.method))];
     ++report.feeds[ref.segment].linked;
   }

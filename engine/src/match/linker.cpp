@@ -94,7 +94,8 @@ std::vector<std::pair<Position, EarlierOutcome>> earlier_outcomes(const LinkResu
 // Screens record_ids, then links. With `before` (the result for segments[0, first_new)), the
 // screen reads the new feeds' record_ids against the earlier ones only, and a pending record of an
 // earlier feed is looked for in the new feeds only, its earlier outcome standing for the rest.
-void link(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult* before, LinkResult& out) {
+void link(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult* before, Day as_of,
+          LinkResult& out) {
   out = LinkResult{};
   if (before == nullptr) {
     RecordIdScreen screen = screen_record_ids(segments);
@@ -134,13 +135,32 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
   // (a common name is borne by many thousands of persons in a city). The value: looked for in
   // every feed (else in the new feeds only).
   std::unordered_map<std::string, bool, StringHash, std::equal_to<>> wanted;
+  // SPEC §2: pending records whose ID has become valid by as_of (index/format.h pending_valid_on)
+  // are accepted directly; their persons are known to fallback linking as any direct record's are
+  // (duplicate_record_id and replaced ones included), and are looked for by every candidate, since
+  // they may have become valid after `before` was linked.
+  struct NowValid {
+    uint32_t segment, pending;
+    PersonKey key;
+  };
+  std::vector<NowValid> now_valid;
   for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
     const Segment& segment = *segments[seg_idx];
     for (uint32_t idx = 0; idx < segment.pending_count(); ++idx) {
-      if (std::binary_search(pending_duplicates.begin(), pending_duplicates.end(), Position(seg_idx, idx)))
-        continue;  // quarantined as duplicate_record_id
+      const bool duplicate =
+          std::binary_search(pending_duplicates.begin(), pending_duplicates.end(), Position(seg_idx, idx));
       const PendingInfo& info = segment.pending_info()[idx];
       const RecordHead& head = head_of(segment.pending(idx));
+      if (const Day valid_on = pending_valid_on(info); valid_on != kNoDay) {
+        if (valid_on <= as_of) {
+          out.valid_from = std::max(out.valid_from, valid_on);
+          now_valid.push_back({seg_idx, idx, info.repair_key});
+          if (!duplicate) out.linked.push_back({info.repair_key, head.origin, seg_idx, idx, LinkMethod::kDirect});
+          continue;
+        }
+        out.valid_before = std::min(out.valid_before, valid_on);
+      }
+      if (duplicate) continue;  // quarantined as duplicate_record_id
       if (head.op == RecordOp::kDelete) continue;  // SPEC §7 enrollment delete row: no record to link
       const std::string name = normalize_name(segment.str(head.name));
       if (!info.fields_ok || name.empty()) {
@@ -168,7 +188,6 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
       candidates.push_back(std::move(candidate));
     }
   }
-  if (candidates.empty()) return;
 
   // checksum_repair asks whether the 17-digit prefix of a bad_checksum ID is a known person bearing
   // the record's name: the prefixes wanted, and (below) the names they bear. `repair_everywhere`:
@@ -235,6 +254,16 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
       auto& all = persons_by_name[name];
       all.insert(all.end(), keys.begin(), keys.end());
     }
+  std::string key_text;
+  for (const NowValid& record : now_valid) {
+    const Segment& segment = *segments[record.segment];
+    normalised(segment.str(head_of(segment.pending(record.pending)).name), scratch, name);
+    if (name.empty()) continue;
+    if (std::binary_search(repair_wanted.begin(), repair_wanted.end(), record.key))
+      repair_names.emplace_back(record.key, std::string(name));
+    birth_key(id_yyyymmdd(record.key), name, key_text);
+    if (wanted.find(key_text) != wanted.end()) persons_by_name[key_text].push_back(record.key);
+  }
   for (auto& [name, keys] : persons_by_name) {
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
@@ -293,11 +322,13 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
 
 }  // namespace
 
-void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out) { link(segments, 0, nullptr, out); }
+void link_fallback(const std::vector<const Segment*>& segments, Day as_of, LinkResult& out) {
+  link(segments, 0, nullptr, as_of, out);
+}
 
 void link_new_feeds(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult& before,
-                    LinkResult& out) {
-  link(segments, first_new, &before, out);
+                    Day as_of, LinkResult& out) {
+  link(segments, first_new, &before, as_of, out);
 }
 
 }  // namespace canbao

@@ -40,6 +40,10 @@ struct IdResult {
   /// an index segment records the range of these, so it is reused for a later `as_of` only when no
   /// ID of its feed changes validity); kNoDay when the ID got no further or the date is not real.
   Day birth = kNoDay;
+  /// For kBadBirthdate of a real date after `as_of` in an ID that is otherwise valid (check
+  /// character included): its key. The ID becomes valid on that date (SPEC §2), so an index keeps
+  /// such a record pending and decides it at each run's as_of (match/linker.cpp); else kNoPerson.
+  PersonKey future_key = kNoPerson;
 
   bool ok() const { return reject == IdReject::kNone; }
 };

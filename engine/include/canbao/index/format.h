@@ -32,10 +32,11 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 11;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
+inline constexpr uint32_t kSegmentFormatVersion = 12;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
                                                        // 9: ID birth range (reuse across as_of);
                                                        // 10: tax paid_on after 2200-12-31 is bad_field;
-                                                       // 11: the (birth, name) table
+                                                       // 11: the (birth, name) table;
+                                                       // 12: IDs valid from a later day decided by the linker
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -58,7 +59,10 @@ struct PendingInfo {
   bool fields_ok;  // false: a field is bad too, so it can never be linked
   bool newborn_without_id;  // SPEC §9: a health birth without an ID; accepted when it links to nobody
   uint8_t pad_[1];
-  PersonKey repair_key;  // bad_checksum: the 17-digit prefix, else kNoPerson
+  // bad_checksum: the 17-digit prefix. bad_birthdate of an ID valid but for a birth date after the
+  // ingestion's as_of, on a record whose fields are fine: the ID's key (pending_valid_on). Else
+  // kNoPerson.
+  PersonKey repair_key;
   Str masked_id;
 };
 
@@ -76,6 +80,13 @@ static_assert(sizeof(NameBirthEntry) == 8);
 inline uint32_t name_birth_hash(int yyyymmdd, uint32_t name_hash) {
   const uint64_t mixed = (static_cast<uint64_t>(static_cast<uint32_t>(yyyymmdd)) << 32 | name_hash) * 0x9E3779B97F4A7C15ULL;
   return static_cast<uint32_t>((mixed ^ (mixed >> 29)) >> 32);
+}
+
+/// The day from which a pending record's ID is valid (SPEC §2: a birth date no later than as_of),
+/// for a record ingested before it: the linker accepts it directly at a run whose as_of is that
+/// day or later (match/linker.cpp). kNoDay for every other pending record.
+inline Day pending_valid_on(const PendingInfo& info) {
+  return info.reject == IdReject::kBadBirthdate && info.repair_key != kNoPerson ? id_birth(info.repair_key) : kNoDay;
 }
 
 struct SegmentHeader {
@@ -96,9 +107,11 @@ struct SegmentHeader {
   uint64_t header_checksum;
   uint32_t mode;  // FeedMode of the feed (SPEC §7)
   // SPEC §2 ID validity depends on as_of (a birth date after it is bad_birthdate). The latest birth
-  // date of an ID that passed that check and the earliest of one that failed it only for being
-  // after as_of (kNoDay / INT32_MAX: none): the segment decodes the same for every as_of in
-  // [max_id_birth, min_future_birth), so a later run reuses it (segment_valid_for).
+  // date of an ID that passed that check, and the earliest of one that failed it only for being
+  // after as_of and is not left to the linker (pending_valid_on: an ID with a bad check character
+  // too, or on a record with a bad field or a delete row) (kNoDay / INT32_MAX: none): the segment
+  // decodes the same for every as_of in [max_id_birth, min_future_birth), so a later run reuses
+  // it (segment_valid_for).
   int32_t max_id_birth;
   int32_t min_future_birth;
   uint32_t reserved;

@@ -2,7 +2,7 @@
 // and SPEC §2 fallback linking), as plain data, and its copy in the index directory: links.bin,
 // so a run that reuses the index, `canbao query` and `canbao serve` do not link again.
 //
-// links.bin: LinksFileHeader, then LinkedRef[linked], UnlinkedRef[unlinked],
+// links.bin: LinksFileHeader (with LinkResult's as_of range), then LinkedRef[linked], UnlinkedRef[unlinked],
 // DuplicateRecordRef[duplicate_ids], ExcludedRef[excluded], UnlinkedRef[newborns],
 // RemovedRef[removed], ExcludedRef[removed_direct] (raw, native layout; a layout change
 // bumps kLinksFormatVersion). It names the segment set it was computed from (its count and
@@ -79,9 +79,17 @@ struct LinkResult {
   std::vector<RemovedRef> removed;
   /// The directly accepted ones among them as ExcludedRef, sorted: the matcher skips them.
   std::vector<ExcludedRef> removed_direct;
+  /// The as_of range [valid_from, valid_before) this result holds for. Pending records whose ID
+  /// is valid from a later day (index/format.h pending_valid_on; SPEC §2) are accepted directly
+  /// at a run on or after that day (in `linked`, method kDirect): valid_from is the latest such
+  /// day accepted (kNoDay: none), valid_before the earliest not yet reached (INT32_MAX: none).
+  Day valid_from = kNoDay;
+  Day valid_before = INT32_MAX;
+  bool holds_for(Day as_of) const { return valid_from <= as_of && as_of < valid_before; }
 };
 
-inline constexpr uint32_t kLinksFormatVersion = 4;  // 2: newborns; 3: §7 removed records; 4: segment count
+inline constexpr uint32_t kLinksFormatVersion = 5;  // 2: newborns; 3: §7 removed records; 4: segment count;
+                                                    // 5: the as_of range
 
 /// A hash over every segment's header checksum, in feed order: names one set of segments.
 uint64_t segment_set_fingerprint(std::span<const Segment* const> segments);

@@ -20,16 +20,19 @@ namespace canbao {
 /// Screens record_ids, then links. "Known valid persons" are the keys of directly accepted
 /// records in any segment (a duplicate_record_id record still makes its person known).
 /// REQUIRES: segments[i]->header().agency matches the data; each segment is feed i's.
-void link_fallback(const std::vector<const Segment*>& segments, LinkResult& out);
+/// At `as_of`, a pending record whose ID is valid from a day no later than it (index/format.h
+/// pending_valid_on) is accepted directly: in `linked` with method kDirect.
+void link_fallback(const std::vector<const Segment*>& segments, Day as_of, LinkResult& out);
 
 /// The same result as link_fallback(segments), from `before` = link_fallback of the first
 /// `first_new` segments (SPEC §7 deliveries: an index's earlier feeds, then the delivery's): the
 /// record_id screen decides only the record_ids the new feeds carry, and a pending record of an
 /// earlier feed is looked for in the new feeds only (feeds only ever add persons and names), so the
 /// cost follows the new feeds and the pending records rather than every record_id ever replaced.
-/// Every earlier record is still read once (a hash of its record_id; a bitmap test of its
-/// (birth, name) when a new pending record carries a birth date).
+/// Every earlier enrollment record_id is still read once (a hash each); names are found through
+/// each segment's (birth, name) table (index/format.h NameBirthEntry), not by reading records.
+/// REQUIRES: as_of >= before.valid_from (no ID accepted then is invalid now).
 void link_new_feeds(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult& before,
-                    LinkResult& out);
+                    Day as_of, LinkResult& out);
 
 }  // namespace canbao
