@@ -160,6 +160,17 @@ TEST(NameBirthTable, GallopingSearchesFindWhatAPassOverTheRecordsFinds) {  // SP
       if (std::binary_search(wanted_keys.begin(), wanted_keys.end(), segment.key_at(idx)))
         expected.push_back(static_cast<uint32_t>(idx));
     ASSERT_EQ(found, expected) << "trial " << trial;
+
+    // Partition starts (match/matcher.cpp): lower_bound of sorted keys, repeats and the end included.
+    std::vector<PersonKey> bounds = wanted_keys;
+    bounds.insert(bounds.end(), wanted_keys.begin(), wanted_keys.begin() + static_cast<std::ptrdiff_t>(wanted_keys.size() / 2));
+    bounds.push_back(0);
+    bounds.push_back(kNoPerson);
+    std::sort(bounds.begin(), bounds.end());
+    std::vector<uint64_t> starts;
+    segment.lower_bounds(bounds, starts);
+    ASSERT_EQ(starts.size(), bounds.size());
+    for (size_t idx = 0; idx < bounds.size(); ++idx) ASSERT_EQ(starts[idx], segment.lower_bound(bounds[idx])) << idx;
   }
 }
 

@@ -136,6 +136,19 @@ void Segment::records_by_name_birth(const std::vector<uint32_t>& hashes, std::ve
   }
 }
 
+size_t Segment::lower_bound_from(size_t at, PersonKey key) const {
+  return gallop(at, record_count(), [&](size_t pos) { return key_at(pos) < key; });
+}
+
+void Segment::lower_bounds(const std::vector<PersonKey>& keys, std::vector<uint64_t>& out) const {
+  out.resize(keys.size());
+  size_t at = 0;
+  for (size_t idx = 0; idx < keys.size(); ++idx) {
+    at = gallop(at, record_count(), [&](size_t pos) { return key_at(pos) < keys[idx]; });
+    out[idx] = at;
+  }
+}
+
 void Segment::records_by_keys(const std::vector<PersonKey>& keys, std::vector<uint32_t>& out) const {
   const size_t count = record_count();
   size_t at = 0;

@@ -108,18 +108,18 @@ MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segm
   std::sort(mothers.begin(), mothers.end());
   mothers.erase(std::unique(mothers.begin(), mothers.end()), mothers.end());
 
-  // Each mother's own records, gathered by key (a few lookups per mother in every segment).
+  // Each mother's own records, gathered by key: a block of mothers (sorted) walks every segment
+  // once (match/matcher.h gather_persons).
   std::vector<Region> districts(mothers.size(), kNoRegion);
   std::vector<char> known(mothers.size(), 0);
   tbb::enumerable_thread_specific<PersonView> views;
   tbb::parallel_for(tbb::blocked_range<size_t>(0, mothers.size(), 256), [&](const tbb::blocked_range<size_t>& range) {
-    PersonView& view = views.local();
-    for (size_t idx = range.begin(); idx != range.end(); ++idx) {
-      gather_person(segments, links, mothers[idx], view);
-      if (view.empty()) continue;
-      known[idx] = 1;
-      districts[idx] = home_district_of(view, settings);
-    }
+    const std::span<const PersonKey> block(mothers.data() + range.begin(), range.size());
+    gather_persons(segments, links, block, views.local(), [&](size_t at, PersonView& view) {
+      if (view.empty()) return;
+      known[range.begin() + at] = 1;
+      districts[range.begin() + at] = home_district_of(view, settings);
+    });
   });
   MotherDistricts out;
   for (size_t idx = 0; idx < mothers.size(); ++idx)

@@ -57,6 +57,11 @@ class Segment {
   PersonKey key_at(size_t idx) const { return reinterpret_cast<const RecordHead*>(record(idx))->key; }
   /// First record index with key >= key (binary search).
   size_t lower_bound(PersonKey key) const;
+  /// lower_bound(key) found by galloping from `at`. REQUIRES: every record before `at` has a key
+  /// below `key`.
+  size_t lower_bound_from(size_t at, PersonKey key) const;
+  /// out[i] = lower_bound(keys[i]) for `keys` sorted (repeats allowed), by one galloping walk.
+  void lower_bounds(const std::vector<PersonKey>& keys, std::vector<uint64_t>& out) const;
   /// The (birth, name) table (index/format.h NameBirthEntry), sorted by (hash, index).
   const NameBirthEntry* name_table() const {
     return reinterpret_cast<const NameBirthEntry*>(base_ + header_->name_table_off);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "canbao/core/progress.h"
@@ -51,6 +52,13 @@ struct MatchStats {
 /// no record → an empty view.
 void gather_person(const std::vector<const Segment*>& segments, const LinkResult& links, PersonKey key,
                    PersonView& view);
+/// gather_person for each of `keys` (sorted, repeats allowed), in order: f(index in keys, view).
+/// Each segment is walked by galloping from one key to the next, so many persons cost a walk
+/// through the segments instead of a binary search in each per person (SPEC §9 mothers: tens of
+/// thousands of lookups in hundreds of segments after a year of daily deliveries).
+void gather_persons(const std::vector<const Segment*>& segments, const LinkResult& links,
+                    std::span<const PersonKey> keys, PersonView& view,
+                    const std::function<void(size_t, PersonView&)>& f);
 
 /// Gathers every person's records from the segments (plus the fallback-linked records) and hands
 /// each person to its partition's task. REQUIRES: segments[i] is the segment of manifest feed i.
