@@ -143,19 +143,13 @@ size_t Segment::lower_bound_from(size_t at, PersonKey key) const {
 void Segment::lower_bounds(const std::vector<PersonKey>& keys, std::vector<uint64_t>& out) const {
   out.resize(keys.size());
   size_t at = 0;
-  for (size_t idx = 0; idx < keys.size(); ++idx) {
-    at = gallop(at, record_count(), [&](size_t pos) { return key_at(pos) < keys[idx]; });
-    out[idx] = at;
-  }
+  for (size_t idx = 0; idx < keys.size(); ++idx) out[idx] = at = lower_bound_from(at, keys[idx]);
 }
 
 void Segment::records_by_keys(const std::vector<PersonKey>& keys, std::vector<uint32_t>& out) const {
-  const size_t count = record_count();
   size_t at = 0;
-  for (const PersonKey key : keys) {
-    at = gallop(at, count, [&](size_t pos) { return key_at(pos) < key; });
-    for (; at < count && key_at(at) == key; ++at) out.push_back(static_cast<uint32_t>(at));
-  }
+  for (const PersonKey key : keys)
+    for (at = lower_bound_from(at, key); at < record_count() && key_at(at) == key; ++at) out.push_back(static_cast<uint32_t>(at));
 }
 
 }  // namespace canbao

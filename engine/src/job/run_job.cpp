@@ -77,7 +77,8 @@ std::string build_quarantine(const Manifest& manifest, const std::vector<const S
       const DuplicateRecordRef& ref = links.duplicate_ids[duplicate_pos];
       std::string_view masked;
       const PendingInfo* info = ref.pending ? &segment.pending_info()[ref.index] : nullptr;
-      if (info != nullptr && pending_valid_on(*info) != kNoDay && pending_valid_on(*info) <= manifest.settings.as_of) {
+      const Day valid_on = info != nullptr ? pending_valid_on(*info) : kNoDay;
+      if (valid_on != kNoDay && valid_on <= manifest.settings.as_of) {
         // An ID valid since its ingestion (SPEC §2): masked as a directly accepted record's is.
         masked = masked_keys.emplace_back(mask_id(format_citizen_id(info->repair_key)));
       } else if (info != nullptr) {

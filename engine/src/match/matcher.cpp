@@ -291,7 +291,10 @@ void gather_persons(const std::vector<const Segment*>& segments, const LinkResul
     view.key = key;
     for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx) {
       const Segment& segment = *segments[seg_idx];
-      size_t pos = positions[seg_idx] = segment.lower_bound_from(positions[seg_idx], key);
+      // The first key by binary search (a single lookup: query, serve, precheck), the next ones by
+      // galloping from the previous key's position.
+      size_t pos = positions[seg_idx] =
+          idx == 0 ? segment.lower_bound(key) : segment.lower_bound_from(positions[seg_idx], key);
       for (; pos < segment.record_count() && segment.key_at(pos) == key; ++pos) {
         const ExcludedRef ref{key, seg_idx, static_cast<uint32_t>(pos)};
         if (std::binary_search(links.excluded.begin(), links.excluded.end(), ref) ||

@@ -62,9 +62,9 @@ std::string format_citizen_id(PersonKey key);
 
 /// Birth date encoded in a key's digits 7–14 (REQUIRES: a valid key).
 Day id_birth(PersonKey key);
-/// Digit 17 odd means male.
 /// The birth date digits of the key's ID as the number YYYYMMDD.
 inline int id_yyyymmdd(PersonKey key) { return static_cast<int>((key / 1000) % 100000000); }
+/// Digit 17 odd means male.
 inline bool id_is_male(PersonKey key) { return (key % 10) % 2 == 1; }
 
 /// True when the first two digits are a province code of SPEC §2 or the first digit is 9.
