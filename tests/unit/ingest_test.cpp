@@ -61,6 +61,31 @@ TEST(Ingest, SegmentsAreByteIdenticalAtAnyThreadCountAndChunkSize) {
   EXPECT_EQ(ingest_to_bytes(tmp.path(), 1, 4096), reference);
 }
 
+// Issue #16: a segment is gathered in blocks, one group of blocks written by a task while the
+// next is gathered. Tiny blocks and groups (many groups, both buffers alternating, a last group
+// shorter than the others) write the same bytes as the default shape.
+TEST(Ingest, SegmentBytesDoNotDependOnTheWriteBlocks) {
+  TempDir tmp;
+  testing::write_file(tmp / "tax.ndjson", ndjson_feed());
+  const std::string reference = ingest_to_bytes(tmp.path(), 2, 1000);
+  auto registry = AdapterRegistry::MakeWithBuiltins().value();
+  FeedSpec feed;
+  feed.agency = Agency::kTax;
+  feed.path = "tax.ndjson";
+  feed.resolved_path = tmp / "tax.ndjson";
+  feed.format = "ndjson";
+  for (const SegmentWriteShape shape : {SegmentWriteShape{1, 1}, SegmentWriteShape{7, 3}, SegmentWriteShape{64, 2},
+                                        SegmentWriteShape{1499, 1}, SegmentWriteShape{100000, 16}}) {
+    SegmentData data;
+    ASSERT_TRUE(ingest_feed(feed, 2, day_from_ymd(2026, 11, 22), *registry, 1000, data).ok());
+    sort_segment_records(data);
+    const std::string path = tmp / "shaped.seg";
+    ASSERT_TRUE(write_segment(data, path, shape).ok());
+    EXPECT_EQ(read_file(path), reference) << shape.records_per_block << " records per block, "
+                                           << shape.blocks_per_group << " blocks per group";
+  }
+}
+
 TEST(Ingest, CountsAddUpAndLinesArePhysical) {
   TempDir tmp;
   testing::write_file(tmp / "tax.ndjson", ndjson_feed());

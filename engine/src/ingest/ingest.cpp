@@ -17,6 +17,7 @@
 #include <cstring>
 #include <new>
 
+#include "canbao/core/buffer_pool.h"
 #include "canbao/core/crash_report.h"
 #include "canbao/core/ordered_pipeline.h"
 #include "canbao/core/text.h"
@@ -229,20 +230,22 @@ void sort_chunk(ChunkWork& work, Agency agency) {
     std::sort(order.begin(), order.end(), [](const KeyIndex& a, const KeyIndex& b) {
       return a.key != b.key ? a.key < b.key : a.index < b.index;
     });
+    // The sorted copies go to recycled buffers (core/buffer_pool.h), filled by appending (a
+    // value-initialised buffer would be zeroed only to be overwritten).
+    BufferPool& pool = BufferPool::ingestion();
     const std::string& old_arena = work.arena.bytes;
-    std::string arena;
-    arena.reserve(old_arena.size());
+    std::string arena = pool.take_string(old_arena.size());
     const auto move = [&](Str& str) {
       if (str.len == 0) return;
       const uint64_t at = arena.size();
       arena.append(old_arena, str.off, str.len);
       str.off = at;
     };
-    std::vector<char> bytes(work.records.size());
-    T* out = reinterpret_cast<T*>(bytes.data());
+    std::vector<char> bytes = pool.take_bytes(work.records.size());
     for (size_t idx = 0; idx < count; ++idx) {
-      out[idx] = records[order[idx].index];
-      for_each_str(out[idx], move);
+      const char* from = reinterpret_cast<const char*>(&records[order[idx].index]);
+      bytes.insert(bytes.end(), from, from + sizeof(T));  // within capacity: never reallocates
+      for_each_str(*reinterpret_cast<T*>(bytes.data() + idx * sizeof(T)), move);
     }
     T* pending = reinterpret_cast<T*>(work.pending.data());
     for (size_t idx = 0; idx < work.pending.size() / sizeof(T); ++idx) for_each_str(pending[idx], move);
@@ -251,6 +254,8 @@ void sort_chunk(ChunkWork& work, Agency agency) {
       move(entry.reason);
       move(entry.masked_id);
     }
+    pool.give(std::move(work.records));
+    pool.give(std::move(work.arena.bytes));
     work.records = std::move(bytes);
     work.arena.bytes = std::move(arena);
   });
@@ -370,8 +375,9 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
         }
         // Feed lines are rarely under ~100 bytes: reserve so the buffers do not regrow.
         const size_t chunk_size = work.end - work.begin;
-        work.records.reserve(chunk_size / 96 * record_size);
-        work.arena.bytes.reserve(chunk_size / 3);
+        // (Estimates: not populated, so what a chunk does not fill is never made resident.)
+        work.records = BufferPool::ingestion().take_bytes(chunk_size / 96 * record_size, false);
+        work.arena.bytes = BufferPool::ingestion().take_string(chunk_size / 3, false);
         SinkContext sink_ctx{};
         sink_ctx.work = &work;
         sink_ctx.agency = feed.agency;

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "canbao/core/buffer_pool.h"
 #include "canbao/index/index_dir.h"
 
 namespace canbao {
@@ -173,13 +174,14 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
       const auto done = std::chrono::steady_clock::now();
       result.write_seconds = std::chrono::duration<double>(done - write_start).count();
       result.seconds = std::chrono::duration<double>(done - start).count();
-      *data = SegmentData{};  // give the memory back before the next feed is parsed
+      release_segment_data(*data);  // its buffers go to the next feed's chunks
       if (!written.ok()) finalize_status = written;
     });
   }
   CANBAO_RETURN_IF_ERROR(wait_finalizer());
   // The parse buffers were freed feed by feed and reused by the next feed; hand them back to the
   // system now, or the largest feed's footprint would stay resident through matching.
+  BufferPool::ingestion().clear();
   ::malloc_trim(0);
   // Segments are mapped once all are written: mapping (and populating) them earlier would keep
   // every finished feed resident while the later ones are parsed.

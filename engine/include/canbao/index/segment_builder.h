@@ -56,6 +56,10 @@ struct SegmentData {
   uint64_t add_arena_chunk(std::string bytes);
 };
 
+/// Empties `data`, its record and string chunks given to the ingestion's buffer pool
+/// (core/buffer_pool.h) for the next feed.
+void release_segment_data(SegmentData& data);
+
 /// Orders the records by (person key, file order), in parallel: fills data.order.
 void sort_segment_records(SegmentData& data);
 
@@ -63,6 +67,13 @@ void sort_segment_records(SegmentData& data);
 /// rebased in parallel blocks, then the body checksum (read back through a mapping of the file
 /// just written, while it is in the page cache) and the header last (index/format.h). Errors
 /// name the path and errno text.
-Status write_segment(const SegmentData& data, const std::string& path);
+/// How write_segment stages its writes: records per block (0: ~1 MiB of records) and blocks per
+/// group (one group is gathered while the other is written). The bytes written do not depend on it
+/// (tests write with tiny blocks and groups to check that).
+struct SegmentWriteShape {
+  size_t records_per_block = 0;
+  size_t blocks_per_group = 16;
+};
+Status write_segment(const SegmentData& data, const std::string& path, const SegmentWriteShape& shape = {});
 
 }  // namespace canbao
