@@ -95,6 +95,7 @@ TEST(Ingest, CountsAddUpAndLinesArePhysical) {
   const std::unique_ptr<Segment> segment = std::move(opened).value();
   const SegmentHeader& header = segment->header();
   EXPECT_EQ(header.lines, 3002u);  // 3000 records + a blank line + a bad JSON line
+  EXPECT_EQ(segment->feed_index(), 2u);  // every record's Origin::feed
   EXPECT_EQ(header.read_count, 3001u);  // the blank line is not a record
   EXPECT_EQ(header.read_count, header.record_count + header.pending_count + header.quarantine_count);
   EXPECT_EQ(header.record_count, 1500u);  // ids 0, 1 and 5 of every 6 are valid
@@ -106,8 +107,7 @@ TEST(Ingest, CountsAddUpAndLinesArePhysical) {
   for (size_t idx = 1; idx < segment->record_count(); ++idx) {
     const auto* prev = reinterpret_cast<const RecordHead*>(segment->record(idx - 1));
     const auto* cur = reinterpret_cast<const RecordHead*>(segment->record(idx));
-    ASSERT_TRUE(prev->key < cur->key || (prev->key == cur->key && prev->origin.line < cur->origin.line));
-    ASSERT_EQ(cur->origin.feed, 2u);
+    ASSERT_TRUE(prev->key < cur->key || (prev->key == cur->key && prev->line < cur->line));
   }
 }
 

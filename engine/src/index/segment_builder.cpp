@@ -195,6 +195,7 @@ Status write_segment(const SegmentData& data, const std::string& path, const Seg
   header.format_version = kSegmentFormatVersion;
   header.agency = static_cast<uint32_t>(data.agency);
   header.mode = static_cast<uint32_t>(data.mode);
+  header.feed_index = data.feed_index;
   header.fingerprint = data.fingerprint;
   header.max_id_birth = data.max_id_birth;
   header.min_future_birth = data.min_future_birth;
@@ -279,8 +280,7 @@ Status write_segment(const SegmentData& data, const std::string& path, const Seg
             out.text.append(arena, str.off, str.len);
             str.off = at;  // block-relative until the block is placed
           });
-          rec.head.origin.feed = data.feed_index;
-          rec.head.origin.line = static_cast<uint32_t>(base.first_line + rec.head.origin.line);
+          rec.head.line = static_cast<uint32_t>(base.first_line + rec.head.line);
           if (rec.head.name_hash != 0 && rec.head.op != RecordOp::kDelete)
             out.names.push_back({name_birth_hash(id_yyyymmdd(rec.head.key), rec.head.name_hash), static_cast<uint32_t>(idx)});
         }

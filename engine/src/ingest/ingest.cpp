@@ -118,7 +118,7 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
     }
   }
   auto* head = reinterpret_cast<RecordHead*>(ctx.record);
-  head->origin.line = static_cast<uint32_t>(line);
+  head->line = static_cast<uint32_t>(line);
   const auto append = [&](std::vector<char>& to) { to.insert(to.end(), ctx.record, ctx.record + ctx.record_size); };
   const std::string_view raw_id =
       ctx.texts.state[CANBAO_F_ID] == FieldTexts::kText ? ctx.texts.value[CANBAO_F_ID] : std::string_view{};
@@ -269,7 +269,7 @@ void rebase_str(Str& str, uint64_t delta) {
 // Appends a chunk's output to the segment. Accepted records stay as the chunk produced them
 // (write_segment rebases them in parallel from the chunk's base); the few pending records and
 // quarantine entries are rebased here, turning chunk-relative lines into file lines.
-void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, SegmentData& out) {
+void append_chunk(ChunkWork& work, uint64_t first_line, SegmentData& out) {
   const uint64_t delta = out.arena_size;
   out.max_id_birth = std::max(out.max_id_birth, work.max_id_birth);
   out.min_future_birth = std::min(out.min_future_birth, work.min_future_birth);
@@ -280,8 +280,7 @@ void append_chunk(ChunkWork& work, uint32_t feed_index, uint64_t first_line, Seg
       T* end = begin + work.pending.size() / sizeof(T);
       for (T* rec = begin; rec != end; ++rec) {
         for_each_str(*rec, [&](Str& str) { rebase_str(str, delta); });
-        rec->head.origin.feed = feed_index;
-        rec->head.origin.line = static_cast<uint32_t>(first_line + rec->head.origin.line);
+        rec->head.line = static_cast<uint32_t>(first_line + rec->head.line);
       }
     });
   }
@@ -400,7 +399,7 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
       },
       [&](ChunkWork& work) -> Status {  // serial, in file order: append to the segment data
         if (!work.error.empty()) return Status::Error(work.error);
-        append_chunk(work, feed_index, next_line, out);
+        append_chunk(work, next_line, out);
         next_line += static_cast<uint64_t>(work.lines);
         if (paging.mapped) {
           const size_t upto = work.end / page * page;

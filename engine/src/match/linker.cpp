@@ -155,7 +155,8 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
         if (valid_on <= as_of) {
           out.valid_from = std::max(out.valid_from, valid_on);
           now_valid.push_back({seg_idx, idx, info.repair_key});
-          if (!duplicate) out.linked.push_back({info.repair_key, head.origin, seg_idx, idx, LinkMethod::kDirect});
+          if (!duplicate)
+            out.linked.push_back({info.repair_key, Origin{segment.feed_index(), head.line}, seg_idx, idx, LinkMethod::kDirect});
           continue;
         }
         out.valid_before = std::min(out.valid_before, valid_on);
@@ -280,8 +281,8 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
     // checksum_repair: the 17-digit prefix is a known person bearing this name.
     if (info.reject == IdReject::kBadChecksum &&
         (candidate.earlier.repaired || person_has_name(info.repair_key, candidate.name))) {
-      out.linked.push_back({info.repair_key, head.origin, candidate.segment, candidate.pending,
-                            LinkMethod::kChecksumRepair});
+      out.linked.push_back({info.repair_key, Origin{segment.feed_index(), head.line}, candidate.segment,
+                            candidate.pending, LinkMethod::kChecksumRepair});
       continue;
     }
     // name_birth: name + birth (+ sex where present) match exactly one known person.
@@ -296,7 +297,8 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
         }
       const size_t count = candidate.earlier.ambiguous ? std::max<size_t>(matches.size(), 2) : matches.size();
       if (count == 1) {
-        out.linked.push_back({matches.front(), head.origin, candidate.segment, candidate.pending, LinkMethod::kNameBirth});
+        out.linked.push_back({matches.front(), Origin{segment.feed_index(), head.line}, candidate.segment,
+                              candidate.pending, LinkMethod::kNameBirth});
         continue;
       }
       if (count > 1 && !info.newborn_without_id) {

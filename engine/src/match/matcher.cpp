@@ -17,7 +17,7 @@ namespace {
 void append_record(PersonView& view, Agency agency, const char* packed, const Segment& segment, LinkMethod link) {
   with_agency(agency, [&](auto tag) {
     constexpr Agency kAgency = decltype(tag)::value;
-    resolve_record(*reinterpret_cast<const typename PackedOf<kAgency>::type*>(packed), link,
+    resolve_record(*reinterpret_cast<const typename PackedOf<kAgency>::type*>(packed), segment.feed_index(), link,
                    [&](Str str) { return segment.str(str); }, view.records<kAgency>().emplace_back());
   });
 }

@@ -108,7 +108,7 @@ void resolve(const std::vector<const Segment*>& segments, const std::vector<Occu
   for (const Occurrence& occ : occurrences) {
     const Segment& segment = *segments[occ.segment];
     const EnrollmentPacked& rec = enrollment_at(segment, occ.slot);
-    candidates.push_back({segment.str(rec.record_id), rec.head.origin, occ});
+    candidates.push_back({segment.str(rec.record_id), Origin{segment.feed_index(), rec.head.line}, occ});
   }
   // Grouped by record_id: by hash first (equal record_ids share it; a string is compared only
   // within a hash), then (feed, line). A year of daily update feeds makes these millions.

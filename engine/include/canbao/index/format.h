@@ -32,11 +32,13 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 12;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
+inline constexpr uint32_t kSegmentFormatVersion = 13;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
                                                        // 9: ID birth range (reuse across as_of);
                                                        // 10: tax paid_on after 2200-12-31 is bad_field;
                                                        // 11: the (birth, name) table;
-                                                       // 12: IDs valid from a later day decided by the linker
+                                                       // 12: IDs valid from a later day decided by the linker;
+                                                       // 13: the feed index in the header, not in every
+                                                       //     record (RecordHead 40 -> 32 bytes)
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -114,7 +116,7 @@ struct SegmentHeader {
   // it (segment_valid_for).
   int32_t max_id_birth;
   int32_t min_future_birth;
-  uint32_t reserved;
+  uint32_t feed_index;  // the manifest position of the feed (every record's Origin::feed)
   uint64_t name_table_off, name_table_count;  // NameBirthEntry[name_table_count]
 };
 static_assert(sizeof(SegmentHeader) == 176);

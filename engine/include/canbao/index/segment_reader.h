@@ -37,6 +37,8 @@ class Segment {
   Segment& operator=(const Segment&) = delete;
 
   const SegmentHeader& header() const { return *header_; }
+  /// The manifest position of the feed this segment holds (every record's Origin::feed).
+  uint32_t feed_index() const { return header_->feed_index; }
   Agency agency() const { return static_cast<Agency>(header_->agency); }
   /// SPEC §7: the feed was an update feed.
   bool is_update() const { return header_->mode == static_cast<uint32_t>(FeedMode::kUpdate); }

@@ -102,18 +102,20 @@ struct Origin {
   friend bool operator==(Origin a, Origin b) = default;
 };
 
-// Fields every packed record starts with.
+// Fields every packed record starts with. The record's feed is not stored: it is its segment's
+// (SegmentHeader::feed_index), which makes the head 32 bytes instead of 40 (issue #16).
 struct RecordHead {
   PersonKey key;
-  Origin origin;
   Str name;
+  uint32_t line;       // physical line in its feed (Origin::line)
   Day birth;           // optional, used only for fallback linking
   uint32_t name_hash;  // name_hash() of the normalised name (0: no name), for fallback linking
   Sex sex;
   LinkMethod link;
   RecordOp op;  // SPEC §7: kDelete for a delete row of an update feed
-  uint8_t pad_[5];
+  uint8_t pad_[1];
 };
+static_assert(sizeof(RecordHead) == 32);
 
 // ---------------------------------------------------------------------------------------------
 // Value kinds of the schema's fields: the packed (stored) type, the resolved type, and the parser
@@ -282,9 +284,9 @@ CANBAO_AGENCIES(CANBAO_RESOLVED_OF)
 #undef CANBAO_RESOLVED_OF
 
 /// Packed → resolved: copies every field of the table, turning Str into views through
-/// str(Str) → std::string_view (a segment's arena).
+/// str(Str) → std::string_view (a segment's arena); `feed` is the record's segment's feed index.
 template <typename P, typename StrFn>
-void resolve_record(const P& packed, LinkMethod link, const StrFn& str,
+void resolve_record(const P& packed, uint32_t feed, LinkMethod link, const StrFn& str,
                     typename ResolvedOf<P::kAgency>::type& out) {
   const auto copy = [&](auto d, const auto& from, auto& to) {
     using D = decltype(d);
@@ -294,7 +296,7 @@ void resolve_record(const P& packed, LinkMethod link, const StrFn& str,
       D::of(to) = D::of(from);
     }
   };
-  out.origin = packed.head.origin;
+  out.origin = Origin{feed, packed.head.line};
   out.link = link;
   out.op = packed.head.op;
   HeadSchema::for_each_field([&](auto d) { copy(d, packed.head, static_cast<RecordBase&>(out)); });
