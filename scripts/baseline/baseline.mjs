@@ -249,11 +249,9 @@ async function main() {
   let manifestPath = path.resolve(args.manifest);
   const cityDir = path.dirname(manifestPath);
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
-  const work = args.work || fs.mkdtempSync(path.join(os.tmpdir(), 'canbao-baseline-'));
-  fs.mkdirSync(work, { recursive: true });
   // SPEC §9's further agencies (health, market) are not modelled in SQL. Both sides then run on
   // the manifest without them: canbao on a copy of the manifest that leaves them out.
-  const left = manifest.feeds.filter((f) => !AGENCIES[f.agency] && NOT_MODELLED.includes(f.agency));
+  const left = manifest.feeds.filter((f) => NOT_MODELLED.includes(f.agency));
   if (left.length > 0) {
     manifest.feeds = manifest.feeds.filter((f) => !left.includes(f));
     // Next to the original: a manifest's feed paths may not point outside its directory.
@@ -274,6 +272,8 @@ async function main() {
     if (!['utf-8', 'utf8', 'gbk'].includes(f.encoding)) throw new Error(`${f.path}: unsupported encoding ${f.encoding}`);
   }
   const feedBytes = feeds.reduce((sum, f) => sum + fs.statSync(f.file).size, 0);
+  const work = args.work || fs.mkdtempSync(path.join(os.tmpdir(), 'canbao-baseline-'));
+  fs.mkdirSync(work, { recursive: true });
   const files = feeds.map((f) => shq(f.file)).join(' ');
   console.log(`city ${manifestPath}: ${feeds.length} feeds, ${(feedBytes / 1e6).toFixed(1)} MB, as_of ${asOf}`);
 

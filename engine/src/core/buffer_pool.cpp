@@ -3,9 +3,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cstdint>
-
 #include <algorithm>
+#include <cstdint>
 
 namespace canbao {
 
@@ -55,12 +54,12 @@ Buffer BufferPool::take(std::vector<Buffer>& kept, size_t capacity, bool populat
 }
 
 template <typename Buffer>
-void BufferPool::keep(std::vector<Buffer>& kept, Buffer&& buffer) {
+void BufferPool::keep(std::vector<Buffer>& kept, Buffer buffer) {
   buffer.clear();
   const size_t capacity = buffer.capacity();
   if (capacity < kMinKept) return;
   const std::lock_guard lock(mutex_);
-  if (held_ + capacity > limit_) return;  // freed when `buffer` goes out of scope at the caller
+  if (held_ + capacity > limit_) return;  // freed here
   held_ += capacity;
   kept.push_back(std::move(buffer));
 }
@@ -70,15 +69,8 @@ std::vector<char> BufferPool::take_bytes(size_t capacity, bool populate_now) {
 }
 std::string BufferPool::take_string(size_t capacity, bool populate_now) { return take(strings_, capacity, populate_now); }
 
-void BufferPool::give(std::vector<char>&& buffer) {
-  std::vector<char> owned = std::move(buffer);
-  keep(bytes_, std::move(owned));
-}
-
-void BufferPool::give(std::string&& buffer) {
-  std::string owned = std::move(buffer);
-  keep(strings_, std::move(owned));
-}
+void BufferPool::give(std::vector<char>&& buffer) { keep(bytes_, std::move(buffer)); }
+void BufferPool::give(std::string&& buffer) { keep(strings_, std::move(buffer)); }
 
 void BufferPool::clear() {
   std::vector<std::vector<char>> bytes;

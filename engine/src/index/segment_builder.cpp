@@ -127,12 +127,12 @@ void sort_segment_records(SegmentData& data) {
   });
   // Bottom-up merge of the runs, pairs merged in parallel. std::merge takes from the earlier run
   // on equal keys, and runs are in file order, so ties keep line order: (key, chunk, index).
-  // The spare run buffer is a recycled one (core/buffer_pool.h).
+  // The spare run buffer is a recycled one (core/buffer_pool.h), taken only when there is a merge.
+  if (chunks < 2) return;
   std::vector<char> spare_bytes = BufferPool::ingestion().take_bytes(count * sizeof(RecordRef));
   spare_bytes.resize(count * sizeof(RecordRef));
-  RecordRef* const spare = reinterpret_cast<RecordRef*>(spare_bytes.data());
   RecordRef* from = data.order.data();
-  RecordRef* to = spare;
+  RecordRef* to = reinterpret_cast<RecordRef*>(spare_bytes.data());
   const auto key_less = [](const RecordRef& a, const RecordRef& b) { return a.key < b.key; };
   while (bounds.size() > 2) {
     const size_t runs = bounds.size() - 1;
@@ -251,7 +251,7 @@ Status write_segment(const SegmentData& data, const std::string& path, const Seg
       group.resize(std::min(blocks, group_blocks));
       for (Block& block : group) {
         block.records = BufferPool::ingestion().take_bytes(per_block * record_size);
-        block.text = BufferPool::ingestion().take_string(per_block * 32);
+        block.text = BufferPool::ingestion().take_string(per_block * 32, false);  // an estimate
       }
     }
     tbb::task_group writer;

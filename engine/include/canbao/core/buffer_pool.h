@@ -46,7 +46,7 @@ class BufferPool {
   template <typename Buffer>
   Buffer take(std::vector<Buffer>& kept, size_t capacity, bool populate_now);
   template <typename Buffer>
-  void keep(std::vector<Buffer>& kept, Buffer&& buffer);
+  void keep(std::vector<Buffer>& kept, Buffer buffer);
 
   mutable std::mutex mutex_;
   const size_t limit_;

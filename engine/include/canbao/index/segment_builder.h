@@ -63,10 +63,6 @@ void release_segment_data(SegmentData& data);
 /// Orders the records by (person key, file order), in parallel: fills data.order.
 void sort_segment_records(SegmentData& data);
 
-/// Writes `data` (REQUIRES: sorted) to `path` via `path.tmp` + rename, records gathered and
-/// rebased in parallel blocks, then the body checksum (read back through a mapping of the file
-/// just written, while it is in the page cache) and the header last (index/format.h). Errors
-/// name the path and errno text.
 /// How write_segment stages its writes: records per block (0: ~1 MiB of records) and blocks per
 /// group (one group is gathered while the other is written). The bytes written do not depend on it
 /// (tests write with tiny blocks and groups to check that).
@@ -74,6 +70,11 @@ struct SegmentWriteShape {
   size_t records_per_block = 0;
   size_t blocks_per_group = 16;
 };
+
+/// Writes `data` (REQUIRES: sorted) to `path` via `path.tmp` + rename, records gathered and
+/// rebased in parallel blocks, then the body checksum (read back through a mapping of the file
+/// just written, while it is in the page cache) and the header last (index/format.h). Errors
+/// name the path and errno text.
 Status write_segment(const SegmentData& data, const std::string& path, const SegmentWriteShape& shape = {});
 
 }  // namespace canbao
