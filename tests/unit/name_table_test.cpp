@@ -79,10 +79,8 @@ void check_table(const Segment& segment, size_t& without_name, size_t& deletes) 
     const std::string name = normalize_name(segment.str(head.name));
     if (name.empty()) {
       ++without_name;
-      EXPECT_EQ(head.name_hash, 0u);
       continue;
     }
-    ASSERT_EQ(head.name_hash, name_hash(name)) << "record " << idx;  // the hash of the normalised name
     expected.push_back({name_birth_hash(id_yyyymmdd(head.key), name_hash(name)), static_cast<uint32_t>(idx)});
   }
   std::sort(expected.begin(), expected.end(), [](const NameBirthEntry& a, const NameBirthEntry& b) {
@@ -142,8 +140,9 @@ TEST(NameBirthTable, GallopingSearchesFindWhatAPassOverTheRecordsFinds) {  // SP
     for (const uint32_t hash : hashes)
       for (size_t idx = 0; idx < segment.record_count(); ++idx) {
         const RecordHead& head = head_at(segment, idx);
-        if (head.name_hash != 0 && head.op != RecordOp::kDelete &&
-            name_birth_hash(id_yyyymmdd(head.key), head.name_hash) == hash)
+        const std::string name = normalize_name(segment.str(head.name));
+        if (!name.empty() && head.op != RecordOp::kDelete &&
+            name_birth_hash(id_yyyymmdd(head.key), name_hash(name)) == hash)
           expected.push_back(static_cast<uint32_t>(idx));
       }
     ASSERT_EQ(found, expected) << "trial " << trial;

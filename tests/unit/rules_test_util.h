@@ -222,7 +222,6 @@ class TestPerson {
     h.kind = HealthKind::kBirth;
     h.birth_cert = str(birth_cert);
     h.mother_id = str(mother_id);
-    h.birth = id_birth(view.key);
     h.name = str(name_);
     return h;
   }

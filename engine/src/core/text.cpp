@@ -108,6 +108,13 @@ uint32_t name_hash(std::string_view normalised_name) {
   return folded ? folded : 1;
 }
 
+uint32_t raw_name_hash(std::string_view name) {
+  if (name_is_normal(name)) return name_hash(name);
+  thread_local std::string normal;
+  normalize_name(name, normal);
+  return name_hash(normal);
+}
+
 std::string normalize_name(std::string_view name) {
   std::string out;
   normalize_name(name, out);

@@ -3,6 +3,7 @@
 #include "canbao/core/buffer_pool.h"
 #include "canbao/core/failpoint.h"
 #include "canbao/core/private_files.h"
+#include "canbao/core/text.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -281,8 +282,9 @@ Status write_segment(const SegmentData& data, const std::string& path, const Seg
             str.off = at;  // block-relative until the block is placed
           });
           rec.head.line = static_cast<uint32_t>(base.first_line + rec.head.line);
-          if (rec.head.name_hash != 0 && rec.head.op != RecordOp::kDelete)
-            out.names.push_back({name_birth_hash(id_yyyymmdd(rec.head.key), rec.head.name_hash), static_cast<uint32_t>(idx)});
+          if (rec.head.name.len != 0 && rec.head.op != RecordOp::kDelete)
+            if (const uint32_t hash = raw_name_hash(std::string_view(out.text).substr(rec.head.name.off, rec.head.name.len)))
+              out.names.push_back({name_birth_hash(id_yyyymmdd(rec.head.key), hash), static_cast<uint32_t>(idx)});
         }
       });
       for (size_t slot = 0; slot < count; ++slot) names.insert(names.end(), group[slot].names.begin(), group[slot].names.end());

@@ -273,11 +273,7 @@ class FieldReader {
   int bad_field() const { return bad_field_; }
 
   uint32_t name_hash(int field) {
-    if (texts_.state[field] != FieldTexts::kText) return 0;
-    if (name_is_normal(texts_.value[field])) return canbao::name_hash(texts_.value[field]);
-    thread_local std::string normal;
-    normalize_name(texts_.value[field], normal);
-    return canbao::name_hash(normal);
+    return texts_.state[field] == FieldTexts::kText ? raw_name_hash(texts_.value[field]) : 0;
   }
 
   // Field D (a schema descriptor) of `record`. Text: stored when present; a required one must be
@@ -315,27 +311,28 @@ class FieldReader {
 };
 
 // The record is zeroed: a Str absent is {0, 0}, padding stays 0.
-void read_head(FieldReader& reader, RecordHead& head) {
-  head.key = kNoPerson;
+void read_head(FieldReader& reader, RecordHead& packed, DecodedHead& head) {
+  packed.key = kNoPerson;
   head.name_hash = reader.name_hash(CANBAO_F_NAME);
   HeadSchema::for_each_field([&](auto d) { reader.read<decltype(d)>(head); });
+  packed.name = head.name;
 }
 
-void decode_fields(Agency agency, FieldReader& reader, void* out) {
+void decode_fields(Agency agency, FieldReader& reader, void* out, DecodedHead& head) {
   with_agency(agency, [&](auto tag) {
     auto& record = *static_cast<typename PackedOf<decltype(tag)::value>::type*>(out);
-    read_head(reader, record.head);
+    read_head(reader, record.head, head);
     Schema<decltype(tag)::value>::for_each_field([&](auto d) { reader.read<decltype(d)>(record); });
   });
 }
 
 // SPEC §9: the first bad field of a health record is `kind`, then the fields its kind requires,
 // then any other bad field (`generic`, in field order).
-int health_bad_field(const HealthPacked& record, int generic) {
+int health_bad_field(const HealthPacked& record, Day birth, int generic) {
   switch (record.kind) {
     case HealthKind::kBirth:
       if (record.birth_cert.len == 0) return CANBAO_F_BIRTH_CERT;
-      if (record.head.birth == kNoDay) return CANBAO_F_BIRTH;  // absent or unreadable
+      if (birth == kNoDay) return CANBAO_F_BIRTH;  // absent or unreadable
       return generic;
     case HealthKind::kDeath:
       if (record.death_date == kNoDay) return CANBAO_F_DEATH_DATE;  // absent or unreadable
@@ -402,12 +399,12 @@ DecodeResult decode_record(Agency agency, const FieldTexts& texts, Day as_of, Ar
   FieldReader reader(texts, arena);
   // Zero the whole record, padding included, so segment files are byte-for-byte deterministic.
   std::memset(out, 0, packed_size(agency));
-  decode_fields(agency, reader, out);
+  decode_fields(agency, reader, out, result.head);
   result.bad_field = reader.bad_field();
   auto* head = static_cast<RecordHead*>(out);  // every packed record starts with its head
   if (agency == Agency::kHealth) {
     const auto& health = *static_cast<const HealthPacked*>(out);
-    result.bad_field = health_bad_field(health, result.bad_field);
+    result.bad_field = health_bad_field(health, result.head.birth, result.bad_field);
     if (health.kind == HealthKind::kBirth && texts.state[CANBAO_F_ID] == FieldTexts::kAbsent) {
       // SPEC §9: a birth without an ID is not `missing`.
       if (!result.fields_ok()) {

@@ -150,13 +150,14 @@ std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments
   for (const auto& [cert, ref] : latest) {
     const Segment& segment = *segments[ref->segment];
     const HealthPacked& record = health_at(segment.pending(ref->pending));
-    if (record.head.birth == kNoDay || record.head.birth > d || record.head.birth < d - 364) continue;
+    const PendingInfo& info = segment.pending_info()[ref->pending];
+    if (info.birth == kNoDay || info.birth > d || info.birth < d - 364) continue;
     if (of_persons.contains(cert)) continue;
     NewbornRow& row = rows.emplace_back();
     row.birth_cert = cert;
     row.name = trim_space(segment.str(record.head.name));
-    row.sex = record.head.sex;
-    row.birth = record.head.birth;
+    row.sex = info.sex;
+    row.birth = info.birth;
     row.mother_id = segment.str(record.mother_id);
     row.hospital = record.region;
     const PersonKey mother = valid_id(row.mother_id, d);

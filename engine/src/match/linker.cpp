@@ -174,8 +174,8 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
                                             [](const auto& entry, const Position& at) { return entry.first < at; });
         if (found != outcomes.end() && found->first == Position(seg_idx, idx)) candidate.earlier = found->second;
       }
-      if (head.birth != kNoDay) {
-        const Ymd ymd = ymd_from_day(head.birth);
+      if (info.birth != kNoDay) {
+        const Ymd ymd = ymd_from_day(info.birth);
         const int yyyymmdd = ymd.year * 10000 + ymd.month * 100 + ymd.day;
         birth_key(yyyymmdd, name, candidate.birth_name);
         const uint32_t hash = name_birth_hash(yyyymmdd, name_hash(name));
@@ -226,9 +226,9 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
     segment.records_by_keys(repair_keys, hits);
     for (const uint32_t idx : hits) {
       const RecordHead& head = head_of(segment.record(idx));
-      if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
+      if (head.name.len == 0 || head.op == RecordOp::kDelete) continue;
       normalised(segment.str(head.name), scratch, name);
-      repair_names.emplace_back(head.key, std::string(name));
+      if (!name.empty()) repair_names.emplace_back(head.key, std::string(name));
     }
     hits.clear();
     segment.records_by_name_birth(is_new ? hashes : hashes_everywhere, hits);
@@ -238,8 +238,9 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
       std::string_view text;
       for (size_t at = range.begin(); at != range.end(); ++at) {
         const RecordHead& head = head_of(segment.record(hits[at]));
-        if (head.name_hash == 0 || head.op == RecordOp::kDelete) continue;
+        if (head.name.len == 0 || head.op == RecordOp::kDelete) continue;
         normalised(segment.str(head.name), scratch_text, text);
+        if (text.empty()) continue;
         birth_key(id_yyyymmdd(head.key), text, key_text);
         const auto want = wanted.find(key_text);  // else a hash collision
         if (want == wanted.end() || !(is_new || want->second)) continue;
@@ -286,13 +287,13 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
       continue;
     }
     // name_birth: name + birth (+ sex where present) match exactly one known person.
-    if (head.birth != kNoDay) {
+    if (info.birth != kNoDay) {
       std::vector<PersonKey> matches;
       if (candidate.earlier.match != kNoPerson) matches.push_back(candidate.earlier.match);
       if (auto found = persons_by_name.find(candidate.birth_name); found != persons_by_name.end())
         for (PersonKey key : found->second) {
-          if (id_birth(key) != head.birth) continue;
-          if (head.sex != Sex::kNone && id_is_male(key) != (head.sex == Sex::kMale)) continue;
+          if (id_birth(key) != info.birth) continue;
+          if (info.sex != Sex::kNone && id_is_male(key) != (info.sex == Sex::kMale)) continue;
           if (key != candidate.earlier.match) matches.push_back(key);
         }
       const size_t count = candidate.earlier.ambiguous ? std::max<size_t>(matches.size(), 2) : matches.size();

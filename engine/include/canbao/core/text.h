@@ -40,9 +40,11 @@ inline bool name_is_normal(std::string_view name) {
 }
 std::string normalize_name(std::string_view name);
 
-/// A 32-bit hash of a normalised name (never 0 for a non-empty name). Stored in every packed
-/// record so fallback linking can screen all records without reading their names.
+/// A 32-bit hash of a normalised name (never 0 for a non-empty name): the name part of a segment's
+/// (birth, name) table and of a pending record's PendingInfo, for fallback linking (SPEC §2).
 uint32_t name_hash(std::string_view normalised_name);
+/// name_hash(normalize_name(name)), normalising only a name that needs it.
+uint32_t raw_name_hash(std::string_view name);
 
 /// SPEC §6 `id_masked`: the raw ID trimmed, every character (UTF-8 code point) but the first 6 and
 /// the last 4 replaced by `*`; 10 characters or fewer become all `*`; empty input stays empty.

@@ -32,13 +32,15 @@ namespace canbao {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'A', 'N', 'B', 'S', 'E', 'G', '1'};
 // 2: RecordHead.name_hash; 3: zeroed padding; 4: arena in key order; 5: header and body checksums
-inline constexpr uint32_t kSegmentFormatVersion = 13;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
+inline constexpr uint32_t kSegmentFormatVersion = 14;  // 6: SPEC §9 market agency; 7: health; 8: §7 op, mode;
                                                        // 9: ID birth range (reuse across as_of);
                                                        // 10: tax paid_on after 2200-12-31 is bad_field;
                                                        // 11: the (birth, name) table;
                                                        // 12: IDs valid from a later day decided by the linker;
                                                        // 13: the feed index in the header, not in every
-                                                       //     record (RecordHead 40 -> 32 bytes)
+                                                       //     record (RecordHead 40 -> 32 bytes);
+                                                       // 14: birth, sex and the name hash only in
+                                                       //     PendingInfo (RecordHead 32 -> 24 bytes)
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -60,25 +62,28 @@ struct PendingInfo {
   IdReject reject;
   bool fields_ok;  // false: a field is bad too, so it can never be linked
   bool newborn_without_id;  // SPEC §9: a health birth without an ID; accepted when it links to nobody
-  uint8_t pad_[1];
+  Sex sex;                  // SPEC §3 head fields, for fallback linking (SPEC §2) and newborns (§9)
   // bad_checksum: the 17-digit prefix. bad_birthdate of an ID valid but for a birth date after the
   // ingestion's as_of, on a record whose fields are fine: the ID's key (pending_valid_on). Else
   // kNoPerson.
   PersonKey repair_key;
   Str masked_id;
+  Day birth;           // kNoDay: absent
+  uint32_t name_hash;  // name_hash() of the normalised name (0: no name)
 };
+static_assert(sizeof(PendingInfo) == 32);
 
 /// One entry of a segment's (birth, name) table: a record of the records section bearing a name,
 /// by the hash of its ID's birth date and its normalised name. The table is sorted by (hash,
 /// index), so the records a fallback link looks for are a search away instead of a pass over the
 /// segment (match/linker.cpp).
 struct NameBirthEntry {
-  uint32_t hash;   // name_birth_hash(birth date of the record's ID, RecordHead::name_hash)
+  uint32_t hash;   // name_birth_hash(birth date of the record's ID, raw_name_hash(its name))
   uint32_t index;  // in the records section
 };
 static_assert(sizeof(NameBirthEntry) == 8);
 
-/// The (birth date as YYYYMMDD, RecordHead::name_hash) hash of NameBirthEntry: part of the format.
+/// The (birth date as YYYYMMDD, name_hash) hash of NameBirthEntry: part of the format.
 inline uint32_t name_birth_hash(int yyyymmdd, uint32_t name_hash) {
   const uint64_t mixed = (static_cast<uint64_t>(static_cast<uint32_t>(yyyymmdd)) << 32 | name_hash) * 0x9E3779B97F4A7C15ULL;
   return static_cast<uint32_t>((mixed ^ (mixed >> 29)) >> 32);

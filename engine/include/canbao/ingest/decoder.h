@@ -49,6 +49,8 @@ struct DecodeResult {
   /// linked by name_birth when exactly one person matches, otherwise accepted as a newborn without
   /// ID (never quarantined, never `ambiguous`).
   bool newborn_without_id = false;
+  /// The head fields as read (all absent for a delete row); the name is in the record's head too.
+  DecodedHead head;
   bool fields_ok() const { return bad_field < 0; }
 };
 

@@ -103,19 +103,19 @@ struct Origin {
 };
 
 // Fields every packed record starts with. The record's feed is not stored: it is its segment's
-// (SegmentHeader::feed_index), which makes the head 32 bytes instead of 40 (issue #16).
+// (SegmentHeader::feed_index). Nor are the SPEC §3 head fields `birth` and `sex`, and the name's
+// hash: they serve only fallback linking (SPEC §2) and the newborns without ID (SPEC §9), which read
+// them from the pending record's PendingInfo (index/format.h); the (birth, name) table of a
+// segment's records hashes the ID's birth date and the stored name. 24 bytes instead of 40 (issue #16).
 struct RecordHead {
   PersonKey key;
   Str name;
-  uint32_t line;       // physical line in its feed (Origin::line)
-  Day birth;           // optional, used only for fallback linking
-  uint32_t name_hash;  // name_hash() of the normalised name (0: no name), for fallback linking
-  Sex sex;
+  uint32_t line;  // physical line in its feed (Origin::line)
   LinkMethod link;
   RecordOp op;  // SPEC §7: kDelete for a delete row of an update feed
-  uint8_t pad_[1];
+  uint8_t pad_[2];
 };
-static_assert(sizeof(RecordHead) == 32);
+static_assert(sizeof(RecordHead) == 24);
 
 // ---------------------------------------------------------------------------------------------
 // Value kinds of the schema's fields: the packed (stored) type, the resolved type, and the parser
@@ -187,6 +187,16 @@ inline constexpr bool kOptional = false;
 CANBAO_AGENCIES(CANBAO_PACKED_STRUCT)
 #undef CANBAO_PACKED_STRUCT
 #undef CANBAO_PACKED_MEMBER
+
+/// The SPEC §3 head fields as decoded (every record's are checked, decode_record reports them in
+/// DecodeResult::head) and the hash of the normalised name (0: no name): the name goes into the
+/// RecordHead, the rest into a pending record's PendingInfo (index/format.h).
+struct DecodedHead {
+#define CANBAO_DECODED_MEMBER(member, field, required, absent, ...) __VA_ARGS__::Packed member = absent;
+  CANBAO_HEAD_FIELDS(CANBAO_DECODED_MEMBER)  // sex, birth, name
+#undef CANBAO_DECODED_MEMBER
+  uint32_t name_hash = 0;
+};
 
 /// Packed record type of an agency.
 template <Agency A> struct PackedOf;
@@ -262,9 +272,9 @@ struct RecordBase {
   Origin origin;
   LinkMethod link = LinkMethod::kDirect;
   RecordOp op = RecordOp::kUpsert;  // a delete row reaches no rule (match/ drops it)
-#define CANBAO_RESOLVED_MEMBER(member, field, required, absent, ...) __VA_ARGS__::Value member = absent;
-  CANBAO_HEAD_FIELDS(CANBAO_RESOLVED_MEMBER)  // sex, birth, name
+  std::string_view name;  // SPEC §3 head field (birth and sex serve fallback linking only: not resolved)
 };
+#define CANBAO_RESOLVED_MEMBER(member, field, required, absent, ...) __VA_ARGS__::Value member = absent;
 
 // Resolved records (generated from schema.h): a member per field, absent values as defaults.
 #define CANBAO_RESOLVED_STRUCT(Enum, token, Type, FIELDS) \
@@ -299,7 +309,7 @@ void resolve_record(const P& packed, uint32_t feed, LinkMethod link, const StrFn
   out.origin = Origin{feed, packed.head.line};
   out.link = link;
   out.op = packed.head.op;
-  HeadSchema::for_each_field([&](auto d) { copy(d, packed.head, static_cast<RecordBase&>(out)); });
+  out.name = str(packed.head.name);
   Schema<P::kAgency>::for_each_field([&](auto d) { copy(d, packed, out); });
 }
 
