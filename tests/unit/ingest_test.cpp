@@ -4,6 +4,8 @@
 
 #include <oneapi/tbb/global_control.h>
 
+#include <unistd.h>
+
 #include <cstring>
 #include <tuple>
 #include <vector>
@@ -140,7 +142,8 @@ TEST(Ingest, SegmentArenaIsInRecordOrder) {
   EXPECT_LE(segment->quarantine()[0].reason.off + segment->quarantine()[0].reason.len, segment->header().arena_size);
 }
 
-std::string ingest_manifest_segments(const std::string& dir, const std::string& index, uint64_t memory_bytes) {
+std::string ingest_manifest_segments(const std::string& dir, const std::string& index, uint64_t memory_bytes,
+                                     std::vector<uint32_t> order = {}) {
   Manifest manifest;
   EXPECT_TRUE(load_manifest(dir + "/manifest.json", day_from_ymd(2026, 11, 22), manifest).ok());
   auto registry = AdapterRegistry::MakeWithBuiltins().value();
@@ -148,6 +151,7 @@ std::string ingest_manifest_segments(const std::string& dir, const std::string& 
   options.index_dir = index;
   options.chunk_bytes = 2000;
   options.memory_bytes = memory_bytes;
+  options.order = std::move(order);
   std::vector<IngestedFeed> feeds;
   const Status status = ingest_manifest(manifest, *registry, options, feeds);
   EXPECT_TRUE(status.ok()) << status.message();
@@ -173,6 +177,38 @@ TEST(Ingest, MemoryPolicyDoesNotChangeSegments) {
   const std::string tight = ingest_manifest_segments(tmp.path(), tmp / "index-b", 1);  // 1 byte of "memory"
   ASSERT_FALSE(overlapped.empty());
   EXPECT_EQ(tight, overlapped);
+}
+
+// Issue #16: the largest feed is built first (its write overlaps the next feed's parse), equal
+// sizes in manifest order; the segments are the same in any build order.
+TEST(Ingest, LargestFeedFirstAndSegmentsDoNotDependOnTheOrder) {
+  TempDir tmp;
+  const std::string feed = ndjson_feed();
+  testing::write_file(tmp / "small.ndjson", feed.substr(0, feed.find('\n', feed.size() / 4) + 1));
+  testing::write_file(tmp / "large.ndjson", feed);
+  testing::write_file(tmp / "middle.ndjson", feed.substr(0, feed.find('\n', feed.size() / 2) + 1));
+  testing::write_file(tmp / "same.ndjson", feed.substr(0, feed.find('\n', feed.size() / 2) + 1));
+  testing::write_file(tmp / "manifest.json",
+                      R"({"city": "350200", "as_of": "2026-11-22", "feeds": [)"
+                      R"({"agency": "tax", "path": "small.ndjson"}, {"agency": "tax", "path": "large.ndjson"},)"
+                      R"({"agency": "tax", "path": "middle.ndjson"}, {"agency": "tax", "path": "same.ndjson"}]})");
+  Manifest manifest;
+  ASSERT_TRUE(load_manifest(tmp / "manifest.json", day_from_ymd(2026, 11, 22), manifest).ok());
+  std::vector<uint32_t> order;
+  ASSERT_TRUE(ingestion_order(manifest, order).ok());
+  EXPECT_EQ(order, (std::vector<uint32_t>{1, 2, 3, 0}));
+  const std::string largest_first = ingest_manifest_segments(tmp.path(), tmp / "index-a", 0);
+  const std::string manifest_order = ingest_manifest_segments(tmp.path(), tmp / "index-b", 0, {0, 1, 2, 3});
+  const std::string reversed = ingest_manifest_segments(tmp.path(), tmp / "index-c", 1, {3, 2, 1, 0});
+  ASSERT_FALSE(largest_first.empty());
+  EXPECT_EQ(manifest_order, largest_first);
+  EXPECT_EQ(reversed, largest_first);
+  // A feed missing: the manifest's first missing feed is named, before anything is read.
+  ASSERT_EQ(::unlink((tmp / "same.ndjson").c_str()), 0);
+  ASSERT_EQ(::unlink((tmp / "middle.ndjson").c_str()), 0);
+  const Status missing = ingestion_order(manifest, order);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("middle.ndjson: cannot open feed"), std::string::npos) << missing.message();
 }
 
 }  // namespace

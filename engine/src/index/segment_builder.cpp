@@ -25,6 +25,13 @@ namespace canbao {
 
 namespace {
 
+// Prefetches the cache lines of [at, at + size) for reading.
+inline void prefetch_bytes(const char* at, size_t size) {
+  const auto first = reinterpret_cast<uintptr_t>(at) & ~uintptr_t{63};
+  const auto last = (reinterpret_cast<uintptr_t>(at) + size - 1) & ~uintptr_t{63};
+  for (uintptr_t line = first; line <= last; line += 64) __builtin_prefetch(reinterpret_cast<const char*>(line), 0, 3);
+}
+
 uint64_t align_up(uint64_t value) { return segment_align_up(value); }
 
 Status errno_error(const std::string& what, const std::string& path) {
@@ -79,7 +86,16 @@ void release_segment_data(SegmentData& data) {
   BufferPool& pool = BufferPool::ingestion();
   for (std::vector<char>& chunk : data.record_chunks) pool.give(std::move(chunk));
   for (std::string& chunk : data.arena_chunks) pool.give(std::move(chunk));
+  pool.give(data.order.release());
   data = SegmentData{};
+}
+
+void RecordOrder::assign_size(size_t count) {
+  if (bytes_.capacity() < count * sizeof(RecordRef)) {
+    BufferPool::ingestion().give(std::move(bytes_));
+    bytes_ = BufferPool::ingestion().take_bytes(count * sizeof(RecordRef));
+  }
+  bytes_.resize(count * sizeof(RecordRef));  // zero-fills mapped pages: cheap next to a fault each
 }
 
 size_t SegmentData::record_count() const {
@@ -108,7 +124,7 @@ void sort_segment_records(SegmentData& data) {
   std::vector<size_t> bounds(chunks + 1, 0);
   for (size_t idx = 0; idx < chunks; ++idx) bounds[idx + 1] = bounds[idx] + data.record_chunks[idx].size() / record_size;
   const size_t count = bounds[chunks];
-  data.order.resize(count);
+  data.order.assign_size(count);
   // One run per chunk. Ingestion sorts every chunk by key as it parses it, so runs are normally
   // sorted already; any that is not (data built otherwise) is sorted here.
   tbb::parallel_for(size_t{0}, chunks, [&](size_t chunk_idx) {
@@ -149,7 +165,7 @@ void sort_segment_records(SegmentData& data) {
     bounds.swap(next);
     std::swap(from, to);
   }
-  if (from != data.order.data()) std::copy(from, from + count, data.order.data());
+  if (from != data.order.data()) data.order.swap_bytes(spare_bytes);  // the result is in the spare
   BufferPool::ingestion().give(std::move(spare_bytes));
 }
 
@@ -268,9 +284,26 @@ Status write_segment(const SegmentData& data, const std::string& path, const Seg
         out.records.clear();
         out.text.clear();
         out.names.clear();
+        // The key order interleaves every chunk's sorted run (hundreds of streams for a large feed),
+        // too many for the hardware prefetcher: each record and its strings would be a cache miss.
+        // They are prefetched: records kAhead positions ahead, their strings half as far.
+        constexpr size_t kAhead = 16;
+        const auto record_at = [&](size_t at) {
+          const RecordRef& ref = data.order[at];
+          return data.record_chunks[ref.chunk].data() + static_cast<size_t>(ref.index) * record_size;
+        };
+        for (size_t at = begin; at < std::min(end, begin + kAhead); ++at) prefetch_bytes(record_at(at), record_size);
         for (size_t idx = begin; idx < end; ++idx) {
+          if (idx + kAhead < end) prefetch_bytes(record_at(idx + kAhead), record_size);
+          if (idx + kAhead / 2 < end) {
+            const T& ahead = *reinterpret_cast<const T*>(record_at(idx + kAhead / 2));
+            const std::string& ahead_arena = data.arena_chunks[data.chunk_bases[data.order[idx + kAhead / 2].chunk].arena_chunk];
+            for_each_str(ahead, [&](const Str& str) {
+              if (str.len != 0) prefetch_bytes(ahead_arena.data() + str.off, std::min<size_t>(str.len, 256));
+            });
+          }
           const RecordRef& ref = data.order[idx];
-          const char* from = data.record_chunks[ref.chunk].data() + static_cast<size_t>(ref.index) * record_size;
+          const char* from = record_at(idx);
           out.records.insert(out.records.end(), from, from + record_size);  // within capacity
           T& rec = *reinterpret_cast<T*>(out.records.data() + (idx - begin) * record_size);
           const ChunkBase& base = data.chunk_bases[ref.chunk];

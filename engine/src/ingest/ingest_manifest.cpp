@@ -70,6 +70,21 @@ uint64_t feed_fingerprint(const FeedSpec& feed, uint32_t feed_index) {
   return hash;
 }
 
+Status ingestion_order(const Manifest& manifest, std::vector<uint32_t>& order) {
+  std::vector<std::pair<uint64_t, uint32_t>> by_size;
+  for (uint32_t feed_index = 0; feed_index < manifest.feeds.size(); ++feed_index) {
+    const FeedSpec& feed = manifest.feeds[feed_index];
+    struct stat st {};
+    if (::stat(feed.resolved_path.c_str(), &st) != 0)
+      return Status::Error(feed.path + ": cannot open feed: " + std::strerror(errno));
+    by_size.emplace_back(static_cast<uint64_t>(st.st_size), feed_index);
+  }
+  std::stable_sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  order.clear();
+  for (const auto& entry : by_size) order.push_back(entry.second);
+  return Status::OK();
+}
+
 Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, const IngestOptions& options,
                        std::vector<IngestedFeed>& out) {
   out.clear();
@@ -105,7 +120,21 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
     return finalize_status;
   };
   out.resize(manifest.feeds.size());
-  for (uint32_t feed_index = 0; feed_index < manifest.feeds.size(); ++feed_index) {
+  // Largest feed first (issue #16): a feed's segment is sorted and written while the next feed is
+  // parsed, and the last feed's write overlaps nothing. In manifest order the last large feed (a
+  // city's public security file) was written after the small ones were parsed, with a core idle.
+  // Segments do not depend on the order they are built in: each carries its manifest position.
+  std::vector<uint32_t> order = options.order;
+  if (order.empty()) {
+    CANBAO_RETURN_IF_ERROR(ingestion_order(manifest, order));
+  } else {
+    std::vector<uint32_t> sorted = order;
+    std::sort(sorted.begin(), sorted.end());
+    for (uint32_t at = 0; at < sorted.size(); ++at)
+      if (sorted.size() != manifest.feeds.size() || sorted[at] != at)
+        return Status::Error("ingest: the build order is not one of the manifest's feeds each");
+  }
+  for (const uint32_t feed_index : order) {
     const FeedSpec& feed = manifest.feeds[feed_index];
     IngestedFeed& result = out[feed_index];
     result.feed_index = feed_index;

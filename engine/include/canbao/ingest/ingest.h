@@ -30,6 +30,9 @@ struct IngestOptions {
   /// unchanged), or null; and the generation this run writes (new segments' file names).
   const IndexInfo* previous = nullptr;
   uint64_t generation = 1;
+  /// The order the feeds' segments are built in, every manifest position once; empty (the
+  /// default): ingestion_order. Tests set it to show that segments do not depend on it.
+  std::vector<uint32_t> order;
 };
 
 /// One feed after ingestion: its mapped segment and how it was obtained.
@@ -53,6 +56,11 @@ struct IngestedFeed {
 /// clear line naming the file.
 Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, const IngestOptions& options,
                        std::vector<IngestedFeed>& out);
+
+/// The order ingest_manifest builds the feeds' segments in: largest file first, equal sizes in
+/// manifest order (a segment's write overlaps the next feed's parse; the last one's overlaps
+/// nothing). A feed that cannot be stat'ed stops with the manifest's first such feed.
+Status ingestion_order(const Manifest& manifest, std::vector<uint32_t>& order);
 
 /// How ingest_bytes treats the pages of a feed file it reads through a mapping.
 struct FeedPaging {
