@@ -272,10 +272,6 @@ class FieldReader {
 
   int bad_field() const { return bad_field_; }
 
-  uint32_t name_hash(int field) {
-    return texts_.state[field] == FieldTexts::kText ? raw_name_hash(texts_.value[field]) : 0;
-  }
-
   // Field D (a schema descriptor) of `record`. Text: stored when present; a required one must be
   // present. Other kinds: the absent value, else the parsed text; a missing required field or an
   // unparsable value (or a non-text one) marks the field bad.
@@ -313,7 +309,6 @@ class FieldReader {
 // The record is zeroed: a Str absent is {0, 0}, padding stays 0.
 void read_head(FieldReader& reader, RecordHead& packed, DecodedHead& head) {
   packed.key = kNoPerson;
-  head.name_hash = reader.name_hash(CANBAO_F_NAME);
   HeadSchema::for_each_field([&](auto d) { reader.read<decltype(d)>(head); });
   packed.name = head.name;
 }

@@ -138,7 +138,6 @@ int sink_emit(void* user, uint64_t line, const canbao_kv* fields, size_t field_c
       info.masked_id = work.arena.add(mask_id(raw_id));
       info.birth = result.head.birth;
       info.sex = result.head.sex;
-      info.name_hash = result.head.name_hash;
       work.pending_info.push_back(info);
       break;
     }

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <numeric>
 
 #include "canbao/core/buffer_pool.h"
 #include "canbao/index/index_dir.h"
@@ -128,11 +129,10 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   if (order.empty()) {
     CANBAO_RETURN_IF_ERROR(ingestion_order(manifest, order));
   } else {
-    std::vector<uint32_t> sorted = order;
+    std::vector<uint32_t> sorted = order, every(manifest.feeds.size());
     std::sort(sorted.begin(), sorted.end());
-    for (uint32_t at = 0; at < sorted.size(); ++at)
-      if (sorted.size() != manifest.feeds.size() || sorted[at] != at)
-        return Status::Error("ingest: the build order is not one of the manifest's feeds each");
+    std::iota(every.begin(), every.end(), 0u);
+    if (sorted != every) return Status::Error("ingest: the build order is not one of the manifest's feeds each");
   }
   for (const uint32_t feed_index : order) {
     const FeedSpec& feed = manifest.feeds[feed_index];

@@ -41,7 +41,7 @@ inline bool name_is_normal(std::string_view name) {
 std::string normalize_name(std::string_view name);
 
 /// A 32-bit hash of a normalised name (never 0 for a non-empty name): the name part of a segment's
-/// (birth, name) table and of a pending record's PendingInfo, for fallback linking (SPEC §2).
+/// (birth, name) table, for fallback linking (SPEC §2).
 uint32_t name_hash(std::string_view normalised_name);
 /// name_hash(normalize_name(name)), normalising only a name that needs it.
 uint32_t raw_name_hash(std::string_view name);

@@ -39,8 +39,8 @@ inline constexpr uint32_t kSegmentFormatVersion = 14;  // 6: SPEC §9 market age
                                                        // 12: IDs valid from a later day decided by the linker;
                                                        // 13: the feed index in the header, not in every
                                                        //     record (RecordHead 40 -> 32 bytes);
-                                                       // 14: birth, sex and the name hash only in
-                                                       //     PendingInfo (RecordHead 32 -> 24 bytes)
+                                                       // 14: birth and sex only in PendingInfo, no
+                                                       //     name hash (RecordHead 32 -> 24 bytes)
 inline constexpr uint64_t kSegmentAlign = 64;
 inline constexpr uint64_t kChecksumBlockBytes = uint64_t{4} << 20;
 
@@ -62,14 +62,14 @@ struct PendingInfo {
   IdReject reject;
   bool fields_ok;  // false: a field is bad too, so it can never be linked
   bool newborn_without_id;  // SPEC §9: a health birth without an ID; accepted when it links to nobody
-  Sex sex;                  // SPEC §3 head fields, for fallback linking (SPEC §2) and newborns (§9)
+  Sex sex;                  // SPEC §3 head fields (with birth), for fallback linking (SPEC §2) and newborns (§9)
   // bad_checksum: the 17-digit prefix. bad_birthdate of an ID valid but for a birth date after the
   // ingestion's as_of, on a record whose fields are fine: the ID's key (pending_valid_on). Else
   // kNoPerson.
   PersonKey repair_key;
   Str masked_id;
-  Day birth;           // kNoDay: absent
-  uint32_t name_hash;  // name_hash() of the normalised name (0: no name)
+  Day birth;  // kNoDay: absent
+  uint8_t pad2_[4];
 };
 static_assert(sizeof(PendingInfo) == 32);
 

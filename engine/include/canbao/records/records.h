@@ -103,10 +103,10 @@ struct Origin {
 };
 
 // Fields every packed record starts with. The record's feed is not stored: it is its segment's
-// (SegmentHeader::feed_index). Nor are the SPEC §3 head fields `birth` and `sex`, and the name's
-// hash: they serve only fallback linking (SPEC §2) and the newborns without ID (SPEC §9), which read
-// them from the pending record's PendingInfo (index/format.h); the (birth, name) table of a
-// segment's records hashes the ID's birth date and the stored name. 24 bytes instead of 40 (issue #16).
+// (SegmentHeader::feed_index). Nor are the SPEC §3 head fields `birth` and `sex`: they serve only
+// fallback linking (SPEC §2) and the newborns without ID (SPEC §9), which read them from the
+// pending record's PendingInfo (index/format.h). Nor a hash of the name: the writer hashes the
+// stored name for the segment's (birth, name) table. 24 bytes instead of 40 (issue #16).
 struct RecordHead {
   PersonKey key;
   Str name;
@@ -189,13 +189,12 @@ CANBAO_AGENCIES(CANBAO_PACKED_STRUCT)
 #undef CANBAO_PACKED_MEMBER
 
 /// The SPEC §3 head fields as decoded (every record's are checked, decode_record reports them in
-/// DecodeResult::head) and the hash of the normalised name (0: no name): the name goes into the
-/// RecordHead, the rest into a pending record's PendingInfo (index/format.h).
+/// DecodeResult::head): the name goes into the RecordHead, birth and sex into a pending record's
+/// PendingInfo (index/format.h).
 struct DecodedHead {
 #define CANBAO_DECODED_MEMBER(member, field, required, absent, ...) __VA_ARGS__::Packed member = absent;
   CANBAO_HEAD_FIELDS(CANBAO_DECODED_MEMBER)  // sex, birth, name
 #undef CANBAO_DECODED_MEMBER
-  uint32_t name_hash = 0;
 };
 
 /// Packed record type of an agency.
