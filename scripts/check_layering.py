@@ -29,7 +29,8 @@ ALLOWED = {
     "query": {"core", "identity", "records", "manifest", "index", "rules", "match", "output", "state"},
     "serve": {"core", "query"},
     "synth": {"core", "identity", "records"},
-    "cli": {"core", "job", "query", "serve", "synth"},
+    "dist": {"core"},
+    "cli": {"core", "job", "query", "serve", "synth", "dist"},
 }
 ANYONE = {"adapter_abi.h", "adapter_util.h"}  # plugins/include/canbao: the C ABI
 

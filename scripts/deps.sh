@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config python3 libtbb-dev libsimdjson-dev libboost-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev libxxhash-dev
           libxlsxwriter-dev libsqlite3-dev librapidcheck-dev
+          libopenmpi-dev openmpi-bin  # issue #17: mpirun -np N canbao run
           libssl-dev openssl chromium)  # serve: TLS (libssl-dev), test certificates (openssl), the counter page's browser test
 missing=()
 for pkg in "${packages[@]}"; do

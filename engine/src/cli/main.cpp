@@ -17,6 +17,7 @@
 
 #include "canbao/core/crash_report.h"
 #include "canbao/core/date.h"
+#include "canbao/dist/mpi_ranks.h"
 #include "canbao/job/run_job.h"
 #include "canbao/query/person_index.h"
 #include "canbao/serve/lookup_server.h"
@@ -32,9 +33,23 @@ std::unique_ptr<tbb::global_control> limit_threads(int threads) {
 
 int effective_threads(int threads) { return threads > 0 ? threads : tbb::info::default_concurrency(); }
 
+// Issue #17: under mpirun, the ranks of the run (null: one process). Only rank 0 prints: every
+// rank gets the same agreed error, said once.
+std::unique_ptr<canbao::Ranks> g_ranks;
+bool quiet_rank() { return g_ranks != nullptr && !g_ranks->leader(); }
+
 int fail(const canbao::Status& status) {
-  std::fprintf(stderr, "canbao: %s\n", status.message().c_str());
+  if (!quiet_rank()) std::fprintf(stderr, "canbao: %s\n", status.message().c_str());
   return 1;
+}
+
+// Issue #17: joins the MPI job when mpirun started this process.
+int join_ranks(int* argc, char*** argv) {
+  if (!canbao::launched_by_mpi()) return 0;
+  auto started = canbao::start_mpi_ranks(argc, argv);
+  if (!started.ok()) return fail(started.status());
+  g_ranks = std::move(started).value();
+  return 0;
 }
 
 // Issue #14: damaged index files that a run rebuilt, one line each on stderr.
@@ -193,6 +208,11 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  if (run->parsed() || apply->parsed() || ingest->parsed()) {
+    if (int code = join_ranks(&argc, &argv); code != 0) return code;
+    run_options.ranks = g_ranks.get();
+    ingest_options.ranks = g_ranks.get();
+  }
   if (run->parsed() || apply->parsed()) {
     run_options.apply = apply->parsed();
     auto control = limit_threads(run_options.threads);
@@ -219,9 +239,13 @@ int main(int argc, char** argv) {
     ingest_options.progress = ::isatty(2);
     canbao::RunReport report;
     const auto status = canbao::run_ingest(ingest_options, report);
-    print_index_repairs(report);
+    if (!quiet_rank()) print_index_repairs(report);
     if (!status.ok()) return fail(status);
-    std::printf("canbao ingest: index %s\n", report.index_dir.c_str());
+    if (quiet_rank()) return 0;
+    std::printf("canbao ingest: index %s%s\n", report.index_dir.c_str(),
+                g_ranks != nullptr && g_ranks->size() > 1
+                    ? (" (" + std::to_string(g_ranks->size()) + " ranks)").c_str()
+                    : "");
     for (const auto& feed : report.feeds)
       std::printf("  %-28s %-16s read %10llu  accepted %10llu  rejected-id %8llu  %s\n", feed.path.c_str(),
                   feed.agency.c_str(), static_cast<unsigned long long>(feed.read),

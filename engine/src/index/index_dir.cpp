@@ -28,6 +28,20 @@ std::string segment_file_name(uint32_t feed_index, uint64_t generation) {
   return "feed-" + std::to_string(feed_index) + ".g" + std::to_string(generation) + ".seg";
 }
 
+std::string segment_part_file_name(uint32_t feed_index, uint64_t generation, int rank) {
+  return "feed-" + std::to_string(feed_index) + ".g" + std::to_string(generation) + ".r" + std::to_string(rank) + ".seg";
+}
+
+std::string links_part_file_name(uint64_t generation, int rank) {
+  return "links.g" + std::to_string(generation) + ".r" + std::to_string(rank) + ".bin";
+}
+
+std::string part_file_name(const std::string& rank0_name, uint32_t rank) {
+  const size_t at = rank0_name.rfind(".r0.");
+  if (at == std::string::npos) return rank0_name;
+  return rank0_name.substr(0, at) + ".r" + std::to_string(rank) + rank0_name.substr(at + 3);
+}
+
 std::string links_file_name(uint64_t generation) { return "links.g" + std::to_string(generation) + ".bin"; }
 
 std::string index_info_path(const std::string& index_dir) { return index_dir + "/index.json"; }
@@ -128,6 +142,14 @@ Status write_index_info(const std::string& index_dir, const IndexInfo& info, con
     json += "}";
   }
   json += "]";
+  if (info.ranks > 1) {
+    json += ", \"ranks\": " + std::to_string(info.ranks) + ", \"boundaries\": [";
+    for (size_t idx = 0; idx < info.boundaries.size(); ++idx) {
+      if (idx) json += ", ";
+      append_json_string(json, hex64(info.boundaries[idx]));
+    }
+    json += "]";
+  }
   // The checksum covers every byte before its own key (issue #14): a changed byte anywhere, even
   // one that leaves valid JSON (another as_of, another fingerprint), is seen when read.
   const std::string checksum = hex64(XXH3_64bits(json.data(), json.size()));
@@ -137,11 +159,13 @@ Status write_index_info(const std::string& index_dir, const IndexInfo& info, con
   CANBAO_RETURN_IF_ERROR(write_file_atomically(index_info_path(index_dir), json));
   sync_directory(index_dir);
   // Files of older generations: a reader still opening one of them reads index.json again.
-  std::vector<std::string> keep{info.links};
-  for (const IndexFeedInfo& feed : info.feeds) keep.push_back(feed.segment);
-  if (previous != nullptr) {
-    keep.push_back(previous->links);
-    for (const IndexFeedInfo& feed : previous->feeds) keep.push_back(feed.segment);
+  std::vector<std::string> keep;
+  for (const IndexInfo* named : {&info, previous}) {
+    if (named == nullptr) continue;
+    for (uint32_t rank = 0; rank < named->ranks; ++rank) {
+      keep.push_back(part_file_name(named->links, rank));
+      for (const IndexFeedInfo& feed : named->feeds) keep.push_back(part_file_name(feed.segment, rank));
+    }
   }
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
@@ -215,6 +239,16 @@ Result<IndexInfo> read_index_info(const std::string& index_dir) {
       if (entry.segment.empty() || entry.segment.find('/') != std::string::npos || entry.segment[0] == '.')
         return Status::Error(info_path + ": bad segment name '" + entry.segment + "'");
       info.feeds.push_back(std::move(entry));
+    }
+    if (int64_t ranks = 0; !doc["ranks"].get_int64().get(ranks)) {
+      if (ranks < 1 || ranks > 1 << 20) return corrupted("bad rank count");
+      info.ranks = static_cast<uint32_t>(ranks);
+      for (auto bound : doc["boundaries"].get_array()) {
+        uint64_t key = 0;
+        if (!parse_hex64(std::string_view(bound.get_string()), key)) return corrupted("bad key boundary");
+        info.boundaries.push_back(key);
+      }
+      if (info.boundaries.size() + 1 != info.ranks) return corrupted("bad key boundaries");
     }
   } catch (const std::exception& error) {
     return Status::Error(info_path + ": unreadable: " + error.what());

@@ -305,6 +305,25 @@ void append_chunk(ChunkWork& work, uint64_t first_line, SegmentData& out) {
   out.add_arena_chunk(std::move(work.arena.bytes));
 }
 
+// The adapter's context for a feed's bytes; its error names the file.
+Status open_adapter(const canbao_adapter* adapter, const FeedSpec& feed, const char* data, size_t size, void*& ctx) {
+  std::vector<const char*> column_names(CANBAO_F_COUNT, nullptr);
+  for (int field = 0; field < CANBAO_F_COUNT; ++field)
+    if (!feed.columns[field].empty()) column_names[field] = feed.columns[field].c_str();
+  const std::string agency(agency_name(feed.agency));
+  canbao_feed_options options{};
+  options.path = feed.path.c_str();
+  options.agency = agency.c_str();
+  options.encoding = feed.encoding.c_str();
+  options.column_names = column_names.data();
+  char err[512] = {0};
+  ctx = adapter->open(&options, data, size, err, sizeof(err));
+  if (ctx != nullptr) return Status::OK();
+  std::string message = err[0] ? std::string(err, strnlen(err, sizeof(err))) : "adapter cannot read it";
+  if (message.rfind(feed.path, 0) != 0) message = feed.path + ": " + message;
+  return Status::Error(message);
+}
+
 }  // namespace
 
 Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_t feed_index, Day as_of,
@@ -315,27 +334,16 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
   out.mode = feed.mode;
   out.feed_index = feed_index;
   const bool third_party = !feed.resolved_plugin.empty();
-  std::vector<const char*> column_names(CANBAO_F_COUNT, nullptr);
-  for (int field = 0; field < CANBAO_F_COUNT; ++field)
-    if (!feed.columns[field].empty()) column_names[field] = feed.columns[field].c_str();
-  const std::string agency(agency_name(feed.agency));
-  canbao_feed_options options{};
-  options.path = feed.path.c_str();
-  options.agency = agency.c_str();
-  options.encoding = feed.encoding.c_str();
-  options.column_names = column_names.data();
-
-  char err[512] = {0};
   // A plugin that crashes in any of its calls is named in the crash report (core/crash_report.h).
   const CrashContext whole_file(feed.path.c_str(), adapter->name, 0, size);
-  void* ctx = adapter->open(&options, data, size, err, sizeof(err));
-  if (ctx == nullptr) {
-    std::string message = err[0] ? std::string(err, strnlen(err, sizeof(err))) : "adapter cannot read it";
-    if (message.rfind(feed.path, 0) != 0) message = feed.path + ": " + message;
-    return Status::Error(message);
-  }
+  void* ctx = nullptr;
+  CANBAO_RETURN_IF_ERROR(open_adapter(adapter, feed, data, size, ctx));
   uint64_t first_line = 1;
   size_t offset = adapter->body_start(ctx, &first_line);
+  // A rank's share of the feed (issue #17): from a record boundary to another; lines still count
+  // from the body's first line (the caller adds the lines of the shares before).
+  const size_t limit = std::min(size, paging.range_end);
+  if (paging.range_begin > offset) offset = std::min(paging.range_begin, limit);
   if (offset > size || first_line == 0) {
     adapter->close(ctx);
     return Status::Error(feed.path + ": adapter '" + (adapter->name ? adapter->name : "?") +
@@ -347,24 +355,24 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
   // With a mapped feed, pages every chunk before has been parsed are unmapped as the writer passes
   // them (they stay in the page cache): the feed never counts in the resident set as a whole.
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  size_t released = 0;
+  size_t released = offset / page * page;
 
   Status status = run_ordered_pipeline<ChunkWork>(
       [&](ChunkWork& work) {  // serial: cut the next chunk on a record boundary
-        if (offset >= size) return false;
+        if (offset >= limit) return false;
         work.begin = offset;
         size_t end = 0;
         {
           const CrashContext crash_context(feed.path.c_str(), adapter->name, offset, size);
           end = adapter->chunk_end(ctx, offset, chunk_bytes);
         }
-        if (end <= offset || end > size) end = size;  // a misbehaving adapter: take the rest
+        if (end <= offset || end > limit) end = limit;  // a misbehaving adapter: take the rest
         work.end = end;
         offset = end;
         // Ask for the next chunks now so the kernel reads them while this one is parsed
         // (a feed that is not in the page cache is then read at disk speed, not fault by fault).
-        if (paging.fd >= 0 && end < size)
-          ::posix_fadvise(paging.fd, static_cast<off_t>(end), static_cast<off_t>(std::min(size - end, 4 * chunk_bytes)),
+        if (paging.fd >= 0 && end < limit)
+          ::posix_fadvise(paging.fd, static_cast<off_t>(end), static_cast<off_t>(std::min(limit - end, 4 * chunk_bytes)),
                           POSIX_FADV_WILLNEED);
         return true;
       },
@@ -427,11 +435,11 @@ Status ingest_bytes(const canbao_adapter* adapter, const FeedSpec& feed, uint32_
     return Status::Error(error);
   }
   out.lines = next_line - 1;
+  out.share_lines = next_line - first_line;
   return Status::OK();
 }
 
-Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, AdapterRegistry& registry,
-                   size_t chunk_bytes, SegmentData& out, Progress* progress, bool drop_cache) {
+Status with_mapped_feed(const FeedSpec& feed, AdapterRegistry& registry, const MappedFeedFn& fn) {
   const canbao_adapter* adapter = nullptr;
   if (!feed.resolved_plugin.empty()) {
     CANBAO_ASSIGN_OR_RETURN(adapter, registry.load_plugin(feed.resolved_plugin));
@@ -443,20 +451,56 @@ Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, Adapter
   if (::stat(feed.resolved_path.c_str(), &st) != 0)
     return Status::Error(feed.path + ": cannot open feed: " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::Error(feed.path + ": not a regular file");
-  if (st.st_size == 0) return ingest_bytes(adapter, feed, feed_index, as_of, "", 0, chunk_bytes, out, progress);
+  if (st.st_size == 0) return fn(adapter, "", 0, -1);
   try {
     boost::interprocess::file_mapping file(feed.resolved_path.c_str(), boost::interprocess::read_only);
     boost::interprocess::mapped_region region(file, boost::interprocess::read_only);
     region.advise(boost::interprocess::mapped_region::advice_sequential);
-    FeedPaging paging;
-    paging.mapped = true;
-    paging.fd = file.get_mapping_handle().handle;
-    paging.drop_cache = drop_cache;
-    return ingest_bytes(adapter, feed, feed_index, as_of, static_cast<const char*>(region.get_address()),
-                        region.get_size(), chunk_bytes, out, progress, paging);
+    return fn(adapter, static_cast<const char*>(region.get_address()), region.get_size(),
+              file.get_mapping_handle().handle);
   } catch (const std::exception& failure) {
     return Status::Error(feed.path + ": cannot map feed: " + failure.what());
   }
+}
+
+Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, AdapterRegistry& registry,
+                   size_t chunk_bytes, SegmentData& out, Progress* progress, bool drop_cache, size_t range_begin,
+                   size_t range_end) {
+  return with_mapped_feed(feed, registry, [&](const canbao_adapter* adapter, const char* data, size_t size, int fd) {
+    FeedPaging paging;
+    paging.mapped = fd >= 0;
+    paging.fd = fd;
+    paging.drop_cache = drop_cache;
+    paging.range_begin = range_begin;
+    paging.range_end = range_end;
+    return ingest_bytes(adapter, feed, feed_index, as_of, data, size, chunk_bytes, out, progress, paging);
+  });
+}
+
+Status feed_cuts(const FeedSpec& feed, AdapterRegistry& registry, size_t parts, std::vector<uint64_t>& cuts) {
+  return with_mapped_feed(feed, registry, [&](const canbao_adapter* adapter, const char* data, size_t size, int) {
+    cuts.assign(parts + 1, size);
+    const CrashContext whole_file(feed.path.c_str(), adapter->name, 0, size);
+    void* ctx = nullptr;
+    CANBAO_RETURN_IF_ERROR(open_adapter(adapter, feed, data, size, ctx));
+    uint64_t first_line = 1;
+    size_t offset = std::min(adapter->body_start(ctx, &first_line), size);
+    cuts[0] = offset;
+    const size_t share = std::max<size_t>(1, (size - offset + parts - 1) / parts);
+    for (size_t part = 1; part < parts; ++part) {
+      const size_t target = cuts[0] + part * share;
+      // Walk from the last cut to the target in steps the adapter cuts on record boundaries.
+      while (offset < size && offset < target) {
+        const CrashContext crash_context(feed.path.c_str(), adapter->name, offset, size);
+        size_t end = adapter->chunk_end(ctx, offset, target - offset);
+        if (end <= offset || end > size) end = size;
+        offset = end;
+      }
+      cuts[part] = offset;
+    }
+    adapter->close(ctx);
+    return Status::OK();
+  });
 }
 
 }  // namespace canbao

@@ -86,6 +86,20 @@ Status ingestion_order(const Manifest& manifest, std::vector<uint32_t>& order) {
   return Status::OK();
 }
 
+Status open_ingested(const std::string& index_dir, std::vector<IngestedFeed>& feeds) {
+  std::vector<std::string> paths;
+  std::vector<SegmentOpenOptions> open_options(feeds.size());
+  std::vector<std::unique_ptr<Segment>> segments(feeds.size());
+  for (size_t idx = 0; idx < feeds.size(); ++idx) {
+    paths.push_back(index_dir + "/" + feeds[idx].segment_name);
+    open_options[idx].verify_body = false;
+    segments[idx] = std::move(feeds[idx].segment);
+  }
+  const Status opened = open_segments(paths, open_options, segments);
+  for (size_t idx = 0; idx < feeds.size(); ++idx) feeds[idx].segment = std::move(segments[idx]);
+  return opened;
+}
+
 Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, const IngestOptions& options,
                        std::vector<IngestedFeed>& out) {
   out.clear();
@@ -216,16 +230,9 @@ Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, cons
   // every finished feed resident while the later ones are parsed.
   // (In parallel: a segment the page cache had to give up is read back while another is mapped.)
   // Segments written by this run are not read back to verify their body checksum.
-  std::vector<std::string> paths;
-  std::vector<SegmentOpenOptions> open_options(out.size());
-  std::vector<std::unique_ptr<Segment>> segments(out.size());
-  for (size_t idx = 0; idx < out.size(); ++idx) {
-    paths.push_back(options.index_dir + "/" + out[idx].segment_name);
-    open_options[idx].verify_body = false;
-    segments[idx] = std::move(out[idx].segment);
-  }
-  const Status opened = open_segments(paths, open_options, segments);
-  for (size_t idx = 0; idx < out.size(); ++idx) out[idx].segment = std::move(segments[idx]);
+  const Status opened = open_ingested(options.index_dir, out);
+  for (IngestedFeed& feed : out)
+    if (feed.segment) feed.all_records = feed.segment->record_count();
   // index.json, which switches readers to these segments, is written by the caller once the
   // links are in place too (job/run_job.cpp).
   return opened;

@@ -27,6 +27,7 @@
 #include "canbao/job/person_outputs.h"
 #include "canbao/job/report_html.h"
 #include "canbao/match/linker.h"
+#include "canbao/match/record_ids.h"
 #include "canbao/output/output_file.h"
 #include "canbao/output/outreach_exports.h"
 #include "job_internal.h"
@@ -155,8 +156,15 @@ struct Generation {
   std::optional<IndexInfo> previous;
   Status unreadable;  // why there is no previous generation (none yet, another version, …)
   uint64_t number = 1;
-  std::string links;  // links file name of the new generation
+  std::string links;  // links file name of the new generation (rank 0's across ranks)
+  /// Issue #17: across N ranks, the key ranges (index_dir.h key_owner); empty in one process.
+  std::vector<PersonKey> boundaries;
 };
+
+// Issue #17: the ranks of a run across several processes; null in one process.
+Ranks* across_ranks(const RunOptions& options) {
+  return options.ranks != nullptr && !options.ranks->solo() ? options.ranks : nullptr;
+}
 
 // The manifest of the run: for `apply` (SPEC §7 deliveries) the manifests of the index's live
 // generation followed by the delivery.
@@ -207,9 +215,14 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   ingest_options.progress = progress;
   ingest_options.previous = generation.previous ? &*generation.previous : nullptr;
   ingest_options.generation = generation.number;
-  if (Status status = ingest_manifest(report.manifest, *registry, ingest_options, ingested); !status.ok()) {
+  Ranks* ranks = across_ranks(options);
+  if (Status status = ranks != nullptr
+                          ? ingest_manifest_ranks(report.manifest, *registry, ingest_options, *ranks, generation.boundaries,
+                                                  ingested)
+                          : ingest_manifest(report.manifest, *registry, ingest_options, ingested);
+      !status.ok()) {
     std::error_code ec;
-    fs::remove(report.index_dir, ec);  // only when empty: a first run that failed leaves no trace
+    if (ranks == nullptr || ranks->leader()) fs::remove(report.index_dir, ec);  // only when empty: a first run that failed leaves no trace
     return status;
   }
   report.timings.emplace_back("ingest", seconds_since(start));
@@ -221,8 +234,9 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
     counts.path = spec.path;
     counts.agency = std::string(agency_name(spec.agency));
     counts.mode = std::string(feed_mode_name(spec.mode));
-    counts.read = feed.segment->header().read_count;
-    counts.accepted = feed.segment->record_count();
+    // (Across ranks every part holds all pending records and quarantine entries.)
+    counts.read = feed.all_records + feed.segment->pending_count() + feed.segment->quarantine_count();
+    counts.accepted = feed.all_records;
     counts.quarantined = feed.segment->quarantine_count() + feed.segment->pending_count();
     counts.lines = feed.segment->header().lines;
     counts.bytes = feed.bytes;
@@ -343,10 +357,22 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
 // after the earlier ones, unchanged), linking of what the new feeds change; else fallback linking
 // of everything. Saved for the next run, `query` and `serve`.
 Status resolve_links(const std::vector<IngestedFeed>& ingested, RunReport& report, Generation& generation,
-                     std::vector<const Segment*>& segments, LinkResult& links) {
+                     std::vector<const Segment*>& segments, LinkResult& links, Ranks* ranks) {
   const auto start = Clock::now();
   segments.clear();
   for (const IngestedFeed& feed : ingested) segments.push_back(feed.segment.get());
+  if (ranks != nullptr) {
+    // Issue #17: linked anew across the ranks (the parts were built anew); each rank saves the
+    // links of its own key range, which `query` reads with its part.
+    CANBAO_RETURN_IF_ERROR(link_fallback_ranks(segments, report.manifest.settings.as_of, *ranks, links));
+    LinkResult own = links;
+    keep_own_links(generation.boundaries, ranks->rank(), own);
+    generation.links = links_part_file_name(generation.number, 0);
+    const std::string path = report.index_dir + "/" + links_part_file_name(generation.number, ranks->rank());
+    CANBAO_RETURN_IF_ERROR(ranks->agree("save the links", save_links(path, own, segments)));
+    report.timings.emplace_back("link", seconds_since(start));
+    return Status::OK();
+  }
   const Day as_of = report.manifest.settings.as_of;
   report.links_reused = false;
   report.links_from_feeds = 0;
@@ -415,6 +441,10 @@ Status switch_generation(const RunReport& report, const std::vector<IngestedFeed
   info.links = generation.links;
   info.city_text = manifest.city_text;
   info.settings = manifest.settings;
+  if (!generation.boundaries.empty()) {
+    info.ranks = static_cast<uint32_t>(generation.boundaries.size() + 1);
+    info.boundaries = generation.boundaries;
+  }
   for (const IngestedFeed& feed : ingested) {
     IndexFeedInfo entry;
     entry.path = manifest.feeds[feed.feed_index].path;
@@ -436,8 +466,11 @@ Status run_ingest(const RunOptions& options, RunReport& report) {
   CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, nullptr, generation));
   std::vector<const Segment*> segments;
   LinkResult links;
-  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links));
-  return switch_generation(report, ingested, generation);
+  Ranks* ranks = across_ranks(options);
+  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links, ranks));
+  if (ranks == nullptr) return switch_generation(report, ingested, generation);
+  // Rank 0 switches the index once every rank's part is in place.
+  return ranks->agree("index.json", ranks->leader() ? switch_generation(report, ingested, generation) : Status::OK());
 }
 
 Status run_job(const RunOptions& options, RunReport& report) {
@@ -447,10 +480,13 @@ Status run_job(const RunOptions& options, RunReport& report) {
   Progress progress(options.progress);
   StateSession state;
   Generation generation;
+  if (across_ranks(options) != nullptr)
+    return Status::Error("canbao run across MPI ranks is not built yet (issue #17: the sharded index is, by "
+                         "`mpirun -np N canbao ingest`); run `canbao run` as one process");
   CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, &state, generation));
   std::vector<const Segment*> segments;
   LinkResult links;
-  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links));
+  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links, nullptr));
   for (const ExcludedRef& ref : links.excluded) --report.feeds[ref.segment].accepted;
   for (const LinkedRef& ref : links.linked) {
     if (ref.method == LinkMethod::kDirect) {  // an ID valid from a day after its ingestion (SPEC §2)

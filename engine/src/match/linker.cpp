@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "canbao/core/text.h"
+#include "canbao/index/index_dir.h"
 
 namespace canbao {
 
@@ -91,14 +92,67 @@ std::vector<std::pair<Position, EarlierOutcome>> earlier_outcomes(const LinkResu
   return outcomes;
 }
 
+// Issue #17: the (prefix, name) pairs and the ((birth, name) -> persons) matches every rank found
+// in its key range's records, merged on every rank (sorted and unique below, as in one process).
+using NameIndex = std::unordered_map<std::string, std::vector<PersonKey>, StringHash, std::equal_to<>>;
+Status share_matches(Ranks& ranks, std::vector<std::pair<PersonKey, std::string>>& repair_names, NameIndex& persons_by_name) {
+  std::string mine;
+  {
+    Packer pack(mine);
+    pack.value(static_cast<uint64_t>(repair_names.size()));
+    for (const auto& [key, name] : repair_names) {
+      pack.value(key);
+      pack.bytes(name);
+    }
+    pack.value(static_cast<uint64_t>(persons_by_name.size()));
+    for (const auto& [name, keys] : persons_by_name) {
+      pack.bytes(name);
+      pack.vec(keys);
+    }
+  }
+  std::vector<std::string> all;
+  CANBAO_RETURN_IF_ERROR(ranks.all_gather("fallback linking", mine, all));
+  repair_names.clear();
+  persons_by_name.clear();
+  for (const std::string& bytes : all) {
+    Unpacker in(bytes);
+    uint64_t count = 0;
+    bool ok = in.value(count);
+    for (uint64_t idx = 0; ok && idx < count; ++idx) {
+      PersonKey key = 0;
+      std::string_view name;
+      ok = in.value(key) && in.bytes(name);
+      if (ok) repair_names.emplace_back(key, std::string(name));
+    }
+    ok = ok && in.value(count);
+    std::vector<PersonKey> keys;
+    for (uint64_t idx = 0; ok && idx < count; ++idx) {
+      std::string_view name;
+      ok = in.bytes(name) && in.vec(keys);
+      if (ok) {
+        auto& slot = persons_by_name[std::string(name)];
+        slot.insert(slot.end(), keys.begin(), keys.end());
+      }
+    }
+    if (!ok || !in.ok()) return Status::Error("fallback linking: a rank sent matches that do not parse");
+  }
+  return Status::OK();
+}
+
 // Screens record_ids, then links. With `before` (the result for segments[0, first_new)), the
 // screen reads the new feeds' record_ids against the earlier ones only, and a pending record of an
 // earlier feed is looked for in the new feeds only, its earlier outcome standing for the rest.
-void link(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult* before, Day as_of,
-          LinkResult& out) {
+Status link(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult* before, Day as_of,
+            Ranks* ranks, LinkResult& out) {
   out = LinkResult{};
+  const bool across = ranks != nullptr && !ranks->solo();
   if (before == nullptr) {
-    RecordIdScreen screen = screen_record_ids(segments);
+    RecordIdScreen screen;
+    if (across) {
+      CANBAO_RETURN_IF_ERROR(screen_record_ids_ranks(segments, *ranks, screen));
+    } else {
+      screen = screen_record_ids(segments);
+    }
     out.duplicate_ids = std::move(screen.duplicates);
     out.removed = std::move(screen.removed);
     out.excluded = direct_of(out.duplicate_ids);
@@ -212,7 +266,6 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
   // pairs. Each segment's records are found by searches (its (birth, name) table, its records in
   // key order), never by a pass over them: a daily delivery at 25M has ~10^5 wanted pairs against
   // 10^8 records in the earlier feeds (docs/PERFORMANCE.md, the incremental link stage).
-  using NameIndex = std::unordered_map<std::string, std::vector<PersonKey>, StringHash, std::equal_to<>>;
   tbb::enumerable_thread_specific<NameIndex> partial;
   std::vector<std::pair<PersonKey, std::string>> repair_names;  // (prefix, a normalised name it bears)
   std::vector<uint32_t> hits;
@@ -256,6 +309,8 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
       auto& all = persons_by_name[name];
       all.insert(all.end(), keys.begin(), keys.end());
     }
+  // Issue #17: each rank looked in its own key range's records; every rank gets all the matches.
+  if (across) CANBAO_RETURN_IF_ERROR(share_matches(*ranks, repair_names, persons_by_name));
   std::string key_text;
   for (const NowValid& record : now_valid) {
     const Segment& segment = *segments[record.segment];
@@ -321,17 +376,31 @@ void link(const std::vector<const Segment*>& segments, uint32_t first_new, const
   };
   std::sort(out.unlinked.begin(), out.unlinked.end(), by_position);
   std::sort(out.newborns.begin(), out.newborns.end(), by_position);
+  return Status::OK();
 }
 
 }  // namespace
 
 void link_fallback(const std::vector<const Segment*>& segments, Day as_of, LinkResult& out) {
-  link(segments, 0, nullptr, as_of, out);
+  (void)link(segments, 0, nullptr, as_of, nullptr, out);  // no error without ranks
+}
+
+Status link_fallback_ranks(const std::vector<const Segment*>& segments, Day as_of, Ranks& ranks, LinkResult& out) {
+  return link(segments, 0, nullptr, as_of, &ranks, out);
 }
 
 void link_new_feeds(const std::vector<const Segment*>& segments, uint32_t first_new, const LinkResult& before,
                     Day as_of, LinkResult& out) {
-  link(segments, first_new, &before, as_of, out);
+  (void)link(segments, first_new, &before, as_of, nullptr, out);
+}
+
+void keep_own_links(const std::vector<PersonKey>& boundaries, int rank, LinkResult& links) {
+  const auto foreign = [&](PersonKey key) { return key_owner(boundaries, key) != rank; };
+  std::erase_if(links.linked, [&](const LinkedRef& ref) { return foreign(ref.key); });
+  std::erase_if(links.excluded, [&](const ExcludedRef& ref) { return foreign(ref.key); });
+  std::erase_if(links.removed_direct, [&](const ExcludedRef& ref) { return foreign(ref.key); });
+  std::erase_if(links.duplicate_ids, [&](const DuplicateRecordRef& ref) { return !ref.pending && foreign(ref.key); });
+  std::erase_if(links.removed, [&](const RemovedRef& ref) { return !ref.pending && foreign(ref.key); });
 }
 
 }  // namespace canbao

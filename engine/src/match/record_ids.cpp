@@ -91,49 +91,49 @@ void for_each_record_id(const Segment& segment, uint32_t seg_idx, tbb::enumerabl
   }
 }
 
-// Decides the occurrences of each record_id among `occurrences` (every occurrence of it, or the
+// A record_id occurrence with what deciding it takes (read from its segment, or sent by the rank
+// holding it: issue #17).
+struct IdCandidate {
+  std::string_view record_id;
+  Origin origin;
+  uint64_t hash;
+  uint32_t segment;
+  uint32_t slot;  // record index (on the rank holding it), or kPendingBit | pending index
+  bool is_update;
+  bool is_delete;
+  PersonKey key;  // kNoPerson when pending
+};
+
+IdCandidate candidate_of(const std::vector<const Segment*>& segments, const Occurrence& occ) {
+  const Segment& segment = *segments[occ.segment];
+  const EnrollmentPacked& rec = enrollment_at(segment, occ.slot);
+  return {segment.str(rec.record_id), Origin{segment.feed_index(), rec.head.line}, occ.hash, occ.segment, occ.slot,
+          segment.is_update(), rec.head.op == RecordOp::kDelete, occ.slot & kPendingBit ? kNoPerson : rec.head.key};
+}
+
+// Decides the occurrences of each record_id among `candidates` (every occurrence of it, or the
 // one standing before the new feeds and the new feeds' ones), in (feed, line) order: in an append
 // feed a record_id that a standing record holds is a duplicate; in an update feed a record replaces
 // the holder (or is added), a delete row removes it, and a record_id met again in the same update
 // feed is a duplicate (the first stands). Appends to `out` unsorted.
-void resolve(const std::vector<const Segment*>& segments, const std::vector<Occurrence>& occurrences,
-             RecordIdScreen& out) {
-  struct Candidate {
-    std::string_view record_id;
-    Origin origin;
-    Occurrence occurrence;
-  };
-  std::vector<Candidate> candidates;
-  candidates.reserve(occurrences.size());
-  for (const Occurrence& occ : occurrences) {
-    const Segment& segment = *segments[occ.segment];
-    const EnrollmentPacked& rec = enrollment_at(segment, occ.slot);
-    candidates.push_back({segment.str(rec.record_id), Origin{segment.feed_index(), rec.head.line}, occ});
-  }
+void resolve(std::vector<IdCandidate>& candidates, RecordIdScreen& out) {
   // Grouped by record_id: by hash first (equal record_ids share it; a string is compared only
   // within a hash), then (feed, line). A year of daily update feeds makes these millions.
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.occurrence.hash != b.occurrence.hash) return a.occurrence.hash < b.occurrence.hash;
+  std::sort(candidates.begin(), candidates.end(), [](const IdCandidate& a, const IdCandidate& b) {
+    if (a.hash != b.hash) return a.hash < b.hash;
     return std::tie(a.record_id, a.origin) < std::tie(b.record_id, b.origin);
   });
-  const auto key_of = [&](const Occurrence& occ) {
-    return occ.slot & kPendingBit ? kNoPerson : enrollment_at(*segments[occ.segment], occ.slot).head.key;
-  };
-  const auto duplicate = [&](const Candidate& candidate) {
-    const Occurrence& occ = candidate.occurrence;
-    out.duplicates.push_back({occ.segment, occ.slot & ~kPendingBit, candidate.origin.line,
-                              (occ.slot & kPendingBit) != 0, key_of(occ)});
+  const auto duplicate = [&](const IdCandidate& candidate) {
+    out.duplicates.push_back({candidate.segment, candidate.slot & ~kPendingBit, candidate.origin.line,
+                              (candidate.slot & kPendingBit) != 0, candidate.key});
   };
   for (size_t first = 0; first < candidates.size();) {
     size_t last = first;
     while (last < candidates.size() && candidates[last].record_id == candidates[first].record_id) ++last;
-    const Candidate* holder = nullptr;
+    const IdCandidate* holder = nullptr;
     for (size_t idx = first; idx < last; ++idx) {
-      const Candidate& candidate = candidates[idx];
-      const Occurrence& occ = candidate.occurrence;
-      const Segment& segment = *segments[occ.segment];
-      const bool is_delete = enrollment_at(segment, occ.slot).head.op == RecordOp::kDelete;
-      if (!segment.is_update()) {  // append feed: a standing holder makes it a duplicate
+      const IdCandidate& candidate = candidates[idx];
+      if (!candidate.is_update) {  // append feed: a standing holder makes it a duplicate
         if (holder != nullptr) {
           duplicate(candidate);
         } else {
@@ -143,21 +143,26 @@ void resolve(const std::vector<const Segment*>& segments, const std::vector<Occu
       }
       // Update feed: the record_id met again in the same feed is a duplicate (the first stands).
       bool again = false;
-      for (size_t prev = first; prev < idx && !again; ++prev)
-        again = candidates[prev].occurrence.segment == occ.segment;
+      for (size_t prev = first; prev < idx && !again; ++prev) again = candidates[prev].segment == candidate.segment;
       if (again) {
         duplicate(candidate);
         continue;
       }
-      if (holder != nullptr) {
-        const Occurrence& held = holder->occurrence;
-        out.removed.push_back({held.segment, held.slot & ~kPendingBit, occ.segment, (held.slot & kPendingBit) != 0,
-                               is_delete, key_of(held)});
-      }
-      holder = is_delete ? nullptr : &candidate;
+      if (holder != nullptr)
+        out.removed.push_back({holder->segment, holder->slot & ~kPendingBit, candidate.segment,
+                               (holder->slot & kPendingBit) != 0, candidate.is_delete, holder->key});
+      holder = candidate.is_delete ? nullptr : &candidate;
     }
     first = last;
   }
+}
+
+void resolve(const std::vector<const Segment*>& segments, const std::vector<Occurrence>& occurrences,
+             RecordIdScreen& out) {
+  std::vector<IdCandidate> candidates;
+  candidates.reserve(occurrences.size());
+  for (const Occurrence& occ : occurrences) candidates.push_back(candidate_of(segments, occ));
+  resolve(candidates, out);
 }
 
 bool by_line(const DuplicateRecordRef& a, const DuplicateRecordRef& b) {
@@ -199,6 +204,79 @@ RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments) {
   std::sort(out.duplicates.begin(), out.duplicates.end(), by_line);
   std::sort(out.removed.begin(), out.removed.end(), removed_order);
   return out;
+}
+
+Status screen_record_ids_ranks(const std::vector<const Segment*>& segments, Ranks& ranks, RecordIdScreen& out) {
+  out = RecordIdScreen{};
+  const auto n = static_cast<size_t>(ranks.size());
+  // 1. This rank's occurrences: its records, and (rank 0 only) the pending records every rank holds.
+  tbb::enumerable_thread_specific<std::vector<Occurrence>> local;
+  for (uint32_t seg_idx = 0; seg_idx < segments.size(); ++seg_idx)
+    for_each_record_id(*segments[seg_idx], seg_idx, local, [&](std::vector<Occurrence>& part, const Occurrence& occ) {
+      if (!(occ.slot & kPendingBit) || ranks.leader()) part.push_back(occ);
+    });
+  std::vector<Occurrence> mine;
+  for (auto& part : local) mine.insert(mine.end(), part.begin(), part.end());
+  // 2. Each hash to the rank hash % n, which finds the hashes met more than once.
+  std::vector<std::vector<uint64_t>> by_rank(n);
+  for (const Occurrence& occ : mine) by_rank[occ.hash % n].push_back(occ.hash);
+  std::vector<std::string> send(n), recv;
+  for (size_t r = 0; r < n; ++r) Packer(send[r]).vec(by_rank[r]);
+  by_rank.clear();
+  CANBAO_RETURN_IF_ERROR(ranks.all_to_all("record_id screen", send, recv));
+  std::vector<uint64_t> hashes, part;
+  for (const std::string& bytes : recv) {
+    if (!Unpacker(bytes).vec(part)) return Status::Error("record_id screen: a rank sent hashes that do not parse");
+    hashes.insert(hashes.end(), part.begin(), part.end());
+  }
+  recv.clear();
+  std::sort(hashes.begin(), hashes.end());
+  std::vector<uint64_t> repeated;
+  for (size_t idx = 1; idx < hashes.size(); ++idx)
+    if (hashes[idx] == hashes[idx - 1] && (repeated.empty() || repeated.back() != hashes[idx])) repeated.push_back(hashes[idx]);
+  std::string repeated_bytes;
+  Packer(repeated_bytes).vec(repeated);
+  CANBAO_RETURN_IF_ERROR(ranks.all_gather("record_id screen", repeated_bytes, recv));
+  std::vector<uint64_t> colliding;
+  for (const std::string& bytes : recv) {
+    if (!Unpacker(bytes).vec(part)) return Status::Error("record_id screen: a rank sent hashes that do not parse");
+    colliding.insert(colliding.end(), part.begin(), part.end());
+  }
+  std::sort(colliding.begin(), colliding.end());
+  // 3. The occurrences of those (few) to every rank, which all decide them alike.
+  std::string candidates_bytes;
+  {
+    Packer pack(candidates_bytes);
+    for (const Occurrence& occ : mine) {
+      if (!std::binary_search(colliding.begin(), colliding.end(), occ.hash)) continue;
+      const IdCandidate candidate = candidate_of(segments, occ);
+      pack.bytes(candidate.record_id);
+      pack.value(candidate.origin);
+      pack.value(candidate.hash);
+      pack.value(candidate.segment);
+      pack.value(candidate.slot);
+      pack.value(candidate.is_update);
+      pack.value(candidate.is_delete);
+      pack.value(candidate.key);
+    }
+  }
+  CANBAO_RETURN_IF_ERROR(ranks.all_gather("record_id screen", candidates_bytes, recv));
+  std::vector<IdCandidate> candidates;
+  for (const std::string& bytes : recv) {
+    Unpacker in(bytes);
+    while (!in.done()) {
+      IdCandidate candidate{};
+      if (!in.bytes(candidate.record_id) || !in.value(candidate.origin) || !in.value(candidate.hash) ||
+          !in.value(candidate.segment) || !in.value(candidate.slot) || !in.value(candidate.is_update) ||
+          !in.value(candidate.is_delete) || !in.value(candidate.key))
+        return Status::Error("record_id screen: a rank sent occurrences that do not parse");
+      candidates.push_back(candidate);
+    }
+  }
+  resolve(candidates, out);
+  std::sort(out.duplicates.begin(), out.duplicates.end(), by_line);
+  std::sort(out.removed.begin(), out.removed.end(), removed_order);
+  return Status::OK();
 }
 
 RecordIdScreen screen_new_record_ids(const std::vector<const Segment*>& segments, uint32_t first_new,

@@ -18,6 +18,8 @@
 // descriptor nor the one it replaced names.
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,7 +39,16 @@ inline constexpr int kIndexInfoFormat = 4;  // 2: segment file name and fingerpr
 /// File names inside the index directory.
 std::string segment_file_name(uint32_t feed_index, uint64_t generation);  // "feed-<N>.g<G>.seg"
 std::string links_file_name(uint64_t generation);                         // "links.g<G>.bin"
+/// Issue #17, an index of N ranks: rank R's part of each (docs/DISTRIBUTED.md).
+std::string segment_part_file_name(uint32_t feed_index, uint64_t generation, int rank);  // "feed-<N>.g<G>.r<R>.seg"
+std::string links_part_file_name(uint64_t generation, int rank);                       // "links.g<G>.r<R>.bin"
 std::string index_info_path(const std::string& index_dir);                // …/index.json
+
+/// Issue #17: the rank owning `key` in an index of boundaries.size() + 1 ranks: rank r holds the
+/// keys in [boundaries[r-1], boundaries[r]).
+inline int key_owner(const std::vector<PersonKey>& boundaries, PersonKey key) {
+  return static_cast<int>(std::upper_bound(boundaries.begin(), boundaries.end(), key) - boundaries.begin());
+}
 
 /// Creates the directory if needed (0700; its files are narrowed to 0600) and removes leftovers
 /// (`*.tmp`) of killed runs.
@@ -62,7 +73,15 @@ struct IndexInfo {
   std::string city_text;
   RunSettings settings;
   std::vector<IndexFeedInfo> feeds;
+  /// Issue #17: an index of `ranks` parts (mpirun -np N). Then `feeds[i].segment` and `links`
+  /// name rank 0's part; rank r's are part_file_name(…, r). Rank r holds the records of the keys
+  /// key_owner(boundaries, key) == r and every pending record (docs/DISTRIBUTED.md).
+  uint32_t ranks = 1;
+  std::vector<PersonKey> boundaries;
 };
+
+/// Rank r's name of a part file named for rank 0 (".r0." becomes ".r<r>.").
+std::string part_file_name(const std::string& rank0_name, uint32_t rank);
 
 /// Writes index.json (temp + rename, the directory synced): switches readers to `info`'s
 /// generation. Call it once every file it names is in place. Then removes the segments and links

@@ -67,6 +67,7 @@ struct SegmentData {
   std::vector<std::string> arena_chunks;    // string bytes per chunk (rewritten in key order on write)
   uint64_t arena_size = 0;
   uint64_t lines = 0;
+  uint64_t share_lines = 0;           // lines read (a rank's share of the feed: issue #17)
   Day max_id_birth = kNoDay;          // SegmentHeader::max_id_birth
   Day min_future_birth = INT32_MAX;   // SegmentHeader::min_future_birth
 

@@ -3,12 +3,15 @@
 // unchanged.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "canbao/core/progress.h"
+#include "canbao/core/ranks.h"
 #include "canbao/core/status.h"
 #include "canbao/index/segment_builder.h"
 #include "canbao/index/index_dir.h"
@@ -45,6 +48,8 @@ struct IngestedFeed {
   /// was read again: Segment::Open's error, naming the file and the reason (empty otherwise).
   std::string rebuilt_because;
   uint64_t bytes = 0;   // size of the feed file
+  /// Issue #17: accepted records in every rank's part (one process: the segment's record count).
+  uint64_t all_records = 0;
   double seconds = 0;   // from the start of parsing until the segment was written (0 when reused)
   double parse_seconds = 0;  // parse + decode (parallel chunks)
   double sort_seconds = 0;   // key sort (overlaps the next feed's parsing)
@@ -57,6 +62,18 @@ struct IngestedFeed {
 Status ingest_manifest(const Manifest& manifest, AdapterRegistry& registry, const IngestOptions& options,
                        std::vector<IngestedFeed>& out);
 
+/// Issue #17, across N ranks (docs/DISTRIBUTED.md): every rank reads its share of each feed,
+/// records go to the rank owning their person key (boundaries[r-1] <= key < boundaries[r], from a
+/// sample of the largest feed's keys), pending records and quarantine entries to every rank; each
+/// rank writes and maps its part of every feed (segment_part_file_name). Segments are always
+/// built anew. Errors are agreed: every rank returns the first rank's error.
+Status ingest_manifest_ranks(const Manifest& manifest, AdapterRegistry& registry, const IngestOptions& options,
+                             Ranks& ranks, std::vector<PersonKey>& boundaries, std::vector<IngestedFeed>& out);
+
+/// Maps the segments of `feeds` not mapped yet (feeds[i].segment_name in index_dir), in parallel,
+/// without reading their bodies back (this run wrote them).
+Status open_ingested(const std::string& index_dir, std::vector<IngestedFeed>& feeds);
+
 /// The order ingest_manifest builds the feeds' segments in: largest file first, equal sizes in
 /// manifest order (a segment's write overlaps the next feed's parse; the last one's overlaps
 /// nothing). A feed that cannot be stat'ed stops with the manifest's first such feed.
@@ -67,12 +84,27 @@ struct FeedPaging {
   bool mapped = false;      // data is a page-aligned read-only mapping: parsed pages are unmapped
   int fd = -1;              // the feed file, for read-ahead hints (with mapped)
   bool drop_cache = false;  // also drop parsed pages from the page cache (feeds larger than memory)
+  /// Issue #17: only the records in [range_begin, range_end) (both record boundaries, as
+  /// feed_cuts gives them) are read; line numbers still count from the body's first line.
+  size_t range_begin = 0;
+  size_t range_end = SIZE_MAX;
 };
 
 /// Parses one feed file into segment data (not sorted, not written). Exposed for tests/benches.
 /// drop_cache: see FeedPaging (set by ingest_manifest when the feeds exceed half of memory).
+/// [range_begin, range_end): a rank's share (FeedPaging).
 Status ingest_feed(const FeedSpec& feed, uint32_t feed_index, Day as_of, AdapterRegistry& registry,
-                   size_t chunk_bytes, SegmentData& out, Progress* progress = nullptr, bool drop_cache = false);
+                   size_t chunk_bytes, SegmentData& out, Progress* progress = nullptr, bool drop_cache = false,
+                   size_t range_begin = 0, size_t range_end = SIZE_MAX);
+
+/// The feed file mapped read-only (empty file: data "" and fd -1), with its adapter.
+using MappedFeedFn = std::function<Status(const canbao_adapter* adapter, const char* data, size_t size, int fd)>;
+Status with_mapped_feed(const FeedSpec& feed, AdapterRegistry& registry, const MappedFeedFn& fn);
+
+/// Issue #17: cuts[0..parts] with cuts[0] the body's start and cuts[parts] the file size; each
+/// cut a record boundary found by walking the adapter's chunk_end, so the shares are about equal
+/// in bytes. Share r is [cuts[r], cuts[r+1]).
+Status feed_cuts(const FeedSpec& feed, AdapterRegistry& registry, size_t parts, std::vector<uint64_t>& cuts);
 
 /// Parses feed bytes already in memory with a given adapter (tests, benchmarks, fuzzing).
 /// paging: how to treat the pages of a mapped feed (default: plain memory, left alone).

@@ -3,6 +3,8 @@
 // place, so a reader never sees a partial set.
 #pragma once
 
+#include "canbao/core/ranks.h"
+
 #include <array>
 #include <cstdint>
 #include <map>
@@ -34,6 +36,8 @@ struct RunOptions {
   /// index's live generation (the manifests it was built from, read again; unchanged feeds are
   /// not ingested again). False: manifest_path lists every feed (`canbao run`).
   bool apply = false;
+  /// Issue #17: the ranks of an `mpirun -np N` run (null or one rank: a single process).
+  Ranks* ranks = nullptr;
 };
 
 struct FeedCounts {

@@ -7,6 +7,8 @@
 // matched.
 #pragma once
 
+#include "canbao/core/ranks.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +25,17 @@ namespace canbao {
 /// At `as_of`, a pending record whose ID is valid from a day no later than it (index/format.h
 /// pending_valid_on) is accepted directly: in `linked` with method kDirect.
 void link_fallback(const std::vector<const Segment*>& segments, Day as_of, LinkResult& out);
+
+/// Issue #17: link_fallback across ranks, each with its part of every segment (its key range's
+/// records, every pending record): the record_id screen and the name/prefix matches are found
+/// where the records are and shared, so every rank gets the whole result, equal to one process's
+/// (a direct record's index in duplicate_ids/removed is its index on the rank owning its key).
+Status link_fallback_ranks(const std::vector<const Segment*>& segments, Day as_of, Ranks& ranks, LinkResult& out);
+
+/// Issue #17: the part of a whole result a rank matches with and saves beside its index part:
+/// every reference to a directly accepted record or a linked person only for the keys it owns
+/// (index_dir.h key_owner); the pending records' (every rank holds them) all.
+void keep_own_links(const std::vector<PersonKey>& boundaries, int rank, LinkResult& links);
 
 /// The same result as link_fallback(segments), from `before` = link_fallback of the first
 /// `first_new` segments (SPEC §7 deliveries: an index's earlier feeds, then the delivery's): the

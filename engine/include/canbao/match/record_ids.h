@@ -4,6 +4,8 @@
 // `duplicate_record_id` and takes no part in linking or matching (docs/DECISIONS.md).
 #pragma once
 
+#include "canbao/core/ranks.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +27,11 @@ struct RecordIdScreen {
 /// row removes it, and a record_id met again in the same update feed is a duplicate (the first
 /// stands). Parallel; the result does not depend on the thread count.
 RecordIdScreen screen_record_ids(const std::vector<const Segment*>& segments);
+
+/// Issue #17: screen_record_ids across ranks, each holding its part of every segment (its key
+/// range's records; every pending record, screened by rank 0 only). Every rank gets the whole
+/// screen; a direct record's `index` is its index on the rank owning its key.
+Status screen_record_ids_ranks(const std::vector<const Segment*>& segments, Ranks& ranks, RecordIdScreen& out);
 
 /// The screen of `segments` from the screen of its first `first_new` segments (their
 /// `duplicates_before` and `removed_before`, as screen_record_ids gave them): what the new feeds
