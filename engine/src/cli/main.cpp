@@ -43,12 +43,25 @@ int fail(const canbao::Status& status) {
   return 1;
 }
 
+// Issue #17: mpirun ends every rank (SIGTERM, then SIGKILL) when one dies. Rank 0 says so in one
+// line; its staging directory (never renamed into place) is removed by the next run.
+void on_job_stopped(int) {
+  static const char kLine[] =
+      "canbao: the run across MPI ranks was stopped (a rank died, or mpirun was interrupted); no outputs were written\n";
+  [[maybe_unused]] const ssize_t written = ::write(2, kLine, sizeof(kLine) - 1);
+  ::_exit(1);
+}
+
 // Issue #17: joins the MPI job when mpirun started this process.
 int join_ranks(int* argc, char*** argv) {
   if (!canbao::launched_by_mpi()) return 0;
   auto started = canbao::start_mpi_ranks(argc, argv);
   if (!started.ok()) return fail(started.status());
   g_ranks = std::move(started).value();
+  struct sigaction action {};
+  action.sa_handler = g_ranks->leader() ? on_job_stopped : [](int) { ::_exit(1); };
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
   return 0;
 }
 
@@ -228,9 +241,9 @@ int main(int argc, char** argv) {
       return fail(canbao::Status::Error("--split-format applies to the lists written with --split-by district"));
     canbao::RunReport report;
     const auto status = canbao::run_job(run_options, report);
-    print_index_repairs(report);
+    if (!quiet_rank()) print_index_repairs(report);
     if (!status.ok()) return fail(status);
-    std::fputs(canbao::format_run_summary(report).c_str(), stdout);
+    if (!quiet_rank()) std::fputs(canbao::format_run_summary(report).c_str(), stdout);
     return 0;
   }
   if (ingest->parsed()) {

@@ -273,9 +273,9 @@ Status open_segments(const std::vector<std::string>& paths, const std::vector<Se
 }
 
 Result<std::vector<std::unique_ptr<Segment>>> open_index_segments(const std::string& index_dir,
-                                                                  const IndexInfo& info) {
+                                                                  const IndexInfo& info, uint32_t rank) {
   std::vector<std::string> paths;
-  for (const IndexFeedInfo& feed : info.feeds) paths.push_back(index_dir + "/" + feed.segment);
+  for (const IndexFeedInfo& feed : info.feeds) paths.push_back(index_dir + "/" + part_file_name(feed.segment, rank));
   std::vector<std::unique_ptr<Segment>> segments;
   CANBAO_RETURN_IF_ERROR(open_segments(paths, std::vector<SegmentOpenOptions>(paths.size()), segments));
   for (size_t idx = 0; idx < segments.size(); ++idx) {
@@ -294,19 +294,30 @@ Result<OpenedIndex> open_index(const std::string& index_dir) {
     CANBAO_ASSIGN_OR_RETURN(IndexInfo info, read_index_info(index_dir));
     Status status;
     OpenedIndex opened;
-    if (auto segments = open_index_segments(index_dir, info); segments.ok()) {
-      opened.segments = std::move(segments).value();
-      std::vector<const Segment*> views;
-      for (const auto& segment : opened.segments) views.push_back(segment.get());
-      if (auto links = load_links(index_dir + "/" + info.links, views); links.ok()) {
-        opened.links = std::move(links).value();
-        opened.info = std::move(info);
-        return opened;
+    for (uint32_t rank = 0; rank < info.ranks && status.ok(); ++rank) {
+      IndexPart part;
+      if (auto segments = open_index_segments(index_dir, info, rank); segments.ok()) {
+        part.segments = std::move(segments).value();
+        std::vector<const Segment*> views;
+        for (const auto& segment : part.segments) views.push_back(segment.get());
+        if (auto links = load_links(index_dir + "/" + part_file_name(info.links, rank), views); links.ok())
+          part.links = std::move(links).value();
+        else
+          status = links.status();
       } else {
-        status = links.status();
+        status = segments.status();
       }
-    } else {
-      status = segments.status();
+      if (!status.ok()) break;
+      if (rank == 0) {
+        opened.segments = std::move(part.segments);
+        opened.links = std::move(part.links);
+      } else {
+        opened.parts.push_back(std::move(part));
+      }
+    }
+    if (status.ok()) {
+      opened.info = std::move(info);
+      return opened;
     }
     auto now = read_index_info(index_dir);
     if (attempt >= 100 || !now.ok() || now->generation == info.generation) return status;

@@ -5,6 +5,8 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
+#include <deque>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -55,10 +57,31 @@ PersonKey valid_id(std::string_view text, Day as_of) {
   return id.ok() ? id.key : kNoPerson;
 }
 
+// Issue #17: a list of strings every rank found, for every rank (the texts kept in `held`).
+Status share_texts(Ranks* ranks, std::string_view step, std::vector<std::string_view>& texts, std::deque<std::string>& held) {
+  if (ranks == nullptr || ranks->solo()) return Status::OK();
+  std::string mine;
+  Packer pack(mine);
+  for (std::string_view text : texts) pack.bytes(text);
+  std::vector<std::string> all;
+  CANBAO_RETURN_IF_ERROR(ranks->all_gather(step, mine, all));
+  texts.clear();
+  for (std::string& bytes : all) {
+    const std::string& kept = held.emplace_back(std::move(bytes));
+    Unpacker in(kept);
+    std::string_view text;
+    while (!in.done())
+      if (in.bytes(text)) texts.push_back(text);
+      else return Status::Error(std::string(step) + ": a rank sent texts that do not parse");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
-HealthStanding standing_health(const std::vector<const Segment*>& segments, const LinkResult& links) {
-  HealthStanding out;
+Status standing_health(const std::vector<const Segment*>& segments, const LinkResult& links, Ranks* ranks,
+                       HealthStanding& out) {
+  out = HealthStanding{};
   out.replaced.assign(segments.size(), 0);
   // birth_cert → the health update feeds whose birth records carry it (ascending).
   std::unordered_map<std::string_view, std::vector<uint32_t>> carried;
@@ -74,9 +97,29 @@ HealthStanding standing_health(const std::vector<const Segment*>& segments, cons
                            if (!fresh) slot->second = std::max(slot->second, feed);
                            carry(segment, record, feed);
                          });
+  // Issue #17: persons' birth records are on their key's rank; every rank needs every cert.
+  std::deque<std::string> held;
+  if (ranks != nullptr && !ranks->solo()) {
+    std::vector<std::string_view> texts;
+    std::vector<std::string> feeds_text;
+    for (const auto& [cert, feeds] : carried)
+      for (uint32_t feed : feeds) {
+        feeds_text.push_back(std::to_string(feed) + "|" + std::string(cert));
+      }
+    for (const std::string& text : feeds_text) texts.push_back(text);
+    CANBAO_RETURN_IF_ERROR(share_texts(ranks, "health standing", texts, held));
+    carried.clear();
+    for (std::string_view text : texts) {
+      const size_t bar = text.find('|');
+      carried[text.substr(bar + 1)].push_back(static_cast<uint32_t>(std::stoul(std::string(text.substr(0, bar)))));
+    }
+  }
   for (const UnlinkedRef& ref : links.newborns)
     carry(*segments[ref.segment], health_at(segments[ref.segment]->pending(ref.pending)), ref.segment);
-  for (auto& [cert, feeds] : carried) std::sort(feeds.begin(), feeds.end());
+  for (auto& [cert, feeds] : carried) {
+    std::sort(feeds.begin(), feeds.end());
+    feeds.erase(std::unique(feeds.begin(), feeds.end()), feeds.end());
+  }
   for (const UnlinkedRef& ref : links.newborns) {
     const Segment& segment = *segments[ref.segment];
     const auto found = carried.find(segment.str(health_at(segment.pending(ref.pending)).birth_cert));
@@ -89,11 +132,26 @@ HealthStanding standing_health(const std::vector<const Segment*>& segments, cons
     }
     out.newborns.push_back(ref);
   }
+  return Status::OK();
+}
+
+HealthStanding standing_health(const std::vector<const Segment*>& segments, const LinkResult& links) {
+  HealthStanding out;
+  (void)standing_health(segments, links, nullptr, out);  // no error in one process
   return out;
 }
 
 MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segments, const LinkResult& links,
                                          const HealthStanding& standing, const RunSettings& settings) {
+  MotherDistricts out;
+  (void)collect_mother_districts(segments, links, standing, settings, nullptr, out);
+  return out;
+}
+
+Status collect_mother_districts(const std::vector<const Segment*>& segments, const LinkResult& links,
+                                const HealthStanding& standing, const RunSettings& settings, Ranks* ranks,
+                                MotherDistricts& out) {
+  const bool across = ranks != nullptr && !ranks->solo();
   const Day d = settings.as_of;
   std::vector<PersonKey> mothers;
   const auto consider = [&](const Segment& segment, const HealthPacked& record) {
@@ -105,6 +163,18 @@ MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segm
   });
   for (const UnlinkedRef& ref : standing.newborns)
     consider(*segments[ref.segment], health_at(segments[ref.segment]->pending(ref.pending)));
+  if (across) {  // issue #17: every rank's mothers, each looked up where her records are
+    std::string mine;
+    Packer(mine).vec(mothers);
+    std::vector<std::string> all;
+    CANBAO_RETURN_IF_ERROR(ranks->all_gather("mothers", mine, all));
+    mothers.clear();
+    std::vector<PersonKey> part;
+    for (const std::string& bytes : all) {
+      if (!Unpacker(bytes).vec(part)) return Status::Error("mothers: a rank sent keys that do not parse");
+      mothers.insert(mothers.end(), part.begin(), part.end());
+    }
+  }
   std::sort(mothers.begin(), mothers.end());
   mothers.erase(std::unique(mothers.begin(), mothers.end()), mothers.end());
 
@@ -121,16 +191,43 @@ MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segm
       districts[range.begin() + at] = home_district_of(view, settings);
     });
   });
-  MotherDistricts out;
+  struct Found {
+    PersonKey mother;
+    Region district;
+  };
+  std::vector<Found> found;
   for (size_t idx = 0; idx < mothers.size(); ++idx)
-    if (known[idx]) out.add(mothers[idx], districts[idx]);
+    if (known[idx]) found.push_back({mothers[idx], districts[idx]});
+  if (across) {  // each mother is known on the one rank holding her records
+    std::string mine;
+    Packer(mine).vec(found);
+    std::vector<std::string> all;
+    CANBAO_RETURN_IF_ERROR(ranks->all_gather("mothers", mine, all));
+    found.clear();
+    std::vector<Found> part;
+    for (const std::string& bytes : all) {
+      if (!Unpacker(bytes).vec(part)) return Status::Error("mothers: a rank sent districts that do not parse");
+      found.insert(found.end(), part.begin(), part.end());
+    }
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.mother < b.mother; });
+  }
+  out = MotherDistricts{};
+  for (const Found& entry : found) out.add(entry.mother, entry.district);
   out.finish();
-  return out;
+  return Status::OK();
 }
 
 std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments, const LinkResult& links,
                                      const HealthStanding& standing, const RunSettings& settings,
                                      const MotherDistricts& mothers) {
+  std::vector<NewbornRow> rows;
+  (void)newborn_rows(segments, links, standing, settings, mothers, nullptr, rows);
+  return rows;
+}
+
+Status newborn_rows(const std::vector<const Segment*>& segments, const LinkResult& links,
+                    const HealthStanding& standing, const RunSettings& settings, const MotherDistricts& mothers,
+                    Ranks* ranks, std::vector<NewbornRow>& rows) {
   const Day d = settings.as_of;
   // The latest newborn-without-ID record of each birth_cert: newborns are in (feed, line) order.
   std::unordered_map<std::string_view, const UnlinkedRef*> latest;
@@ -146,7 +243,14 @@ std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments
       if (latest.contains(cert)) of_persons.insert(cert);
     });
   }
-  std::vector<NewbornRow> rows;
+  // Issue #17: every rank decides it (the same lists); a person's birth record is on one rank.
+  std::deque<std::string> held;
+  if (ranks != nullptr && !ranks->solo()) {
+    std::vector<std::string_view> texts(of_persons.begin(), of_persons.end());
+    CANBAO_RETURN_IF_ERROR(share_texts(ranks, "newborns", texts, held));
+    of_persons.insert(texts.begin(), texts.end());
+  }
+  rows.clear();
   for (const auto& [cert, ref] : latest) {
     const Segment& segment = *segments[ref->segment];
     const HealthPacked& record = health_at(segment.pending(ref->pending));
@@ -164,7 +268,7 @@ std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments
     if (mother != kNoPerson) row.home_district = mothers.find(mother);
   }
   std::sort(rows.begin(), rows.end(), [](const NewbornRow& a, const NewbornRow& b) { return a.birth_cert < b.birth_cert; });
-  return rows;
+  return Status::OK();
 }
 
 }  // namespace canbao

@@ -31,6 +31,7 @@
 #include "canbao/output/output_file.h"
 #include "canbao/output/outreach_exports.h"
 #include "job_internal.h"
+#include "run_ranks.h"
 #include "run_state.h"
 
 namespace canbao {
@@ -198,14 +199,20 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
       report.index_repairs.push_back(repair_line(previous.status().message(), "the index is built again from the feeds"));
   }
   CANBAO_RETURN_IF_ERROR(load_run_manifest(options, generation, report.manifest));
-  // SPEC §7: the state first — an earlier as_of is refused before anything is written.
+  // SPEC §7: the state first — an earlier as_of is refused before anything is written. Across
+  // ranks (issue #17) rank 0 alone opens it and every rank stops on its refusal.
+  Ranks* ranks = across_ranks(options);
   if (state != nullptr) {
     const auto state_start = Clock::now();
-    CANBAO_RETURN_IF_ERROR(open_state(options, report.manifest, *state));
+    Status opened = ranks == nullptr || ranks->leader() ? open_state(options, report.manifest, *state) : Status::OK();
+    if (ranks != nullptr) opened = ranks->agree("state", opened);
+    CANBAO_RETURN_IF_ERROR(opened);
+    if (ranks != nullptr) CANBAO_RETURN_IF_ERROR(share_cases_before(*ranks, *state));
     report.timings.emplace_back("state_open", seconds_since(state_start));
   }
   report.out_dir = options.out_dir;
   report.threads = options.threads;
+  report.ranks = options.ranks != nullptr ? options.ranks->size() : 1;
   CANBAO_ASSIGN_OR_RETURN(registry, AdapterRegistry::MakeWithBuiltins());
   const auto start = Clock::now();
   IngestOptions ingest_options;
@@ -215,7 +222,6 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
   ingest_options.progress = progress;
   ingest_options.previous = generation.previous ? &*generation.previous : nullptr;
   ingest_options.generation = generation.number;
-  Ranks* ranks = across_ranks(options);
   if (Status status = ranks != nullptr
                           ? ingest_manifest_ranks(report.manifest, *registry, ingest_options, *ranks, generation.boundaries,
                                                   ingested)
@@ -256,10 +262,14 @@ Status mothers_and_newborns(const RunOptions& options, RunReport& report, const 
                             const LinkResult& links, const std::string& staging, MotherDistricts& mothers) {
   const auto start = Clock::now();
   const RunSettings& settings = report.manifest.settings;
-  const HealthStanding standing = standing_health(segments, links);
+  Ranks* ranks = across_ranks(options);  // issue #17: `links` are the rank's own
+  HealthStanding standing;
+  CANBAO_RETURN_IF_ERROR(standing_health(segments, links, ranks, standing));
   for (size_t seg_idx = 0; seg_idx < standing.replaced.size(); ++seg_idx) report.feeds[seg_idx].replaced += standing.replaced[seg_idx];
-  mothers = collect_mother_districts(segments, links, standing, settings);
-  const std::vector<NewbornRow> newborns = newborn_rows(segments, links, standing, settings, mothers);
+  CANBAO_RETURN_IF_ERROR(collect_mother_districts(segments, links, standing, settings, ranks, mothers));
+  std::vector<NewbornRow> newborns;
+  CANBAO_RETURN_IF_ERROR(newborn_rows(segments, links, standing, settings, mothers, ranks, newborns));
+  if (ranks != nullptr && !ranks->leader()) return Status::OK();  // rank 0 writes newborns.csv
   CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/newborns.csv", format_newborns_csv(newborns), options.bom));
   report.newborn_rows = newborns.size();
   for (const NewbornRow& row : newborns) ++report.newborn_channels[row.home_district != kNoRegion ? "community" : "hospital"];
@@ -275,19 +285,38 @@ Status mothers_and_newborns(const RunOptions& options, RunReport& report, const 
   return Status::OK();
 }
 
-Status write_outputs(const RunOptions& options, RunReport& report, const std::vector<const Segment*>& segments,
-                     const LinkResult& links, const std::string& staging, Progress& progress,
-                     Clock::time_point total_start, StateSession& state) {
-  MotherDistricts mothers;
-  CANBAO_RETURN_IF_ERROR(mothers_and_newborns(options, report, segments, links, staging, mothers));
-  const auto start = Clock::now();
-  const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
-  CANBAO_RETURN_IF_ERROR(write_text_file(staging + "/quarantine.csv", quarantine, options.bom));
+// Issue #17: rank r's part of per-person output `file` in the staging directory.
+std::string part_path(const std::string& staging, int file, int rank) {
+  return staging + "/" + kOutputNames[file] + ".part-" + std::to_string(rank);
+}
 
+// `links`: the whole result (the quarantine's, the counts'); `own`: the rank's part of it across
+// ranks (issue #17), else the same.
+Status write_outputs(const RunOptions& options, RunReport& report, const std::vector<const Segment*>& segments,
+                     const LinkResult& links, const LinkResult& own, const std::string& staging, Progress& progress,
+                     Clock::time_point total_start, StateSession& state) {
+  Ranks* ranks = across_ranks(options);
+  const bool leader = ranks == nullptr || ranks->leader();
+  // Across ranks, a failure of one rank alone goes on to the next agreement (Ranks::agree), so
+  // every rank leaves at the same collective.
+  MotherDistricts mothers;
+  Status ready = mothers_and_newborns(options, report, segments, own, staging, mothers);
+  const auto start = Clock::now();
+  if (ready.ok() && leader) {
+    const std::string quarantine = build_quarantine(report.manifest, segments, links, report);
+    ready = write_text_file(staging + "/quarantine.csv", quarantine, options.bom);
+  }
+
+  // Across ranks each rank writes its key range's rows to a part of each file, which rank 0 then
+  // puts after the header in rank (= key) order.
   BufferedFile files[kOutputFileCount];
-  for (int file = 0; file < kOutputFileCount; ++file) {
-    CANBAO_RETURN_IF_ERROR(files[file].open(staging + "/" + kOutputNames[file], options.bom));
-    CANBAO_RETURN_IF_ERROR(files[file].write(kOutputHeaders[file]));
+  for (int file = 0; file < kOutputFileCount && ready.ok(); ++file) {
+    if (ranks != nullptr) {
+      ready = files[file].open(part_path(staging, file, ranks->rank()));
+      continue;
+    }
+    ready = files[file].open(staging + "/" + kOutputNames[file], options.bom);
+    if (ready.ok()) ready = files[file].write(kOutputHeaders[file]);
   }
   report.exports = options.exports;
   report.bom = options.bom;
@@ -333,12 +362,23 @@ Status write_outputs(const RunOptions& options, RunReport& report, const std::ve
     state.persons.insert(state.persons.end(), part.states.begin(), part.states.end());
     return Status::OK();
   };
-  CANBAO_RETURN_IF_ERROR(for_each_person(segments, links, callbacks, report.match, &progress));
+  Status matched = ready.ok() ? for_each_person(segments, own, callbacks, report.match, &progress) : ready;
+  for (BufferedFile& file : files)
+    if (Status closed = file.close(); matched.ok()) matched = closed;
+  std::deque<std::string> held;  // the texts of the other ranks' state rows
+  if (ranks != nullptr) {
+    CANBAO_RETURN_IF_ERROR(ranks->agree("cross-match", matched));
+    CANBAO_RETURN_IF_ERROR(gather_results(*ranks, report, state, held));
+    if (!ranks->leader()) return Status::OK();
+    for (int file = 0; file < kOutputFileCount; ++file)
+      CANBAO_RETURN_IF_ERROR(concatenate_parts(staging + "/" + kOutputNames[file], kOutputHeaders[file], options.bom,
+                                               ranks->size(), [&](int rank) { return part_path(staging, file, rank); }));
+  }
+  CANBAO_RETURN_IF_ERROR(matched);
   for (size_t seg_idx = 0; seg_idx < report.match.replaced.size() && seg_idx < report.feeds.size(); ++seg_idx) {
     report.feeds[seg_idx].replaced += report.match.replaced[seg_idx];
     report.feeds[seg_idx].deleted += report.match.deleted[seg_idx];
   }
-  for (BufferedFile& file : files) CANBAO_RETURN_IF_ERROR(file.close());
   if (options.exports.split_by_district) CANBAO_RETURN_IF_ERROR(exports.close(report.outreach_exports));
   CANBAO_RETURN_IF_ERROR(
       write_text_file(staging + "/plan.csv", format_plan_csv(report.plan.rows(settings), settings), options.bom));
@@ -480,13 +520,20 @@ Status run_job(const RunOptions& options, RunReport& report) {
   Progress progress(options.progress);
   StateSession state;
   Generation generation;
-  if (across_ranks(options) != nullptr)
-    return Status::Error("canbao run across MPI ranks is not built yet (issue #17: the sharded index is, by "
-                         "`mpirun -np N canbao ingest`); run `canbao run` as one process");
+  Ranks* ranks = across_ranks(options);
+  if (ranks != nullptr && options.exports.split_by_district)
+    return Status::Error("--split-by district is not written across MPI ranks yet (issue #17): run it as one process");
   CANBAO_RETURN_IF_ERROR(prepare(options, report, registry, ingested, &progress, &state, generation));
   std::vector<const Segment*> segments;
   LinkResult links;
-  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links, nullptr));
+  CANBAO_RETURN_IF_ERROR(resolve_links(ingested, report, generation, segments, links, ranks));
+  // Issue #17: each rank cross-matches its own key range with its part of the links.
+  LinkResult own_links;
+  if (ranks != nullptr) {
+    own_links = links;
+    keep_own_links(generation.boundaries, ranks->rank(), own_links);
+  }
+  const LinkResult& own = ranks != nullptr ? own_links : links;
   for (const ExcludedRef& ref : links.excluded) --report.feeds[ref.segment].accepted;
   for (const LinkedRef& ref : links.linked) {
     if (ref.method == LinkMethod::kDirect) {  // an ID valid from a day after its ingestion (SPEC §2)
@@ -512,23 +559,37 @@ Status run_job(const RunOptions& options, RunReport& report) {
   for (const RemovedRef& ref : links.removed) ++(ref.deleted ? report.feeds[ref.by_segment].deleted : report.feeds[ref.by_segment].replaced);
   report.newborns_without_id = links.newborns.size();
 
-  // Outputs go to a staging directory beside out_dir, renamed into place at the end.
-  remove_stale_siblings(options.out_dir);
-  const std::string staging = options.out_dir + ".tmp-" + std::to_string(::getpid());
+  // Outputs go to a staging directory beside out_dir, renamed into place at the end. Across ranks
+  // (issue #17) rank 0 makes it and names it to the others, which write their parts into it.
+  const bool leader = ranks == nullptr || ranks->leader();
+  std::string staging = options.out_dir + ".tmp-" + std::to_string(::getpid());
   std::error_code ec;
-  fs::remove_all(staging, ec);
-  // 0700 (issue #14): renamed into place, it is OUT, and every file in it is created 0600.
-  CANBAO_RETURN_IF_ERROR(make_private_dir(staging, "output directory"));
+  Status made;
+  if (leader) {
+    remove_stale_siblings(options.out_dir);
+    fs::remove_all(staging, ec);
+    // 0700 (issue #14): renamed into place, it is OUT, and every file in it is created 0600.
+    made = make_private_dir(staging, "output directory");
+  }
+  if (ranks != nullptr) {
+    CANBAO_RETURN_IF_ERROR(ranks->agree("output directory", made));
+    std::vector<std::string> named;
+    CANBAO_RETURN_IF_ERROR(ranks->all_gather("output directory", leader ? staging : std::string(), named));
+    staging = named[0];
+  }
+  CANBAO_RETURN_IF_ERROR(made);
   // A failure (a full disk, say) removes the staging directory at once, so the space is given back
   // and only the error is left (killed runs are cleaned by the next run: remove_stale_siblings).
-  Status status = write_outputs(options, report, segments, links, staging, progress, total_start, state);
+  Status status = write_outputs(options, report, segments, links, own, staging, progress, total_start, state);
   // SPEC §7: `query` and `serve` move to this run once its state is committed.
-  if (status.ok()) status = switch_generation(report, ingested, generation);
+  if (status.ok() && leader) status = switch_generation(report, ingested, generation);
+  if (ranks != nullptr) status = ranks->agree("outputs", status);
   if (!status.ok()) {
-    fs::remove_all(staging, ec);
+    if (leader) fs::remove_all(staging, ec);
     return status;
   }
-  return commit_output_dir(staging, options.out_dir);
+  if (leader) status = commit_output_dir(staging, options.out_dir);
+  return ranks != nullptr ? ranks->agree("outputs", status) : status;
 }
 
 }  // namespace canbao

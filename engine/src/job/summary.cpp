@@ -43,6 +43,7 @@ std::string build_summary_json(const RunReport& report) {
   json += ",\n  \"as_of\": ";
   append_json_string(json, format_date(report.manifest.settings.as_of));
   json += ",\n  \"threads\": " + std::to_string(report.threads);
+  if (report.ranks > 1) json += ",\n  \"ranks\": " + std::to_string(report.ranks);
   json += ",\n  \"index\": ";
   append_json_string(json, report.index_dir);
   json += ",\n  \"feeds\": [";
@@ -145,7 +146,8 @@ std::string format_run_summary(const RunReport& report) {
   std::string text;
   char line[512];
   text += "canbao run: city " + report.manifest.city_text + ", as of " + format_date(report.manifest.settings.as_of) +
-          ", " + std::to_string(report.threads) + " thread(s)\n";
+          ", " + std::to_string(report.threads) + " thread(s)" +
+          (report.ranks > 1 ? " in each of " + std::to_string(report.ranks) + " MPI ranks" : std::string()) + "\n";
   text += "feeds (read = accepted + linked + quarantined):\n";
   for (const FeedCounts& feed : report.feeds) {
     std::snprintf(line, sizeof(line), "  %-28s %-16s read %10llu  accepted %10llu  linked %6llu  quarantined %8llu%s\n",

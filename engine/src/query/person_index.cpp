@@ -61,9 +61,15 @@ Result<std::unique_ptr<PersonIndex>> PersonIndex::Open(const std::string& index_
   }
   index->settings_ = opened.info.settings;
   index->generation_ = opened.info.generation;
-  index->owned_ = std::move(opened.segments);
-  for (const auto& segment : index->owned_) index->segments_.push_back(segment.get());
-  index->links_ = std::move(opened.links);
+  index->boundaries_ = opened.info.boundaries;
+  const auto add_part = [&](std::vector<std::unique_ptr<Segment>>& segments, LinkResult& links) {
+    Part& part = index->parts_.emplace_back();
+    part.owned = std::move(segments);
+    for (const auto& segment : part.owned) part.segments.push_back(segment.get());
+    part.links = std::move(links);
+  };
+  add_part(opened.segments, opened.links);
+  for (IndexPart& part : opened.parts) add_part(part.segments, part.links);
   return index;
 }
 
@@ -114,7 +120,8 @@ MotherDistricts PersonIndex::mothers_of(const PersonView& view, const RunSetting
   MotherDistricts mothers;
   if (const PersonKey mother = mother_key(view, settings); mother != kNoPerson) {
     thread_local PersonView mother_view;
-    gather_person(segments_, links_, mother, mother_view);
+    const Part& part = part_of(mother);
+    gather_person(part.segments, part.links, mother, mother_view);
     if (!mother_view.empty()) mothers.add(mother, home_district_of(mother_view, settings));
     mothers.finish();
   }
@@ -138,7 +145,8 @@ PersonAnswer PersonIndex::lookup(std::string_view raw_id) const {
   append_json_string(json, format_citizen_id(id.key));
   thread_local PersonView view;
   thread_local PersonOutcome outcome;
-  gather_person(segments_, links_, id.key, view);
+  const Part& part = part_of(id.key);
+  gather_person(part.segments, part.links, id.key, view);
   if (view.empty()) {
     json += ", \"found\": false}";
     return answer;
@@ -257,7 +265,8 @@ PrecheckAnswer PersonIndex::precheck(PrecheckRequest request) const {
   view.clear();
   MotherDistricts mothers;
   if (const IdResult id = parse_citizen_id(request.id, request.date); id.ok()) {
-    gather_person(segments_, links_, id.key, view);
+    const Part& part = part_of(id.key);
+  gather_person(part.segments, part.links, id.key, view);
     mothers = mothers_of(view, at_t);
   }
   EvalContext context;

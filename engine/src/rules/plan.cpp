@@ -32,6 +32,10 @@ void PlanTable::merge(const PlanTable& other) {
   unassigned_ += other.unassigned_;
 }
 
+void PlanTable::merge_row(Region district, const PlanTally& tally) {
+  (district == kNoRegion ? unassigned_ : districts_[district]) += tally;
+}
+
 PlanTally PlanTable::total() const {
   PlanTally total;
   for (const auto& [region, tally] : districts_) total += tally;

@@ -99,14 +99,24 @@ Status open_segments(const std::vector<std::string>& paths, const std::vector<Se
 
 /// Opens (verifying every checksum) every segment index.json names and checks each against its
 /// entry (agency, fingerprint).
+/// Issue #17: of a sharded index, rank `rank`'s part.
 Result<std::vector<std::unique_ptr<Segment>>> open_index_segments(const std::string& index_dir,
-                                                                  const IndexInfo& info);
+                                                                  const IndexInfo& info, uint32_t rank = 0);
+
+/// One rank's part of a sharded index (issue #17): its segments and links.
+struct IndexPart {
+  std::vector<std::unique_ptr<Segment>> segments;
+  LinkResult links;
+};
 
 /// One generation of the index, open for reading.
 struct OpenedIndex {
   IndexInfo info;
   std::vector<std::unique_ptr<Segment>> segments;
   LinkResult links;
+  /// Issue #17, an index of info.ranks > 1 parts: `segments` and `links` are rank 0's, parts[r-1]
+  /// rank r's. A person's records and links are all in the part of key_owner(info.boundaries, key).
+  std::vector<IndexPart> parts;
 };
 
 /// Opens the live generation: index.json, its segments and its links. When a file it names fails

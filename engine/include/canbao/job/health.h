@@ -3,6 +3,8 @@
 // the district of a newborn without ID), and the rows of newborns.csv.
 #pragma once
 
+#include "canbao/core/ranks.h"
+
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +31,10 @@ struct HealthStanding {
   }
 };
 HealthStanding standing_health(const std::vector<const Segment*>& segments, const LinkResult& links);
+/// Issue #17, across ranks (each with its key range's records and links, every pending record):
+/// the birth_certs of persons' birth records are shared, so every rank gets the same newborns.
+Status standing_health(const std::vector<const Segment*>& segments, const LinkResult& links, Ranks* ranks,
+                       HealthStanding& out);
 
 /// Every mother named by a health birth record whose child can be under 1 year at as_of (direct
 /// or linked records of persons under 1, and newborns without ID), with her home district from
@@ -36,6 +42,11 @@ HealthStanding standing_health(const std::vector<const Segment*>& segments, cons
 /// Parallel; the same result at any thread count.
 MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segments, const LinkResult& links,
                                          const HealthStanding& standing, const RunSettings& settings);
+/// Issue #17, across ranks: every rank's mothers, each looked up on the rank holding her records;
+/// every rank gets them all.
+Status collect_mother_districts(const std::vector<const Segment*>& segments, const LinkResult& links,
+                                const HealthStanding& standing, const RunSettings& settings, Ranks* ranks,
+                                MotherDistricts& out);
 
 /// SPEC §9 newborns.csv rows, by birth_cert: for each birth_cert of a newborn without ID its latest
 /// such record (feed order, then line), when its birth is in [d − 364, d] and no standing birth
@@ -43,5 +54,9 @@ MotherDistricts collect_mother_districts(const std::vector<const Segment*>& segm
 std::vector<NewbornRow> newborn_rows(const std::vector<const Segment*>& segments, const LinkResult& links,
                                      const HealthStanding& standing, const RunSettings& settings,
                                      const MotherDistricts& mothers);
+/// Issue #17, across ranks: the birth_certs persons carry are shared; every rank gets every row.
+Status newborn_rows(const std::vector<const Segment*>& segments, const LinkResult& links,
+                    const HealthStanding& standing, const RunSettings& settings, const MotherDistricts& mothers,
+                    Ranks* ranks, std::vector<NewbornRow>& rows);
 
 }  // namespace canbao

@@ -57,6 +57,7 @@ struct RunReport {
   Manifest manifest;
   std::string out_dir, index_dir;
   int threads = 0;
+  int ranks = 1;  // issue #17: MPI ranks of the run (summary.json says them when more than one)
   std::vector<FeedCounts> feeds;
   bool links_reused = false;  // the index's links.bin was loaded instead of linking again
   /// SPEC §7: the links were computed from the previous generation's, which covered this many

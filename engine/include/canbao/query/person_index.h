@@ -4,6 +4,8 @@
 // pre-check (issue #14) answers from the same index.
 #pragma once
 
+#include "canbao/index/index_dir.h"
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,7 +50,7 @@ class PersonIndex {
   PrecheckAnswer precheck(PrecheckRequest request) const;
 
   const RunSettings& settings() const { return settings_; }
-  size_t segment_count() const { return segments_.size(); }
+  size_t segment_count() const { return parts_.front().segments.size(); }
   /// The index generation it reads (index/index_dir.h).
   uint64_t generation() const { return generation_; }
 
@@ -57,11 +59,19 @@ class PersonIndex {
   /// SPEC §9: the home district of the mother of a person under 1 year at settings.as_of, from her
   /// own records (the last step of the person's §4 home district); empty for anyone else.
   MotherDistricts mothers_of(const PersonView& view, const RunSettings& settings) const;
+  /// The part holding `key`'s records and links (issue #17: a sharded index has one per rank).
+  struct Part {
+    std::vector<std::unique_ptr<Segment>> owned;
+    std::vector<const Segment*> segments;
+    LinkResult links;
+  };
+  const Part& part_of(PersonKey key) const {
+    return parts_.size() == 1 ? parts_[0] : parts_[static_cast<size_t>(key_owner(boundaries_, key))];
+  }
   RunSettings settings_;
   uint64_t generation_ = 0;
-  std::vector<std::unique_ptr<Segment>> owned_;
-  std::vector<const Segment*> segments_;
-  LinkResult links_;
+  std::vector<Part> parts_;
+  std::vector<PersonKey> boundaries_;
   std::unique_ptr<StateStore> state_;  // read-only; used under state_mutex_ (one thread at a time)
   mutable std::mutex state_mutex_;
 };

@@ -97,6 +97,8 @@ class PlanTable {
  public:
   void add(const PersonOutcome& outcome);
   void merge(const PlanTable& other);
+  /// Adds one row's counters (kNoRegion: `unassigned`): a table sent by another rank (issue #17).
+  void merge_row(Region district, const PlanTally& tally);
   /// The plan.csv rows: districts ascending, then `unassigned` (always), then `total` (its rate
   /// and gap from its own sums).
   std::vector<PlanRow> rows(const RunSettings& settings) const;
