@@ -1,4 +1,6 @@
-// Issue #17: the index across MPI ranks. `mpirun -np N canbao ingest` (oversubscribed on this
+// Issue #17: the job across MPI ranks. `mpirun -np N canbao run` must write outputs byte-identical
+// to the single-process run's (summary.json and report.html but for timings and paths), and a
+// rank that dies must end the run with one line and no outputs. And the index across ranks: `mpirun -np N canbao ingest` (oversubscribed on this
 // machine) must build a sharded index whose parts, read in rank order, hold exactly the records
 // of the single-process index — same bytes, strings, file lines, pending records and quarantine
 // entries — with each rank's key range disjoint and ordered, and whose per-rank links together
@@ -11,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <tuple>
@@ -192,6 +195,38 @@ void expect_same_index(const std::string& single_dir, const std::string& sharded
   EXPECT_EQ(removed, excluded_rows(whole.removed_direct, single.parts[0]));
 }
 
+// Every output file of `dir` against the single-process run's in `single`: CSVs byte for byte;
+// summary.json and report.html without their timings, index path and rank count.
+void expect_same_outputs(const std::string& single, const std::string& dir) {
+  SCOPED_TRACE(dir);
+  static const std::regex kSeconds(R"("[a-z_]+_seconds": [-+0-9.eE]+,?\s*)");
+  static const std::regex kTimings(R"("timings_seconds": \{[^}]*\})");
+  static const std::regex kIndex(R"("index": "[^"]*")");
+  static const std::regex kRanks(R"(,\s*"ranks": [0-9]+)");
+  static const std::regex kChart(R"(<figure><figcaption>[^<]*</figcaption><svg class="chart" data-chart="timings".*</figure>)");
+  const auto normal = [&](const std::string& name, std::string text) {
+    if (name == "summary.json") {
+      for (const std::regex* re : {&kSeconds, &kTimings, &kIndex, &kRanks}) text = std::regex_replace(text, *re, "");
+    } else if (name == "report.html") {
+      text = std::regex_replace(text, kChart, "");
+    }
+    return text;
+  };
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(single)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string rel = fs::relative(entry.path(), single).string();
+    ASSERT_TRUE(fs::exists(dir + "/" + rel)) << rel;
+    EXPECT_EQ(normal(rel, testing::read_file(dir + "/" + rel)), normal(rel, testing::read_file(entry.path().string())))
+        << rel;
+    ++files;
+  }
+  size_t got = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) got += entry.is_regular_file();
+  EXPECT_EQ(got, files) << "the same files";
+  EXPECT_GE(files, 10u);
+}
+
 class RanksTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -221,8 +256,103 @@ class RanksTest : public ::testing::Test {
     expect_same_index(tmp_ / "one", tmp_ / "ranks1", 1);
   }
 
+  // `canbao run` in one process, then across 2, 3 and 4 ranks: the same outputs.
+  void check_runs(const std::string& manifest) {
+    // (--threads: mpirun binds each rank to a core, which TBB would take as one thread.)
+    const auto single = run_command(cli() + " run " + manifest + " --threads 2 --out " + tmp_ / "out-one");
+    ASSERT_EQ(single.exit_code, 0) << single.output;
+    for (int ranks = 2; ranks <= 4; ++ranks) {
+      const std::string out = tmp_ / ("out-" + std::to_string(ranks));
+      const auto sharded = mpirun(ranks, "run " + manifest + " --threads 2 --out " + out);
+      ASSERT_EQ(sharded.exit_code, 0) << sharded.output;
+      EXPECT_NE(sharded.output.find("in each of " + std::to_string(ranks) + " MPI ranks"), std::string::npos);
+      expect_same_outputs(tmp_ / "out-one", out);
+    }
+  }
+
   TempDir tmp_{"canbao-ranks"};
 };
+
+TEST_F(RanksTest, SampleCityRunEqualsTheSingleProcessRun) {
+  const std::string manifest = testing::sample_city() + "/manifest.json";
+  if (!fs::exists(manifest)) GTEST_SKIP() << "no shared/examples/sample-city";
+  check_runs(manifest);
+  // Lookups on the sharded index answer as on the single-process one (each from its key's part).
+  std::string ids;
+  const std::vector<std::string> rows = testing::non_empty_lines(testing::read_file(tmp_ / "out-one/registry.csv"));
+  for (size_t idx = 1; idx < rows.size(); idx += 7) ids += " " + rows[idx].substr(0, rows[idx].find(','));
+  ids += " 350206195302260872 110101199001011234";  // a bad check character; one nobody has
+  const auto one = run_command(cli() + " query --index " + tmp_ / "out-one.index" + ids);
+  const auto four = run_command(cli() + " query --index " + tmp_ / "out-4.index" + ids);
+  EXPECT_EQ(four.exit_code, one.exit_code);  // non-zero: the bad check character
+  EXPECT_GT(testing::non_empty_lines(one.output).size(), 40u);
+  EXPECT_EQ(four.output, one.output);
+}
+
+TEST_F(RanksTest, SyntheticCityRunEqualsTheSingleProcessRun) {
+  const auto synth = run_command(cli() + " synth --persons 100000 --seed 23 --out " + tmp_ / "city");
+  ASSERT_EQ(synth.exit_code, 0) << synth.output;
+  check_runs(tmp_ / "city/manifest.json");
+}
+
+// SPEC §7–§9 over three runs with one state, across 3 ranks: every run's outputs as one
+// process's, and the pre-check on the last sharded index.
+TEST_F(RanksTest, CityOverTimeAcrossRanksEqualsOneProcess) {
+  const std::string city = testing::city_over_time();
+  if (!fs::exists(city + "/manifest-run1.json")) GTEST_SKIP() << "no shared/examples/city-over-time";
+  for (const char* run : {"run1", "run2", "run3"}) {
+    const std::string manifest = city + "/manifest-" + run + ".json";
+    const auto single = run_command(cli() + " run " + manifest + " --threads 2 --out " +
+                                    tmp_ / ("one-" + std::string(run)) + " --state " + tmp_ / "one.db");
+    ASSERT_EQ(single.exit_code, 0) << single.output;
+    const auto sharded = mpirun(3, "run " + manifest + " --threads 2 --out " + tmp_ / ("three-" + std::string(run)) +
+                                       " --state " + tmp_ / "three.db");
+    ASSERT_EQ(sharded.exit_code, 0) << sharded.output;
+    expect_same_outputs(tmp_ / ("one-" + std::string(run)), tmp_ / ("three-" + std::string(run)));
+  }
+  const auto precheck = run_command("python3 " + testing::shared_dir() + "/examples/precheck.py " + cli() + " " +
+                                    tmp_ / "three-run3.index" + " " + city + "/precheck.csv");
+  EXPECT_EQ(precheck.exit_code, 0) << precheck.output;
+  EXPECT_NE(precheck.output.find("0 differences"), std::string::npos) << precheck.output;
+}
+
+TEST_F(RanksTest, BadInputRunEqualsTheSingleProcessRun) {
+  std::string enrollment;
+  for (int idx = 0; idx < 300; ++idx) {
+    if (idx % 11 == 0) enrollment += "{broken\n";
+    else if (idx % 13 == 0) enrollment += R"({"id": "350206195302260872", "name": "沈雪水", "scheme": "resident", "region": "350206", "status": "active", "start": "2024-01-01", "record_id": "B)" + std::to_string(idx) + "\"}\n";
+    else enrollment += R"({"id": ")" + std::string(idx % 2 ? "350206195302260871" : "350213197109130912") + R"(", "name": "x", "scheme": "resident", "region": "350206", "status": "active", "start": "2024-01-01", "record_id": "R)" + std::to_string(idx % 40) + "\"}\n";
+  }
+  write_file(tmp_ / "enrollment.ndjson", enrollment);
+  write_file(tmp_ / "manifest.json", R"({"city": "350200", "as_of": "2026-11-22",
+    "settings": {"target_rate": 0.95, "resident_subsidy_yuan": 700, "notice_days": 30},
+    "feeds": [{"agency": "enrollment", "path": "enrollment.ndjson"}]})");
+  check_runs(tmp_ / "manifest.json");
+}
+
+// A rank killed mid-run (SIGKILL while writing its part): the run ends with one canbao line, a
+// non-zero exit and no output directory; the next run cleans up and writes what one process does.
+TEST_F(RanksTest, AKilledRankEndsTheRunWithOneLineAndNoOutputs) {
+  const std::string manifest = testing::sample_city() + "/manifest.json";
+  if (!fs::exists(manifest)) GTEST_SKIP() << "no shared/examples/sample-city";
+  const auto killed = run_command("CANBAO_FAILPOINT=match.partition_written CANBAO_FAILPOINT_RANK=2 "
+                                  "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0 "
+                                  "timeout 300 mpirun --oversubscribe -np 3 " + cli() + " run " + manifest +
+                                  " --out " + tmp_ / "out");
+  EXPECT_NE(killed.exit_code, 0);
+  size_t lines = 0;
+  for (const std::string& line : testing::non_empty_lines(killed.output)) lines += line.rfind("canbao:", 0) == 0;
+  EXPECT_EQ(lines, 1u) << killed.output;
+  EXPECT_NE(killed.output.find("canbao: the run across MPI ranks was stopped"), std::string::npos) << killed.output;
+  EXPECT_FALSE(fs::exists(tmp_ / "out"));
+  const auto again = mpirun(3, "run " + manifest + " --threads 2 --out " + tmp_ / "out");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  const auto single = run_command(cli() + " run " + manifest + " --threads 2 --out " + tmp_ / "out-one");
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  expect_same_outputs(tmp_ / "out-one", tmp_ / "out");
+  for (const auto& entry : fs::directory_iterator(tmp_.path()))
+    EXPECT_EQ(entry.path().filename().string().find("out.tmp-"), std::string::npos) << entry.path();
+}
 
 TEST_F(RanksTest, SampleCityShardedIndexEqualsTheSingleProcessOne) {
   const std::string manifest = testing::sample_city() + "/manifest.json";
@@ -244,9 +374,9 @@ TEST_F(RanksTest, BadInputShardedIndexEqualsTheSingleProcessOne) {
     const std::string id = idx % 2 ? "350206195302260871" : "350213197109130912";
     switch (idx % 9) {
       case 0: enrollment += "{not json\n"; break;
-      case 1: enrollment += R"({"id": "350206195302260872", "name": "沈雪水", "scheme": "resident", "status": "active", "start": "2024-01-01", "record_id": "BAD)" + std::to_string(idx) + "\"}\n"; break;
+      case 1: enrollment += R"({"id": "350206195302260872", "name": "沈雪水", "scheme": "resident", "region": "350206", "status": "active", "start": "2024-01-01", "record_id": "BAD)" + std::to_string(idx) + "\"}\n"; break;
       default:
-        enrollment += R"({"id": ")" + id + R"(", "name": "x", "scheme": "resident", "status": "active", "start": "2024-01-01", "record_id": "R)" +
+        enrollment += R"({"id": ")" + id + R"(", "name": "x", "scheme": "resident", "region": "350206", "status": "active", "start": "2024-01-01", "record_id": "R)" +
                       std::to_string(idx % 50) + "\"}\n";
     }
     civil += id + ",\"multi\nline\"," + (idx % 7 ? "dibao" : "nonsense") + ",2024-01-01,2027-12-31\n";

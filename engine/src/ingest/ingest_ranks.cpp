@@ -74,15 +74,8 @@ Status choose_boundaries(Ranks& ranks, const SegmentData& data, std::vector<Pers
     for (size_t idx = 0; idx < count; ++idx, ++position)
       if (position % stride == 0) sample.push_back(key_at(chunk, record_size, idx));
   }
-  std::vector<std::string> samples;
-  CANBAO_RETURN_IF_ERROR(ranks.all_gather(
-      "key ranges", std::string_view(reinterpret_cast<const char*>(sample.data()), sample.size() * sizeof(PersonKey)),
-      samples));
   std::vector<PersonKey> all;
-  for (const std::string& part : samples) {
-    const auto* keys = reinterpret_cast<const PersonKey*>(part.data());
-    all.insert(all.end(), keys, keys + part.size() / sizeof(PersonKey));
-  }
+  CANBAO_RETURN_IF_ERROR(ranks.gather_vectors("key ranges", sample, all));
   std::sort(all.begin(), all.end());
   boundaries.clear();
   const size_t n = static_cast<size_t>(ranks.size());

@@ -164,16 +164,8 @@ Status collect_mother_districts(const std::vector<const Segment*>& segments, con
   for (const UnlinkedRef& ref : standing.newborns)
     consider(*segments[ref.segment], health_at(segments[ref.segment]->pending(ref.pending)));
   if (across) {  // issue #17: every rank's mothers, each looked up where her records are
-    std::string mine;
-    Packer(mine).vec(mothers);
-    std::vector<std::string> all;
-    CANBAO_RETURN_IF_ERROR(ranks->all_gather("mothers", mine, all));
-    mothers.clear();
-    std::vector<PersonKey> part;
-    for (const std::string& bytes : all) {
-      if (!Unpacker(bytes).vec(part)) return Status::Error("mothers: a rank sent keys that do not parse");
-      mothers.insert(mothers.end(), part.begin(), part.end());
-    }
+    const std::vector<PersonKey> mine = std::move(mothers);
+    CANBAO_RETURN_IF_ERROR(ranks->gather_vectors("mothers", mine, mothers));
   }
   std::sort(mothers.begin(), mothers.end());
   mothers.erase(std::unique(mothers.begin(), mothers.end()), mothers.end());
@@ -199,16 +191,8 @@ Status collect_mother_districts(const std::vector<const Segment*>& segments, con
   for (size_t idx = 0; idx < mothers.size(); ++idx)
     if (known[idx]) found.push_back({mothers[idx], districts[idx]});
   if (across) {  // each mother is known on the one rank holding her records
-    std::string mine;
-    Packer(mine).vec(found);
-    std::vector<std::string> all;
-    CANBAO_RETURN_IF_ERROR(ranks->all_gather("mothers", mine, all));
-    found.clear();
-    std::vector<Found> part;
-    for (const std::string& bytes : all) {
-      if (!Unpacker(bytes).vec(part)) return Status::Error("mothers: a rank sent districts that do not parse");
-      found.insert(found.end(), part.begin(), part.end());
-    }
+    const std::vector<Found> mine = std::move(found);
+    CANBAO_RETURN_IF_ERROR(ranks->gather_vectors("mothers", mine, found));
     std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.mother < b.mother; });
   }
   out = MotherDistricts{};

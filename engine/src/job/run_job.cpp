@@ -132,6 +132,17 @@ Status commit_output_dir(const std::string& staging, const std::string& out_dir)
   return Status::OK();
 }
 
+// No such process, or one that has exited and is not reaped yet (a zombie writes nothing: under
+// mpirun, a killed job's ranks can still be zombies when the next run starts).
+bool process_gone(pid_t pid) {
+  if (::kill(pid, 0) == -1 && errno == ESRCH) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t close = line.rfind(')');  // "pid (comm) state …": comm may hold spaces
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
 // A killed run leaves `OUT.tmp-<pid>` (outputs being written) and perhaps `OUT.old-<pid>` (the
 // previous outputs, moved aside just before the new ones were renamed into place). Neither is ever
 // read; they are removed by the next run once their process is gone.
@@ -147,7 +158,7 @@ void remove_stale_siblings(const std::string& out_dir) {
       const std::string pid_text = name.substr(prefix.size());
       if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
       const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
-      if (pid == ::getpid() || (::kill(pid, 0) == -1 && errno == ESRCH)) fs::remove_all(entry.path(), ec);
+      if (pid == ::getpid() || process_gone(pid)) fs::remove_all(entry.path(), ec);
     }
   }
 }

@@ -234,14 +234,8 @@ Status screen_record_ids_ranks(const std::vector<const Segment*>& segments, Rank
   std::vector<uint64_t> repeated;
   for (size_t idx = 1; idx < hashes.size(); ++idx)
     if (hashes[idx] == hashes[idx - 1] && (repeated.empty() || repeated.back() != hashes[idx])) repeated.push_back(hashes[idx]);
-  std::string repeated_bytes;
-  Packer(repeated_bytes).vec(repeated);
-  CANBAO_RETURN_IF_ERROR(ranks.all_gather("record_id screen", repeated_bytes, recv));
   std::vector<uint64_t> colliding;
-  for (const std::string& bytes : recv) {
-    if (!Unpacker(bytes).vec(part)) return Status::Error("record_id screen: a rank sent hashes that do not parse");
-    colliding.insert(colliding.end(), part.begin(), part.end());
-  }
+  CANBAO_RETURN_IF_ERROR(ranks.gather_vectors("record_id screen", repeated, colliding));
   std::sort(colliding.begin(), colliding.end());
   // 3. The occurrences of those (few) to every rank, which all decide them alike.
   std::string candidates_bytes;

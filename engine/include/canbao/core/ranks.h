@@ -45,6 +45,10 @@ class Ranks {
     return Status::OK();
   }
 
+  /// Every rank's vector of trivially copyable values, concatenated in rank order, on every rank.
+  template <typename T>
+  Status gather_vectors(std::string_view step, const std::vector<T>& mine, std::vector<T>& out);
+
   /// Agrees on one outcome: every rank passes its own status; all get the first error in rank
   /// order (its message as the rank said it: the same line a single process prints), or OK.
   Status agree(std::string_view step, const Status& mine);
@@ -123,5 +127,21 @@ class Unpacker {
   size_t at_ = 0;
   bool ok_ = true;
 };
+
+template <typename T>
+Status Ranks::gather_vectors(std::string_view step, const std::vector<T>& mine, std::vector<T>& out) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  std::vector<std::string> parts;
+  CANBAO_RETURN_IF_ERROR(
+      all_gather(step, std::string_view(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(T)), parts));
+  out.clear();
+  for (const std::string& part : parts) {
+    if (part.size() % sizeof(T) != 0) return Status::Error(std::string(step) + ": a rank sent values of another size");
+    const size_t at = out.size();
+    out.resize(at + part.size() / sizeof(T));
+    if (!part.empty()) std::memcpy(out.data() + at, part.data(), part.size());
+  }
+  return Status::OK();
+}
 
 }  // namespace canbao
