@@ -202,7 +202,7 @@ void expect_same_outputs(const std::string& single, const std::string& dir) {
   static const std::regex kSeconds(R"("[a-z_]+_seconds": [-+0-9.eE]+,?\s*)");
   static const std::regex kTimings(R"("timings_seconds": \{[^}]*\})");
   static const std::regex kIndex(R"("index": "[^"]*")");
-  static const std::regex kRanks(R"(,\s*"ranks": [0-9]+)");
+  static const std::regex kRanks(R"(,\s*"ranks": [0-9]+,\s*"per_rank": \[[^\]]*\])");
   static const std::regex kChart(R"(<figure><figcaption>[^<]*</figcaption><svg class="chart" data-chart="timings".*</figure>)");
   const auto normal = [&](const std::string& name, std::string text) {
     if (name == "summary.json") {

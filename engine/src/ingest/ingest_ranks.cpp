@@ -283,6 +283,8 @@ Status ingest_manifest_ranks(const Manifest& manifest, AdapterRegistry& registry
     {
       std::vector<std::string> send = records_by_owner(local, boundaries, n);
       std::string mine_unkeyed = unkeyed_of(local);
+      for (int r = 0; r < n; ++r)
+        if (r != me) result.shuffle_sent_bytes += send[static_cast<size_t>(r)].size() + mine_unkeyed.size();
       release_segment_data(local);
       CANBAO_RETURN_IF_ERROR(ranks.all_to_all("shuffle " + feed.path, send, received));
       send.clear();

@@ -263,6 +263,8 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
     counts.sort_seconds = feed.sort_seconds;
     counts.write_seconds = feed.write_seconds;
     report.feeds.push_back(counts);
+    report.own_rank.records += feed.segment->record_count();
+    report.own_rank.shuffle_sent_bytes += feed.shuffle_sent_bytes;
   }
   return Status::OK();
 }

@@ -1,5 +1,7 @@
 #include "run_ranks.h"
 
+#include <sys/resource.h>
+
 #include <cstdio>
 
 #include "canbao/output/output_file.h"
@@ -92,6 +94,10 @@ Status gather_results(Ranks& ranks, RunReport& report, StateSession& state, std:
       pack.value(row.escalated_on);
     }
     pack.vec(state.persons);
+    RunReport::RankStats stats = report.own_rank;
+    struct rusage usage {};
+    if (::getrusage(RUSAGE_SELF, &usage) == 0) stats.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+    pack.value(stats);
   }
   std::vector<std::string> all;
   CANBAO_RETURN_IF_ERROR(gather_to_leader(ranks, "gather the results", std::move(mine), all));
@@ -106,6 +112,7 @@ Status gather_results(Ranks& ranks, RunReport& report, StateSession& state, std:
   state.cases.clear();
   state.escalations.clear();
   state.persons.clear();
+  report.rank_stats.clear();
   for (std::string& bytes : all) {
     const std::string& kept = held.emplace_back(std::move(bytes));
     Unpacker in(kept);
@@ -152,7 +159,9 @@ Status gather_results(Ranks& ranks, RunReport& report, StateSession& state, std:
            in.value(row.handler_region) && in.value(row.deadline) && in.value(row.escalated_on);
     }
     std::vector<PersonRunState> persons_part;
-    ok = ok && in.vec(persons_part) && in.ok();
+    RunReport::RankStats stats;
+    ok = ok && in.vec(persons_part) && in.value(stats) && in.ok();
+    report.rank_stats.push_back(stats);
     if (!ok) return Status::Error("gather the results: a rank sent results that do not parse");
     state.persons.insert(state.persons.end(), persons_part.begin(), persons_part.end());
   }

@@ -43,7 +43,16 @@ std::string build_summary_json(const RunReport& report) {
   json += ",\n  \"as_of\": ";
   append_json_string(json, format_date(report.manifest.settings.as_of));
   json += ",\n  \"threads\": " + std::to_string(report.threads);
-  if (report.ranks > 1) json += ",\n  \"ranks\": " + std::to_string(report.ranks);
+  if (report.ranks > 1) {
+    json += ",\n  \"ranks\": " + std::to_string(report.ranks) + ",\n  \"per_rank\": [";
+    for (size_t rank = 0; rank < report.rank_stats.size(); ++rank) {
+      const RunReport::RankStats& stats = report.rank_stats[rank];
+      json += std::string(rank ? ", " : "") + "{\"records\": " + std::to_string(stats.records) +
+              ", \"shuffle_sent_bytes\": " + std::to_string(stats.shuffle_sent_bytes) +
+              ", \"peak_rss_bytes\": " + std::to_string(stats.peak_rss_bytes) + "}";
+    }
+    json += "]";
+  }
   json += ",\n  \"index\": ";
   append_json_string(json, report.index_dir);
   json += ",\n  \"feeds\": [";

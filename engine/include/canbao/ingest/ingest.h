@@ -50,6 +50,8 @@ struct IngestedFeed {
   uint64_t bytes = 0;   // size of the feed file
   /// Issue #17: accepted records in every rank's part (one process: the segment's record count).
   uint64_t all_records = 0;
+  /// Issue #17: bytes this rank sent to the other ranks in the feed's shuffle.
+  uint64_t shuffle_sent_bytes = 0;
   double seconds = 0;   // from the start of parsing until the segment was written (0 when reused)
   double parse_seconds = 0;  // parse + decode (parallel chunks)
   double sort_seconds = 0;   // key sort (overlaps the next feed's parsing)

@@ -58,6 +58,15 @@ struct RunReport {
   std::string out_dir, index_dir;
   int threads = 0;
   int ranks = 1;  // issue #17: MPI ranks of the run (summary.json says them when more than one)
+  /// Issue #17, across ranks: what each rank held and sent (rank 0 gathers them; summary.json
+  /// `per_rank`), for the scaling figures of docs/PERFORMANCE.md.
+  struct RankStats {
+    uint64_t records = 0;             // accepted records in its index part (every feed)
+    uint64_t shuffle_sent_bytes = 0;  // records, pending records and quarantine sent to other ranks
+    uint64_t peak_rss_bytes = 0;      // its peak resident set up to the end of the cross-match
+  };
+  RankStats own_rank;
+  std::vector<RankStats> rank_stats;
   std::vector<FeedCounts> feeds;
   bool links_reused = false;  // the index's links.bin was loaded instead of linking again
   /// SPEC §7: the links were computed from the previous generation's, which covered this many
