@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include "canbao/core/buffer_pool.h"
 #include "canbao/core/ranks.h"
@@ -45,7 +46,8 @@ class ArenaReader {
   std::vector<uint64_t> starts_;
 };
 
-// Copies a string into `arena`, pointing `str` at the copy (empty strings keep offset 0).
+// Copies a string into `arena`, pointing `str` at the copy (empty strings keep offset 0): for the
+// few pending records and quarantine entries, whose strings lie among the records'.
 void copy_str(Str& str, std::string_view text, std::string& arena) {
   if (str.len == 0) {
     str.off = 0;
@@ -93,47 +95,79 @@ void shift_lines(SegmentData& data, uint64_t delta) {
   for (QuarantineEntry& entry : data.quarantine) entry.line += static_cast<uint32_t>(delta);
 }
 
+// A run of records bound for one rank, with its strings: (first line, records, strings).
+struct RecordRun {
+  uint64_t first_line = 0;
+  std::vector<char> records;
+  std::string arena;
+};
+
 // The records of `data` for each rank: per chunk, its run of keys in the rank's range (chunks are
-// sorted by key) with their strings, as (first line, records, strings).
-std::vector<std::string> records_by_owner(const SegmentData& data, const std::vector<PersonKey>& boundaries, int n) {
+// sorted by key, and their strings laid out in record order: ingest.cpp sort_chunk), sent with
+// the slice of the chunk's strings they use, rebased to it. This rank's own runs are kept aside
+// (`own`), not serialised.
+std::vector<std::string> records_by_owner(const SegmentData& data, const std::vector<PersonKey>& boundaries, int n,
+                                          int me, std::vector<RecordRun>& own) {
   std::vector<std::string> out(static_cast<size_t>(n));
   const size_t record_size = packed_size(data.agency);
-  for (size_t c = 0; c < data.record_chunks.size(); ++c) {
-    const std::vector<char>& chunk = data.record_chunks[c];
-    const ChunkBase& base = data.chunk_bases[c];
-    const size_t count = chunk.size() / record_size;
-    size_t lo = 0;
-    for (int r = 0; r < n; ++r) {
-      size_t hi = count;
-      if (r + 1 < n) {
-        const PersonKey bound = boundaries[static_cast<size_t>(r)];
-        size_t a = lo, b = count;  // first record with key >= bound
-        while (a < b) {
-          const size_t mid = (a + b) / 2;
-          if (key_at(chunk, record_size, mid) < bound) a = mid + 1; else b = mid;
+  with_packed_type(data.agency, [&](auto type) {
+    using T = typename decltype(type)::type;
+    for (size_t c = 0; c < data.record_chunks.size(); ++c) {
+      const std::vector<char>& chunk = data.record_chunks[c];
+      const ChunkBase& base = data.chunk_bases[c];
+      const std::string& arena = data.arena_chunks[base.arena_chunk];
+      const size_t count = chunk.size() / record_size;
+      size_t lo = 0;
+      for (int r = 0; r < n; ++r) {
+        size_t hi = count;
+        if (r + 1 < n) {
+          const PersonKey bound = boundaries[static_cast<size_t>(r)];
+          size_t a = lo, b = count;  // first record with key >= bound
+          while (a < b) {
+            const size_t mid = (a + b) / 2;
+            if (key_at(chunk, record_size, mid) < bound) a = mid + 1; else b = mid;
+          }
+          hi = a;
         }
-        hi = a;
-      }
-      if (hi > lo) {
-        std::string records(chunk.data() + lo * record_size, (hi - lo) * record_size);
-        std::string arena;
-        with_packed_type(data.agency, [&](auto type) {
-          using T = typename decltype(type)::type;
-          T* recs = reinterpret_cast<T*>(records.data());
+        if (hi > lo) {
+          RecordRun run;
+          run.first_line = base.first_line;
+          run.records.resize((hi - lo) * record_size);
+          std::memcpy(run.records.data(), chunk.data() + lo * record_size, run.records.size());
+          T* recs = reinterpret_cast<T*>(run.records.data());
+          uint64_t from = UINT64_MAX, to = 0;
           for (size_t idx = 0; idx < hi - lo; ++idx)
             for_each_str(recs[idx], [&](Str& str) {
-              copy_str(str, std::string_view(data.arena_chunks[base.arena_chunk]).substr(str.off, str.len), arena);
+              if (str.len == 0) return;
+              from = std::min<uint64_t>(from, str.off);
+              to = std::max<uint64_t>(to, str.off + str.len);
             });
-        });
-        Packer pack(out[static_cast<size_t>(r)]);
-        pack.value(base.first_line);
-        pack.bytes(records);
-        pack.bytes(arena);
+          if (from == UINT64_MAX) from = to = 0;
+          run.arena.assign(arena, from, to - from);
+          for (size_t idx = 0; idx < hi - lo; ++idx)
+            for_each_str(recs[idx], [&](Str& str) {
+              if (str.len != 0) str.off -= from;
+            });
+          if (r == me) {
+            own.push_back(std::move(run));
+          } else {
+            Packer pack(out[static_cast<size_t>(r)]);
+            pack.value(run.first_line);
+            pack.bytes(std::string_view(run.records.data(), run.records.size()));
+            pack.bytes(run.arena);
+          }
+        }
+        lo = hi;
       }
-      lo = hi;
     }
-  }
+  });
   return out;
+}
+
+void add_run(RecordRun& run, SegmentData& out) {
+  out.record_chunks.push_back(std::move(run.records));
+  out.chunk_bases.push_back(ChunkBase{static_cast<uint32_t>(out.arena_chunks.size()), run.first_line});
+  out.add_arena_chunk(std::move(run.arena));
 }
 
 // The pending records and quarantine entries of a share, with their strings.
@@ -166,12 +200,13 @@ std::string unkeyed_of(const SegmentData& data) {
 Status add_records(const std::string& payload, SegmentData& out) {
   Unpacker in(payload);
   while (!in.done()) {
-    uint64_t first_line = 0;
+    RecordRun run;
     std::string_view records, arena;
-    if (!in.value(first_line) || !in.bytes(records) || !in.bytes(arena)) break;
-    out.record_chunks.emplace_back(records.begin(), records.end());
-    out.chunk_bases.push_back(ChunkBase{static_cast<uint32_t>(out.arena_chunks.size()), first_line});
-    out.add_arena_chunk(std::string(arena));
+    if (!in.value(run.first_line) || !in.bytes(records) || !in.bytes(arena)) break;
+    run.records.resize(records.size());
+    if (!records.empty()) std::memcpy(run.records.data(), records.data(), records.size());
+    run.arena.assign(arena);
+    add_run(run, out);
   }
   return in.ok() ? Status::OK() : Status::Error("ingest shuffle: a rank sent records that do not parse");
 }
@@ -252,6 +287,7 @@ Status ingest_manifest_ranks(const Manifest& manifest, AdapterRegistry& registry
                                 nullptr, false, cuts[static_cast<size_t>(me)], cuts[static_cast<size_t>(me) + 1]);
     CANBAO_RETURN_IF_ERROR(ranks.agree("ingest " + feed.path, parsed));
     result.parse_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto shuffle_start = std::chrono::steady_clock::now();
     // 3. File lines, and the facts of the whole feed.
     ShareFacts facts{local.share_lines, local.record_count(), local.max_id_birth, local.min_future_birth};
     std::vector<ShareFacts> all_facts;
@@ -280,8 +316,9 @@ Status ingest_manifest_ranks(const Manifest& manifest, AdapterRegistry& registry
     // 5. The shuffle: records to their key's rank, pending records and quarantine to every rank,
     // both in rank (= file) order.
     std::vector<std::string> received, unkeyed;
+    std::vector<RecordRun> own;  // this rank's records that stay here
     {
-      std::vector<std::string> send = records_by_owner(local, boundaries, n);
+      std::vector<std::string> send = records_by_owner(local, boundaries, n, me, own);
       std::string mine_unkeyed = unkeyed_of(local);
       for (int r = 0; r < n; ++r)
         if (r != me) result.shuffle_sent_bytes += send[static_cast<size_t>(r)].size() + mine_unkeyed.size();
@@ -291,11 +328,17 @@ Status ingest_manifest_ranks(const Manifest& manifest, AdapterRegistry& registry
       CANBAO_RETURN_IF_ERROR(ranks.all_gather("shuffle " + feed.path, mine_unkeyed, unkeyed));
     }
     for (int r = 0; r < n; ++r) {
-      CANBAO_RETURN_IF_ERROR(add_records(received[static_cast<size_t>(r)], part));
+      if (r == me) {
+        for (RecordRun& run : own) add_run(run, part);
+        own.clear();
+      } else {
+        CANBAO_RETURN_IF_ERROR(add_records(received[static_cast<size_t>(r)], part));
+      }
       CANBAO_RETURN_IF_ERROR(add_unkeyed(unkeyed[static_cast<size_t>(r)], part));
       received[static_cast<size_t>(r)].clear();
       received[static_cast<size_t>(r)].shrink_to_fit();
     }
+    result.shuffle_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - shuffle_start).count();
     // 6. This rank's index part.
     result.segment_name = segment_part_file_name(feed_index, options.generation, me);
     const auto sort_start = std::chrono::steady_clock::now();

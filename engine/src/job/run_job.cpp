@@ -262,6 +262,7 @@ Status prepare(const RunOptions& options, RunReport& report, std::unique_ptr<Ada
     counts.parse_seconds = feed.parse_seconds;
     counts.sort_seconds = feed.sort_seconds;
     counts.write_seconds = feed.write_seconds;
+    counts.shuffle_seconds = feed.shuffle_seconds;
     report.feeds.push_back(counts);
     report.own_rank.records += feed.segment->record_count();
     report.own_rank.shuffle_sent_bytes += feed.shuffle_sent_bytes;

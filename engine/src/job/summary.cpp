@@ -73,7 +73,8 @@ std::string build_summary_json(const RunReport& report) {
             ", \"ingest_seconds\": " + format_seconds(feed.seconds) +
             ", \"parse_seconds\": " + format_seconds(feed.parse_seconds) +
             ", \"sort_seconds\": " + format_seconds(feed.sort_seconds) +
-            ", \"write_seconds\": " + format_seconds(feed.write_seconds) + "}";
+            ", \"write_seconds\": " + format_seconds(feed.write_seconds) +
+            (report.ranks > 1 ? ", \"shuffle_seconds\": " + format_seconds(feed.shuffle_seconds) : std::string()) + "}";
   }
   json += "\n  ],\n  \"links_reused\": ";
   json += report.links_reused ? "true" : "false";

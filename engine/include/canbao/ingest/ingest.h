@@ -56,6 +56,7 @@ struct IngestedFeed {
   double parse_seconds = 0;  // parse + decode (parallel chunks)
   double sort_seconds = 0;   // key sort (overlaps the next feed's parsing)
   double write_seconds = 0;  // gather + write the segment (overlaps the next feed's parsing)
+  double shuffle_seconds = 0;  // issue #17: line numbers, key ranges, the exchange between ranks
 };
 
 /// Ingests (or reuses) every feed of the manifest into options.index_dir. File-level problems

@@ -50,6 +50,7 @@ struct FeedCounts {
   bool reused = false;
   double seconds = 0;                                    // ingest wall time of the feed
   double parse_seconds = 0, sort_seconds = 0, write_seconds = 0;  // its parts (0 when reused)
+  double shuffle_seconds = 0;  // issue #17, rank 0's: lines, key ranges, the exchange
   std::map<std::string, uint64_t, std::less<>> quarantine_reasons;  // quarantine.csv rows by reason
 };
 
