@@ -130,31 +130,40 @@ std::vector<std::string> records_by_owner(const SegmentData& data, const std::ve
           hi = a;
         }
         if (hi > lo) {
-          RecordRun run;
-          run.first_line = base.first_line;
-          run.records.resize((hi - lo) * record_size);
-          std::memcpy(run.records.data(), chunk.data() + lo * record_size, run.records.size());
-          T* recs = reinterpret_cast<T*>(run.records.data());
+          // The slice of the chunk's strings the run uses.
+          const T* from_recs = reinterpret_cast<const T*>(chunk.data()) + lo;
           uint64_t from = UINT64_MAX, to = 0;
-          for (size_t idx = 0; idx < hi - lo; ++idx)
-            for_each_str(recs[idx], [&](Str& str) {
+          for (size_t idx = 0; idx < hi - lo; ++idx) {
+            T copy = from_recs[idx];
+            for_each_str(copy, [&](Str& str) {
               if (str.len == 0) return;
               from = std::min<uint64_t>(from, str.off);
               to = std::max<uint64_t>(to, str.off + str.len);
             });
+          }
           if (from == UINT64_MAX) from = to = 0;
-          run.arena.assign(arena, from, to - from);
-          for (size_t idx = 0; idx < hi - lo; ++idx)
-            for_each_str(recs[idx], [&](Str& str) {
-              if (str.len != 0) str.off -= from;
-            });
+          const auto rebase_run = [&](char* records) {
+            T* recs = reinterpret_cast<T*>(records);
+            for (size_t idx = 0; idx < hi - lo; ++idx)
+              for_each_str(recs[idx], [&](Str& str) {
+                if (str.len != 0) str.off -= from;
+              });
+          };
+          const size_t bytes = (hi - lo) * record_size;
           if (r == me) {
-            own.push_back(std::move(run));
-          } else {
-            Packer pack(out[static_cast<size_t>(r)]);
-            pack.value(run.first_line);
-            pack.bytes(std::string_view(run.records.data(), run.records.size()));
-            pack.bytes(run.arena);
+            RecordRun& run = own.emplace_back();
+            run.first_line = base.first_line;
+            run.records.resize(bytes);
+            std::memcpy(run.records.data(), from_recs, bytes);
+            rebase_run(run.records.data());
+            run.arena.assign(arena, from, to - from);
+          } else {  // packed straight into the message: (first line, records, strings)
+            std::string& message = out[static_cast<size_t>(r)];
+            Packer pack(message);
+            pack.value(base.first_line);
+            pack.bytes(std::string_view(reinterpret_cast<const char*>(from_recs), bytes));
+            rebase_run(message.data() + message.size() - bytes);
+            pack.bytes(std::string_view(arena).substr(from, to - from));
           }
         }
         lo = hi;
