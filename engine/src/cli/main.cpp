@@ -38,14 +38,24 @@ int effective_threads(int threads) { return threads > 0 ? threads : tbb::info::d
 std::unique_ptr<canbao::Ranks> g_ranks;
 bool quiet_rank() { return g_ranks != nullptr && !g_ranks->leader(); }
 
+// Set once rank 0 has said how the run ended: a SIGTERM after that (mpirun ending the other ranks)
+// adds nothing.
+volatile sig_atomic_t g_outcome_said = 0;
+
 int fail(const canbao::Status& status) {
   if (!quiet_rank()) std::fprintf(stderr, "canbao: %s\n", status.message().c_str());
+  std::fflush(stderr);
+  g_outcome_said = 1;
+  // Issue #17: every rank has the same (agreed) error; none leaves before rank 0 has printed it,
+  // or mpirun would end rank 0 first (a rank's non-zero exit aborts the job).
+  if (g_ranks != nullptr && !g_ranks->solo()) (void)g_ranks->agree("exit", canbao::Status::OK());
   return 1;
 }
 
 // Issue #17: mpirun ends every rank (SIGTERM, then SIGKILL) when one dies. Rank 0 says so in one
 // line; its staging directory (never renamed into place) is removed by the next run.
 void on_job_stopped(int) {
+  if (g_outcome_said) ::_exit(1);
   static const char kLine[] =
       "canbao: the run across MPI ranks was stopped (a rank died, or mpirun was interrupted); no outputs were written\n";
   [[maybe_unused]] const ssize_t written = ::write(2, kLine, sizeof(kLine) - 1);

@@ -10,8 +10,8 @@ namespace canbao {
 
 namespace {
 
-// MPI counts are ints: a message carries at most this many bytes, and larger exchanges go in
-// pieces (a province's shuffle is gigabytes per rank).
+// MPI counts are ints: a collective moves at most this many bytes per peer per round, and larger
+// exchanges go in rounds (a province's shuffle is tens of GB per rank).
 constexpr uint64_t kRoundBytes = uint64_t{1} << 30;
 
 std::string mpi_error(std::string_view step, int code) {
@@ -48,40 +48,41 @@ class MpiRanks final : public Ranks {
     if (int code = MPI_Alltoall(send_sizes.data(), 1, MPI_UINT64_T, recv_sizes.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);
         code != MPI_SUCCESS)
       return Status::Error(mpi_error(step, code));
-    // 2. Point to point, straight from each send buffer into each receive buffer (no packing
-    // copies), in pieces of at most kRoundBytes (MPI counts are ints).
     recv.assign(n, std::string());
-    const auto me = static_cast<size_t>(rank_);
-    recv[me] = send[me];
-    std::vector<MPI_Request> requests;
-    for (size_t r = 0; r < n; ++r) {
-      if (r == me) continue;
-      recv[r].resize(recv_sizes[r]);
-      for (uint64_t from = 0, piece = 0; from < recv_sizes[r]; from += kRoundBytes, ++piece) {
-        MPI_Request request;
-        const auto count = static_cast<int>(std::min(kRoundBytes, recv_sizes[r] - from));
-        if (int code = MPI_Irecv(recv[r].data() + from, count, MPI_BYTE, static_cast<int>(r), static_cast<int>(piece),
-                                 MPI_COMM_WORLD, &request);
-            code != MPI_SUCCESS)
-          return Status::Error(mpi_error(step, code));
-        requests.push_back(request);
-      }
-    }
-    for (size_t r = 0; r < n; ++r) {
-      if (r == me) continue;
-      for (uint64_t from = 0, piece = 0; from < send_sizes[r]; from += kRoundBytes, ++piece) {
-        MPI_Request request;
-        const auto count = static_cast<int>(std::min(kRoundBytes, send_sizes[r] - from));
-        if (int code = MPI_Isend(send[r].data() + from, count, MPI_BYTE, static_cast<int>(r), static_cast<int>(piece),
-                                 MPI_COMM_WORLD, &request);
-            code != MPI_SUCCESS)
-          return Status::Error(mpi_error(step, code));
-        requests.push_back(request);
-      }
-    }
-    if (int code = MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
-        code != MPI_SUCCESS)
+    for (size_t r = 0; r < n; ++r) recv[r].resize(recv_sizes[r]);
+    // 2. Rounds of at most kRoundBytes per peer, until every rank has moved everything.
+    uint64_t most = 0;
+    for (size_t r = 0; r < n; ++r) most = std::max({most, send_sizes[r], recv_sizes[r]});
+    uint64_t rounds = (most + kRoundBytes - 1) / kRoundBytes;
+    if (int code = MPI_Allreduce(MPI_IN_PLACE, &rounds, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD); code != MPI_SUCCESS)
       return Status::Error(mpi_error(step, code));
+    std::vector<int> scounts(n), sdispls(n), rcounts(n), rdispls(n);
+    std::string sbuf, rbuf;
+    for (uint64_t round = 0; round < rounds; ++round) {
+      const uint64_t from = round * kRoundBytes;
+      sbuf.clear();
+      uint64_t rtotal = 0;
+      for (size_t r = 0; r < n; ++r) {
+        const uint64_t scount = send_sizes[r] > from ? std::min(kRoundBytes, send_sizes[r] - from) : 0;
+        const uint64_t rcount = recv_sizes[r] > from ? std::min(kRoundBytes, recv_sizes[r] - from) : 0;
+        if (sbuf.size() + scount > static_cast<uint64_t>(std::numeric_limits<int>::max()) ||
+            rtotal + rcount > static_cast<uint64_t>(std::numeric_limits<int>::max()))
+          return Status::Error(std::string(step) + ": more than 2 GiB in one round of an exchange; run with more ranks");
+        sdispls[r] = static_cast<int>(sbuf.size());
+        scounts[r] = static_cast<int>(scount);
+        if (scount) sbuf.append(send[r], from, scount);
+        rdispls[r] = static_cast<int>(rtotal);
+        rcounts[r] = static_cast<int>(rcount);
+        rtotal += rcount;
+      }
+      rbuf.resize(rtotal);
+      if (int code = MPI_Alltoallv(sbuf.data(), scounts.data(), sdispls.data(), MPI_BYTE, rbuf.data(), rcounts.data(),
+                                   rdispls.data(), MPI_BYTE, MPI_COMM_WORLD);
+          code != MPI_SUCCESS)
+        return Status::Error(mpi_error(step, code));
+      for (size_t r = 0; r < n; ++r)
+        if (rcounts[r]) std::memcpy(recv[r].data() + from, rbuf.data() + rdispls[r], static_cast<size_t>(rcounts[r]));
+    }
     return Status::OK();
   }
 
