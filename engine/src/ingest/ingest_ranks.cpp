@@ -142,12 +142,16 @@ std::vector<std::string> records_by_owner(const SegmentData& data, const std::ve
             });
           }
           if (from == UINT64_MAX) from = to = 0;
+          // (Through a copy: in a message the records are not aligned.)
           const auto rebase_run = [&](char* records) {
-            T* recs = reinterpret_cast<T*>(records);
-            for (size_t idx = 0; idx < hi - lo; ++idx)
-              for_each_str(recs[idx], [&](Str& str) {
+            for (size_t idx = 0; idx < hi - lo; ++idx) {
+              T record;
+              std::memcpy(&record, records + idx * sizeof(T), sizeof(T));
+              for_each_str(record, [&](Str& str) {
                 if (str.len != 0) str.off -= from;
               });
+              std::memcpy(records + idx * sizeof(T), &record, sizeof(T));
+            }
           };
           const size_t bytes = (hi - lo) * record_size;
           if (r == me) {
