@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace canbao {
@@ -33,9 +34,43 @@ class MpiRanks final : public Ranks {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
+  // MPI_Allgatherv in rounds of at most kRoundBytes per rank (this rank's bytes are sent once,
+  // not copied once per peer).
   Status all_gather(std::string_view step, std::string_view mine, std::vector<std::string>& out) override {
-    std::vector<std::string> send(static_cast<size_t>(size_), std::string(mine));
-    return all_to_all(step, send, out);
+    const auto n = static_cast<size_t>(size_);
+    std::vector<uint64_t> sizes(n);
+    const uint64_t own = mine.size();
+    if (int code = MPI_Allgather(&own, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);
+        code != MPI_SUCCESS)
+      return Status::Error(mpi_error(step, code));
+    out.assign(n, std::string());
+    uint64_t most = 0;
+    for (size_t r = 0; r < n; ++r) {
+      out[r].resize(sizes[r]);
+      most = std::max(most, sizes[r]);
+    }
+    std::vector<int> counts(n), displs(n);
+    std::string rbuf;
+    for (uint64_t from = 0; from < most; from += kRoundBytes) {
+      uint64_t total = 0;
+      for (size_t r = 0; r < n; ++r) {
+        const uint64_t count = sizes[r] > from ? std::min(kRoundBytes, sizes[r] - from) : 0;
+        if (total + count > static_cast<uint64_t>(std::numeric_limits<int>::max()))
+          return Status::Error(std::string(step) + ": more than 2 GiB in one round of an exchange; run with more ranks");
+        counts[r] = static_cast<int>(count);
+        displs[r] = static_cast<int>(total);
+        total += count;
+      }
+      rbuf.resize(total);
+      const int own_count = counts[static_cast<size_t>(rank_)];
+      if (int code = MPI_Allgatherv(own_count ? mine.data() + from : nullptr, own_count, MPI_BYTE, rbuf.data(),
+                                    counts.data(), displs.data(), MPI_BYTE, MPI_COMM_WORLD);
+          code != MPI_SUCCESS)
+        return Status::Error(mpi_error(step, code));
+      for (size_t r = 0; r < n; ++r)
+        if (counts[r]) std::memcpy(out[r].data() + from, rbuf.data() + displs[r], static_cast<size_t>(counts[r]));
+    }
+    return Status::OK();
   }
 
   Status all_to_all(std::string_view step, const std::vector<std::string>& send,

@@ -100,18 +100,24 @@ Status standing_health(const std::vector<const Segment*>& segments, const LinkRe
   // Issue #17: persons' birth records are on their key's rank; every rank needs every cert.
   std::deque<std::string> held;
   if (ranks != nullptr && !ranks->solo()) {
-    std::vector<std::string_view> texts;
-    std::vector<std::string> feeds_text;
+    std::string mine;
+    Packer pack(mine);
     for (const auto& [cert, feeds] : carried)
-      for (uint32_t feed : feeds) {
-        feeds_text.push_back(std::to_string(feed) + "|" + std::string(cert));
+      for (const uint32_t feed : feeds) {
+        pack.value(feed);
+        pack.bytes(cert);
       }
-    for (const std::string& text : feeds_text) texts.push_back(text);
-    CANBAO_RETURN_IF_ERROR(share_texts(ranks, "health standing", texts, held));
+    std::vector<std::string> all;
+    CANBAO_RETURN_IF_ERROR(ranks->all_gather("health standing", mine, all));
     carried.clear();
-    for (std::string_view text : texts) {
-      const size_t bar = text.find('|');
-      carried[text.substr(bar + 1)].push_back(static_cast<uint32_t>(std::stoul(std::string(text.substr(0, bar)))));
+    for (std::string& bytes : all) {
+      Unpacker in(held.emplace_back(std::move(bytes)));
+      uint32_t feed = 0;
+      std::string_view cert;
+      while (!in.done()) {
+        if (!in(feed) || !in(cert)) return Status::Error("health standing: a rank sent certs that do not parse");
+        carried[cert].push_back(feed);
+      }
     }
   }
   for (const UnlinkedRef& ref : links.newborns)

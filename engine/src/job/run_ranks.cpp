@@ -30,6 +30,17 @@ bool unpack_counts(Unpacker& in, Counts& counts) {
   return true;
 }
 
+// The fields of a cases.csv / escalations.csv row, for a Packer (const rows) or an Unpacker.
+template <typename Row, typename Field>
+bool case_fields(Row& row, Field& f) {
+  return f(row.key) && f(row.name) && f(row.type) && f(row.ledger) && f(row.resolution) && f(row.rule);
+}
+template <typename Row, typename Field>
+bool escalation_fields(Row& row, Field& f) {
+  return f(row.key) && f(row.record_id) && f(row.type) && f(row.escalation) && f(row.handler_region) &&
+         f(row.deadline) && f(row.escalated_on);
+}
+
 // The rows of every rank to rank 0 (the others send and receive nothing else).
 Status gather_to_leader(Ranks& ranks, std::string_view step, std::string mine, std::vector<std::string>& out) {
   std::vector<std::string> send(static_cast<size_t>(ranks.size()));
@@ -75,24 +86,9 @@ Status gather_results(Ranks& ranks, RunReport& report, StateSession& state, std:
     pack.vec(report.match.replaced);
     pack.vec(report.match.deleted);
     pack.value(static_cast<uint64_t>(state.cases.size()));
-    for (const CaseRow& row : state.cases) {
-      pack.value(row.key);
-      pack.bytes(row.name);
-      pack.value(row.type);
-      pack.value(row.ledger);
-      pack.bytes(row.resolution);
-      pack.bytes(row.rule);
-    }
+    for (const CaseRow& row : state.cases) case_fields(row, pack);
     pack.value(static_cast<uint64_t>(state.escalations.size()));
-    for (const EscalationRow& row : state.escalations) {
-      pack.value(row.key);
-      pack.bytes(row.record_id);
-      pack.value(row.type);
-      pack.value(row.escalation);
-      pack.value(row.handler_region);
-      pack.value(row.deadline);
-      pack.value(row.escalated_on);
-    }
+    for (const EscalationRow& row : state.escalations) escalation_fields(row, pack);
     pack.vec(state.persons);
     RunReport::RankStats stats = report.own_rank;
     struct rusage usage {};
@@ -147,17 +143,9 @@ Status gather_results(Ranks& ranks, RunReport& report, StateSession& state, std:
     for (size_t idx = 0; idx < deleted.size() && idx < report.match.deleted.size(); ++idx) report.match.deleted[idx] += deleted[idx];
     uint64_t count = 0;
     ok = in.value(count);
-    for (uint64_t idx = 0; ok && idx < count; ++idx) {
-      CaseRow& row = state.cases.emplace_back();
-      ok = in.value(row.key) && in.bytes(row.name) && in.value(row.type) && in.value(row.ledger) &&
-           in.bytes(row.resolution) && in.bytes(row.rule);
-    }
+    for (uint64_t idx = 0; ok && idx < count; ++idx) ok = case_fields(state.cases.emplace_back(), in);
     ok = ok && in.value(count);
-    for (uint64_t idx = 0; ok && idx < count; ++idx) {
-      EscalationRow& row = state.escalations.emplace_back();
-      ok = in.value(row.key) && in.bytes(row.record_id) && in.value(row.type) && in.value(row.escalation) &&
-           in.value(row.handler_region) && in.value(row.deadline) && in.value(row.escalated_on);
-    }
+    for (uint64_t idx = 0; ok && idx < count; ++idx) ok = escalation_fields(state.escalations.emplace_back(), in);
     std::vector<PersonRunState> persons_part;
     RunReport::RankStats stats;
     ok = ok && in.vec(persons_part) && in.value(stats) && in.ok();

@@ -104,6 +104,13 @@ struct IdCandidate {
   PersonKey key;  // kNoPerson when pending
 };
 
+// The fields of an IdCandidate, for a Packer (const) or an Unpacker (issue #17).
+template <typename Candidate, typename Field>
+bool candidate_fields(Candidate& c, Field& f) {
+  return f(c.record_id) && f(c.origin) && f(c.hash) && f(c.segment) && f(c.slot) && f(c.is_update) &&
+         f(c.is_delete) && f(c.key);
+}
+
 IdCandidate candidate_of(const std::vector<const Segment*>& segments, const Occurrence& occ) {
   const Segment& segment = *segments[occ.segment];
   const EnrollmentPacked& rec = enrollment_at(segment, occ.slot);
@@ -244,14 +251,7 @@ Status screen_record_ids_ranks(const std::vector<const Segment*>& segments, Rank
     for (const Occurrence& occ : mine) {
       if (!std::binary_search(colliding.begin(), colliding.end(), occ.hash)) continue;
       const IdCandidate candidate = candidate_of(segments, occ);
-      pack.bytes(candidate.record_id);
-      pack.value(candidate.origin);
-      pack.value(candidate.hash);
-      pack.value(candidate.segment);
-      pack.value(candidate.slot);
-      pack.value(candidate.is_update);
-      pack.value(candidate.is_delete);
-      pack.value(candidate.key);
+      candidate_fields(candidate, pack);
     }
   }
   CANBAO_RETURN_IF_ERROR(ranks.all_gather("record_id screen", candidates_bytes, recv));
@@ -260,9 +260,7 @@ Status screen_record_ids_ranks(const std::vector<const Segment*>& segments, Rank
     Unpacker in(bytes);
     while (!in.done()) {
       IdCandidate candidate{};
-      if (!in.bytes(candidate.record_id) || !in.value(candidate.origin) || !in.value(candidate.hash) ||
-          !in.value(candidate.segment) || !in.value(candidate.slot) || !in.value(candidate.is_update) ||
-          !in.value(candidate.is_delete) || !in.value(candidate.key))
+      if (!candidate_fields(candidate, in))
         return Status::Error("record_id screen: a rank sent occurrences that do not parse");
       candidates.push_back(candidate);
     }

@@ -2,7 +2,7 @@
 // with each rank owning a person-key range. The engine talks to its peers only through this
 // interface: two byte-level collectives (every rank's bytes to everyone; rank-addressed bytes to
 // each rank) and the typed helpers built on them. dist/mpi_ranks.h implements it with MPI; a
-// single process is `SoloRanks`. A collective that fails (a peer died, the transport broke) comes
+// single process has none (RunOptions::ranks null). A collective that fails (a peer died, the transport broke) comes
 // back as an error Status naming the step, never as an abort.
 #pragma once
 
@@ -54,21 +54,6 @@ class Ranks {
   Status agree(std::string_view step, const Status& mine);
 };
 
-/// One process: the collectives copy.
-class SoloRanks final : public Ranks {
- public:
-  int rank() const override { return 0; }
-  int size() const override { return 1; }
-  Status all_gather(std::string_view, std::string_view mine, std::vector<std::string>& out) override {
-    out.assign(1, std::string(mine));
-    return Status::OK();
-  }
-  Status all_to_all(std::string_view, const std::vector<std::string>& send, std::vector<std::string>& recv) override {
-    recv = send;
-    return Status::OK();
-  }
-};
-
 /// Byte packing for the collectives: trivially copyable values and vectors of them, appended to
 /// and read back from a byte string in the same order.
 class Packer {
@@ -87,6 +72,16 @@ class Packer {
   void vec(const std::vector<T>& v) {
     static_assert(std::is_trivially_copyable_v<T>);
     bytes(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)));
+  }
+  /// One field of a field list (see Unpacker::operator()): the same list packs and unpacks.
+  template <typename T>
+  bool operator()(const T& v) {
+    value(v);
+    return true;
+  }
+  bool operator()(std::string_view text) {
+    bytes(text);
+    return true;
   }
 
  private:
@@ -119,6 +114,13 @@ class Unpacker {
     if (!data.empty()) std::memcpy(v.data(), data.data(), data.size());
     return true;
   }
+  /// One field of a field list: `fields(row, packer)` packs what `fields(row, unpacker)` reads
+  /// back (a text as a view into the bytes unpacked).
+  template <typename T>
+  bool operator()(T& v) {
+    return value(v);
+  }
+  bool operator()(std::string_view& text) { return bytes(text); }
   bool ok() const { return ok_ && at_ == in_.size(); }
   bool done() const { return at_ == in_.size(); }
 
